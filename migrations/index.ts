@@ -1,0 +1,19 @@
+import type { Knex } from 'knex';
+import * as identityAndRecording from './20261128_001_identity_and_recording.js';
+
+/**
+ * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
+ * from TypeScript sources in tests and from the compiled build in production, on SQLite and Postgres.
+ */
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: [string, Migration][] = [['20261128_001_identity_and_recording', identityAndRecording]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
