@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as identityAndRecording from './20261128_001_identity_and_recording.js';
+import * as reviews from './20261128_002_reviews.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -10,7 +11,10 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const MIGRATIONS: [string, Migration][] = [['20261128_001_identity_and_recording', identityAndRecording]];
+const MIGRATIONS: [string, Migration][] = [
+  ['20261128_001_identity_and_recording', identityAndRecording],
+  ['20261128_002_reviews', reviews],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => MIGRATIONS,
