@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { stringify as toYaml } from 'yaml';
+import { ConfigError, databaseUrl, loadConfig, redactedConfig } from '../config/load.js';
+import type { AirlockConfig } from '../config/schema.js';
+import { migrate, openDatabase, createDatabase, type Database } from '../db/database.js';
+import { loadOrCreateLocalIssuer } from '../identity/local-issuer.js';
+import { parseDuration } from '../lib/duration.js';
+import { createLogger } from '../lib/logger.js';
+import { PolicyError, loadPolicyFile } from '../policy/load.js';
+import { formatPolicyReport, runPolicyTests } from '../policy/policy-tests.js';
+import { approverDefaults, startAirlock } from '../server.js';
+import * as audit from './commands/audit.js';
+import * as grants from './commands/grants.js';
+import * as prune from './commands/prune.js';
+import * as reviews from './commands/reviews.js';
+import * as sessions from './commands/sessions.js';
+import type { CliContext } from './context.js';
+
+const program = new Command('airlock')
+  .description('A gateway between AI agents and Kubernetes, with human approvals for risky requests.')
+  .option('-c, --config <file>', 'configuration file (default: $AIRLOCK_CONFIG or ./airlock.yaml if present)')
+  .showHelpAfterError();
+
+let config: AirlockConfig | undefined;
+function currentConfig(): AirlockConfig {
+  config ??= loadConfig({ configPath: program.opts<{ config?: string }>().config }).config;
+  return config;
+}
+
+let db: Database | undefined;
+const ctx: CliContext = {
+  async database() {
+    db ??= await openDatabase(databaseUrl(currentConfig()));
+    return db;
+  },
+  stdout: process.stdout,
+};
+
+program
+  .command('serve')
+  .description('start the proxy and web listeners (migrates the database first)')
+  .action(async () => {
+    const cfg = currentConfig();
+    const logger = createLogger(cfg.log.level);
+    const airlock = await startAirlock(cfg, { logger });
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining in-flight requests and flushing recordings');
+      await airlock.close();
+      logger.info('stopped');
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(async () => {
+    const database = createDatabase(databaseUrl(currentConfig()));
+    try {
+      const applied = await migrate(database);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    } finally {
+      await database.destroy();
+    }
+  });
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+async function mint(opts: { agent: string; group: string[]; owner?: string; ttl: string }): Promise<string> {
+  const issuer = await loadOrCreateLocalIssuer(currentConfig().dataDir, {
+    maxLifetimeSeconds: currentConfig().identity.localIssuer.maxLifetime,
+  });
+  return issuer.mint({
+    agent: opts.agent,
+    groups: opts.group,
+    ...(opts.owner ? { owner: opts.owner } : {}),
+    ttlSeconds: parseDuration(opts.ttl),
+  });
+}
+
+const token = program.command('token').description('local development tokens');
+token
+  .command('mint')
+  .description('print a short-lived token the running gateway accepts (local development issuer)')
+  .requiredOption('--agent <name>', 'agent name')
+  .option('--group <group>', 'agent group (repeatable)', collect, [])
+  .option('--owner <email>', 'the accountable human')
+  .option('--ttl <duration>', 'lifetime, e.g. 15m', '15m')
+  .action(async (opts: { agent: string; group: string[]; owner?: string; ttl: string }) => {
+    process.stdout.write(`${await mint(opts)}\n`);
+  });
+
+program
+  .command('kubeconfig')
+  .description('print a kubeconfig that points kubectl at Airlock with a freshly minted token')
+  .requiredOption('--agent <name>', 'agent name')
+  .option('--group <group>', 'agent group (repeatable)', collect, [])
+  .option('--owner <email>', 'the accountable human')
+  .option('--ttl <duration>', 'token lifetime', '1h')
+  .option('--cluster <name>', 'upstream cluster name', 'default')
+  .option('--namespace <ns>', 'default namespace')
+  .action(async (opts: { agent: string; group: string[]; owner?: string; ttl: string; cluster: string; namespace?: string }) => {
+    const cfg = currentConfig();
+    const base = cfg.proxy.publicUrl ?? `${cfg.proxy.tls ? 'https' : 'http'}://${cfg.proxy.listen}`;
+    const name = `airlock-${opts.cluster}`;
+    const kubeconfig = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name, cluster: { server: `${base.replace(/\/$/, '')}/clusters/${opts.cluster}` } }],
+      users: [{ name: opts.agent, user: { token: await mint(opts) } }],
+      contexts: [{ name, context: { cluster: name, user: opts.agent, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
+      'current-context': name,
+    };
+    process.stdout.write(toYaml(kubeconfig));
+  });
+
+program
+  .command('config')
+  .description('configuration')
+  .command('print')
+  .description('show the effective configuration (file + env) with secrets elided')
+  .action(() => {
+    process.stdout.write(toYaml(redactedConfig(currentConfig())));
+  });
+
+program
+  .command('policy')
+  .description('policy files')
+  .command('check')
+  .argument('<file>', 'policy file')
+  .description('validate a policy file and run its inline tests')
+  .action(async (file: string) => {
+    const policy = await loadPolicyFile(file, approverDefaults(currentConfig()));
+    const results = runPolicyTests(policy);
+    process.stdout.write(formatPolicyReport(file, policy, results));
+    if (results.some((r) => !r.passed)) process.exitCode = 1;
+  });
+
+for (const commands of [sessions, audit, prune, reviews, grants]) commands.register(program, ctx);
+
+program
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    if (err instanceof ConfigError || err instanceof PolicyError) {
+      process.stderr.write(`airlock: ${err.message}\n`);
+      if (err instanceof PolicyError) for (const issue of err.issues) process.stderr.write(`  - ${issue}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`airlock: ${(err as Error).message ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  })
+  .finally(async () => {
+    if (db && program.args[0] !== 'serve') await db.destroy();
+  });

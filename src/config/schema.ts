@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration.js';
+
+/** One source of truth for configuration: the YAML file, after env overrides, must satisfy this schema. */
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:8080');
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const secretRef = z.strictObject({ value: z.string().min(1).optional(), file: z.string().min(1).optional() });
+
+const issuer = z.strictObject({
+  issuer: z.string().url(),
+  audiences: z.array(z.string().min(1)).min(1),
+  jwksUri: z.string().url().optional(),
+  algorithms: z.array(z.string()).default(['RS256', 'ES256', 'PS256', 'EdDSA']),
+  claims: z
+    .strictObject({
+      name: z.string().default('sub'),
+      groups: z.string().default('groups'),
+      owner: z.string().default('email'),
+    })
+    .default({ name: 'sub', groups: 'groups', owner: 'email' }),
+  clockSkew: duration.default(30),
+  maxLifetime: duration.default(3600),
+});
+
+const cluster = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case, digits, -)'),
+  /** kubeconfig file (defaults to $KUBECONFIG / ~/.kube/config) */
+  kubeconfig: z.string().optional(),
+  /** context in that kubeconfig (defaults to its current context) */
+  context: z.string().optional(),
+  /** use the pod's service account instead of a kubeconfig */
+  inCluster: z.boolean().default(false),
+  /** send Impersonate-User/Group/Extra for the agent so cluster RBAC and audit see it */
+  impersonate: z.boolean().default(false),
+});
+
+const fieldRule = z.strictObject({
+  kinds: z.array(z.string()).min(1),
+  namespaces: z.array(z.string()).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  paths: z.array(z.string()).min(1),
+});
+
+export const configSchema = z.strictObject({
+  proxy: z
+    .strictObject({
+      listen: listen.default('127.0.0.1:8080'),
+      tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+      /** largest request body accepted from an agent (kube-apiserver's own limit is 3 MiB) */
+      maxBodyBytes: z.number().int().positive().default(3 * 1024 * 1024),
+      /** public URL agents use, for generated kubeconfigs (defaults to http(s)://listen) */
+      publicUrl: z.string().url().optional(),
+    })
+    .default({ listen: '127.0.0.1:8080', maxBodyBytes: 3 * 1024 * 1024 }),
+  web: z.strictObject({ listen: listen.default('127.0.0.1:3000') }).default({ listen: '127.0.0.1:3000' }),
+  dataDir: z.string().default('./data'),
+  database: z.strictObject({ url: z.string().min(1).optional() }).default({}),
+  policy: z.strictObject({ file: z.string().optional() }).default({}),
+  identity: z
+    .strictObject({
+      issuers: z.array(issuer).default([]),
+      localIssuer: z
+        .strictObject({ enabled: z.boolean().default(true), maxLifetime: duration.default(24 * 3600) })
+        .default({ enabled: true, maxLifetime: 24 * 3600 }),
+    })
+    .default({ issuers: [], localIssuer: { enabled: true, maxLifetime: 24 * 3600 } }),
+  clusters: z.array(cluster).default([]),
+  masking: z
+    .strictObject({
+      fieldRules: z.array(fieldRule).default([]),
+      credentialEnvNames: z.string().optional(),
+    })
+    .default({ fieldRules: [] }),
+  recording: z
+    .strictObject({
+      batch: duration.default(0.1),
+      maxBodyBytes: z.number().int().positive().default(64 * 1024),
+      retention: z.strictObject({ olderThan: duration, every: duration.default(3600) }).optional(),
+    })
+    .default({ batch: 0.1, maxBodyBytes: 64 * 1024 }),
+  slack: z
+    .strictObject({
+      botToken: secretRef.optional(),
+      signingSecret: secretRef.optional(),
+      apiUrl: z.string().url().default('https://slack.com/api/'),
+      channel: z.string().optional(),
+      approvers: z.array(z.string()).default([]),
+      auditors: z.array(z.string()).default([]),
+    })
+    .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export type AirlockConfig = z.output<typeof configSchema>;
+export type IssuerSettings = z.output<typeof issuer>;
+export type ClusterSettings = z.output<typeof cluster>;

@@ -1,0 +1,257 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Readable } from 'node:stream';
+import httpProxy from 'http-proxy';
+import { toInspectableAccept } from '../kube/content-negotiation.js';
+import { buildUpstreamHeaders } from '../kube/headers.js';
+import { StatusError, isStatusError } from '../kube/status.js';
+import type { Logger } from '../lib/logger.js';
+import type { Masker } from '../masking/index.js';
+import type { Recorder } from '../recording/recorder.js';
+import type { GatewayMetrics } from '../web/metrics.js';
+import { admit, newPartialAdmission, policyDenial, type Admission, type AdmissionDeps, type PartialAdmission } from './admission.js';
+import { readBody } from './body.js';
+import { relayResponse, type RelayOutcome } from './response.js';
+import type { GatePass, GateTrace, ReviewGate } from './review-gate.js';
+import { relayUpgrade } from './upgrade.js';
+
+export interface GatewayDeps extends AdmissionDeps {
+  masker: Masker;
+  recorder: Recorder;
+  reviewGate: ReviewGate;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  maxBodyBytes: number;
+}
+
+export interface Gateway {
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Requests currently being served or parked (graceful shutdown waits for them). */
+  inFlight(): number;
+}
+
+const READ_VERBS = new Set(['get', 'list', 'watch']);
+
+function clientIp(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function upstreamUnavailable(a: Admission, err: Error): StatusError {
+  return new StatusError(
+    'ServiceUnavailable',
+    `cluster "${a.cluster.name}" is unreachable from Airlock (${(err as NodeJS.ErrnoException).code ?? 'connection failed'}); retry later`,
+  );
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, ignorePath: true, xfwd: false });
+  /** Per-request state http-proxy's events need; keyed by the agent's request. */
+  const forwarding = new WeakMap<
+    IncomingMessage,
+    { a: Admission; headers: OutgoingHttpHeaders; resolve: (o: RelayOutcome) => void; reject: (e: Error) => void }
+  >();
+  let inFlight = 0;
+
+  proxy.on('proxyReq', (proxyReq, req) => {
+    const state = forwarding.get(req);
+    if (!state) return proxyReq.destroy();
+    // http-proxy copies every inbound header; replace them wholesale with the allow-listed set.
+    for (const name of proxyReq.getHeaderNames()) proxyReq.removeHeader(name);
+    for (const [name, value] of Object.entries(state.headers)) if (value !== undefined) proxyReq.setHeader(name, value);
+  });
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    const state = forwarding.get(req);
+    if (!state) return proxyRes.destroy();
+    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker).then(state.resolve, state.reject);
+  });
+
+  async function upstreamHeaders(a: Admission, req: IncomingMessage, body: Buffer, upgrade: boolean) {
+    const authorization = await a.cluster.authorization();
+    const headers = buildUpstreamHeaders(req.rawHeaders, {
+      ...(authorization ? { authorization } : {}),
+      ...(a.cluster.impersonate
+        ? {
+            impersonate: {
+              user: a.agent.subject,
+              groups: [...a.agent.groups, 'system:authenticated'],
+              extra: { 'airlock.dev/agent': [a.agent.name], ...(a.agent.owner ? { 'airlock.dev/owner': [a.agent.owner] } : {}) },
+            },
+          }
+        : {}),
+      accept: toInspectableAccept(req.headers.accept),
+      upgrade,
+      requestId: a.requestId,
+      clientIp: clientIp(req),
+    });
+    headers.host = a.cluster.server.host;
+    if (!upgrade) headers['content-length'] = String(body.length);
+    return headers;
+  }
+
+  function upstreamUrl(a: Admission): URL {
+    const url = new URL(a.cluster.server.href);
+    url.pathname = url.pathname.replace(/\/$/, '') + a.request.path;
+    url.search = a.request.query.toString();
+    return url;
+  }
+
+  async function forward(a: Admission, pass: GatePass, req: IncomingMessage, res: ServerResponse): Promise<RelayOutcome> {
+    const headers = await upstreamHeaders(a, req, pass.body, false);
+    return new Promise((resolve, reject) => {
+      forwarding.set(req, { a, headers, resolve, reject });
+      proxy.web(
+        req,
+        res,
+        {
+          target: upstreamUrl(a).href,
+          agent: a.cluster.agent,
+          secure: a.cluster.tls.rejectUnauthorized !== false,
+          buffer: Readable.from([pass.body]),
+        },
+        (err) => reject(upstreamUnavailable(a, err)),
+      );
+    });
+  }
+
+  /** Policy outcome → what gets forwarded (or the Status the agent sees instead). */
+  async function gate(a: Admission, trace: GateTrace, signal: AbortSignal): Promise<GatePass> {
+    const { decision, request } = a;
+    if (decision.action === 'deny') throw policyDenial(a);
+    const isRead = READ_VERBS.has(request.info.verb) || request.dryRun || !request.info.isResourceRequest;
+    if (!deps.recorder.available() && !(isRead && decision.recording.bestEffort)) {
+      throw new StatusError(
+        'ServiceUnavailable',
+        'Airlock cannot record this request right now (its session store is unavailable), so it is not forwarded; retry shortly',
+        { retryAfterSeconds: 5 },
+      );
+    }
+    if (decision.action === 'review') return deps.reviewGate.hold(a, trace, signal);
+    return { body: a.body };
+  }
+
+  function record(partial: PartialAdmission, a: Admission | undefined, trace: GateTrace, outcome: RelayOutcome, error?: string) {
+    const seconds = (Date.now() - partial.receivedAt.getTime()) / 1000;
+    deps.metrics.observe(
+      {
+        cluster: partial.cluster?.name ?? 'unknown',
+        verb: partial.request?.info.verb ?? 'unknown',
+        decision: partial.decision?.action ?? 'none',
+        code: outcome.status,
+      },
+      seconds,
+    );
+    const log = {
+      requestId: partial.requestId,
+      cluster: partial.cluster?.name,
+      agent: partial.agent?.name,
+      verb: partial.request?.info.verb,
+      path: partial.request?.path,
+      decision: partial.decision?.action,
+      rule: partial.decision?.rule,
+      status: outcome.status,
+      ms: Math.round(seconds * 1000),
+      ...trace,
+      ...(error ? { error: deps.masker.maskText(error) } : {}),
+    };
+    if (outcome.status >= 500) deps.logger.warn(log, 'request failed');
+    else deps.logger.info(log, 'request');
+    if (!partial.agent || !partial.request || !partial.decision || !partial.cluster) return;
+    const requestBody =
+      a?.parsedBody.kind === 'document' ? deps.masker.maskDocument(a.parsedBody.value) : undefined;
+    deps.recorder.record({
+      requestId: partial.requestId,
+      time: partial.receivedAt,
+      agent: partial.agent,
+      cluster: partial.cluster.name,
+      ...(a?.sessionHint ? { sessionHint: a.sessionHint } : {}),
+      request: partial.request,
+      decision: partial.decision,
+      ...trace,
+      status: outcome.status,
+      latencyMs: Math.round(seconds * 1000),
+      bytesIn: a?.body.length ?? 0,
+      bytesOut: outcome.bytesOut,
+      ...(requestBody !== undefined ? { requestBody } : {}),
+      ...(outcome.responseBody !== undefined ? { responseBody: outcome.responseBody } : {}),
+      ...(outcome.summary || error
+        ? { summary: { ...outcome.summary, ...(error ? { error: deps.masker.maskText(error) } : {}) } }
+        : {}),
+    });
+  }
+
+  function statusOf(err: unknown): StatusError {
+    return isStatusError(err) ? err : new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
+  }
+
+  function sendStatus(res: ServerResponse, err: StatusError): RelayOutcome {
+    const payload = Buffer.from(JSON.stringify(err.toStatus()));
+    if (!res.headersSent) {
+      const retry = err.details?.retryAfterSeconds;
+      res.writeHead(err.code, {
+        'content-type': 'application/json',
+        'content-length': payload.length,
+        ...(retry ? { 'retry-after': String(retry) } : {}),
+      });
+      res.end(payload);
+    } else {
+      res.destroy();
+    }
+    return { status: err.code, bytesOut: payload.length, responseBody: err.toStatus() };
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const partial = newPartialAdmission();
+    const trace: GateTrace = {};
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    let a: Admission | undefined;
+    try {
+      a = await admit(deps, req, () => readBody(req, deps.maxBodyBytes), partial);
+      const pass = await gate(a, trace, aborted.signal);
+      const outcome = await forward(a, pass, req, res);
+      await pass.complete?.(outcome);
+      record(partial, a, trace, outcome);
+    } catch (err) {
+      const status = statusOf(err);
+      if (!isStatusError(err)) deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+      record(partial, a, trace, sendStatus(res, status), status.message);
+    }
+  }
+
+  async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const partial = newPartialAdmission();
+    const trace: GateTrace = {};
+    const aborted = new AbortController();
+    socket.on('close', () => aborted.abort());
+    let a: Admission | undefined;
+    try {
+      // Same admission and gate as plain requests: an upgrade is never a shorter path around policy.
+      a = await admit(deps, req, async () => Buffer.alloc(0), partial);
+      const pass = await gate(a, trace, aborted.signal);
+      const headers = await upstreamHeaders(a, req, pass.body, true);
+      const outcome = await relayUpgrade({ url: upstreamUrl(a), method: req.method ?? 'GET', headers, cluster: a.cluster, socket, head });
+      await pass.complete?.(outcome);
+      record(partial, a, trace, { ...outcome, summary: { ...outcome.summary, command: a.request.query.getAll('command') } });
+    } catch (err) {
+      const status = statusOf(err);
+      if (!isStatusError(err)) deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+      const payload = JSON.stringify(status.toStatus());
+      socket.end(
+        `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+      );
+      record(partial, a, trace, { status: status.code, bytesOut: payload.length }, status.message);
+    }
+  }
+
+  const track = (p: Promise<void>) => {
+    inFlight++;
+    p.finally(() => inFlight--).catch(() => undefined);
+  };
+
+  return {
+    handleRequest: (req, res) => track(serve(req, res)),
+    handleUpgrade: (req, socket, head) => track(serveUpgrade(req, socket, head)),
+    inFlight: () => inFlight,
+  };
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { databaseUrl } from './config/load.js';
+import type { AirlockConfig } from './config/schema.js';
+import { openDatabase, type Database } from './db/database.js';
+import { createGateway, type Gateway } from './gateway/pipeline.js';
+import type { IssuerConfig } from './identity/issuer-config.js';
+import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
+import { createTokenVerifier } from './identity/token-verifier.js';
+import { loadClusters, type UpstreamCluster } from './kube/upstream.js';
+import type { Logger } from './lib/logger.js';
+import { createMasker, defaultMaskingConfig } from './masking/index.js';
+import { builtInPolicy, loadPolicyFile, type PolicyDefaults } from './policy/load.js';
+import type { Policy } from './policy/model.js';
+import { createRecorder, type Recorder } from './recording/recorder.js';
+import { startRetentionSchedule } from './recording/retention.js';
+import { createWebApp } from './web/app.js';
+import { createMetrics } from './web/metrics.js';
+import { createReviewGate } from './gateway/engine-review-gate.js';
+import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
+
+export interface RunningAirlock {
+  proxyUrl: string;
+  webUrl: string;
+  db: Database;
+  reviews: ReviewEngine;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** Slack IDs: user groups start with S; everything else names a person. */
+export function approverDefaults(config: AirlockConfig): PolicyDefaults {
+  const ids = config.slack.approvers;
+  return {
+    approvers: { users: ids.filter((id) => !id.startsWith('S')), groups: ids.filter((id) => id.startsWith('S')) },
+    ...(config.slack.channel ? { channel: config.slack.channel } : {}),
+  };
+}
+
+export async function loadConfiguredPolicy(config: AirlockConfig): Promise<{ policy: Policy; source: string }> {
+  const defaults = approverDefaults(config);
+  return config.policy.file
+    ? { policy: await loadPolicyFile(config.policy.file, defaults), source: config.policy.file }
+    : { policy: builtInPolicy(defaults), source: 'built-in default policy' };
+}
+
+function toIssuerConfig(s: AirlockConfig['identity']['issuers'][number]): IssuerConfig {
+  return {
+    issuer: s.issuer,
+    audiences: s.audiences,
+    ...(s.jwksUri ? { jwksUri: s.jwksUri } : {}),
+    algorithms: s.algorithms,
+    claims: s.claims,
+    clockSkewSeconds: s.clockSkew,
+    maxLifetimeSeconds: s.maxLifetime,
+  };
+}
+
+function listen(server: http.Server, address: string): Promise<string> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(at + 1));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { address: h, port: p } = server.address() as AddressInfo;
+      resolve(`${h.includes(':') ? `[${h}]` : h}:${p}`);
+    });
+  });
+}
+
+/** Waits for in-flight requests (bounded), so a graceful stop loses no recording and cuts no response short. */
+async function drain(gateway: Gateway, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (gateway.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The composition root: every concrete adapter is chosen here and nowhere else. */
+export async function startAirlock(
+  config: AirlockConfig,
+  opts: { logger: Logger; env?: NodeJS.ProcessEnv },
+): Promise<RunningAirlock> {
+  const { logger } = opts;
+  const env = opts.env ?? process.env;
+  const db = await openDatabase(databaseUrl(config));
+
+  const issuers = config.identity.issuers.map(toIssuerConfig);
+  if (config.identity.localIssuer.enabled) {
+    const local = await loadOrCreateLocalIssuer(config.dataDir, {
+      maxLifetimeSeconds: config.identity.localIssuer.maxLifetime,
+    });
+    issuers.push(local.config);
+    logger.info({ issuer: local.config.issuer }, 'local development issuer enabled: mint tokens with `airlock token mint`');
+  }
+  const verifier = createTokenVerifier({ issuers });
+
+  const { policy, source: policySource } = await loadConfiguredPolicy(config);
+  logger.info({ policy: policySource, rules: policy.rules.length }, 'policy loaded');
+
+  const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
+  if (clusters.length === 0) {
+    logger.warn(
+      'no upstream cluster configured: set KUBECONFIG or `clusters:` in airlock.yaml; agents get a 503 until then',
+    );
+  }
+  for (const c of clusters) logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
+
+  const masker = createMasker({
+    ...defaultMaskingConfig(),
+    fieldRules: config.masking.fieldRules,
+    ...(config.masking.credentialEnvNames ? { credentialEnvNames: config.masking.credentialEnvNames } : {}),
+  });
+  const recorder: Recorder = createRecorder(db, {
+    batchMs: config.recording.batch * 1000,
+    maxBodyBytes: config.recording.maxBodyBytes,
+    onError: (err) => logger.error({ err: err.message }, 'recording store failing'),
+  });
+  const reviews = createReviewEngine(db, {
+    notify: (event) => logger.info({ review: event.review.id, event: event.type }, 'review'),
+    now: () => new Date(),
+  });
+  reviews.start();
+
+  const metrics = createMetrics();
+  const gateway = createGateway({
+    clusters: new Map(clusters.map((c) => [c.name, c])),
+    verifier,
+    policy: () => policy,
+    masker,
+    recorder,
+    reviewGate: createReviewGate(reviews),
+    metrics,
+    logger,
+    maxBodyBytes: config.proxy.maxBodyBytes,
+  });
+
+  const tls = config.proxy.tls;
+  const proxyServer = tls
+    ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, gateway.handleRequest)
+    : http.createServer(gateway.handleRequest);
+  proxyServer.on('upgrade', gateway.handleUpgrade);
+  // Parked requests and watches are long-lived: no server-side request timeout.
+  proxyServer.requestTimeout = 0;
+  proxyServer.keepAliveTimeout = 65_000;
+
+  const webServer = http.createServer(createWebApp({ db, clusters, metrics }));
+  const proxyAddress = await listen(proxyServer, config.proxy.listen);
+  const webAddress = await listen(webServer, config.web.listen);
+  const proxyUrl = `${tls ? 'https' : 'http'}://${proxyAddress}`;
+  logger.info({ proxy: proxyUrl, web: `http://${webAddress}` }, 'Airlock listening');
+
+  const stopRetention = config.recording.retention
+    ? startRetentionSchedule(db, {
+        olderThanSeconds: config.recording.retention.olderThan,
+        everySeconds: config.recording.retention.every,
+      })
+    : () => undefined;
+
+  return {
+    proxyUrl,
+    webUrl: `http://${webAddress}`,
+    db,
+    reviews,
+    gateway,
+    async close() {
+      stopRetention();
+      proxyServer.close();
+      webServer.close();
+      await drain(gateway, 10_000);
+      proxyServer.closeAllConnections();
+      webServer.closeAllConnections();
+      await reviews.stop();
+      await recorder.close();
+      for (const c of clusters) c.agent.destroy();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import express, { type Express } from 'express';
+import https from 'node:https';
+import http from 'node:http';
+import type { Database } from '../db/database.js';
+import type { UpstreamCluster } from '../kube/upstream.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** Is the cluster answering? A cheap authenticated GET /version with a short timeout. */
+async function probeCluster(cluster: UpstreamCluster): Promise<string | undefined> {
+  const authorization = await cluster.authorization();
+  const transport = cluster.server.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    const req = transport.request(
+      new URL('/version', cluster.server),
+      { agent: cluster.agent, headers: authorization ? { authorization } : {}, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200 ? undefined : `cluster ${cluster.name}: /version answered ${res.statusCode}`);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (err) => resolve(`cluster ${cluster.name}: ${err.message}`));
+    req.end();
+  });
+}
+
+/**
+ * The web listener: health for orchestrators, metrics for Prometheus, and whatever adapters mount (Slack's
+ * receiver mounts itself first, before any body parser, because it verifies signatures over the raw body).
+ */
+export function createWebApp(deps: {
+  db: Database;
+  clusters: readonly UpstreamCluster[];
+  metrics: GatewayMetrics;
+  mount?: (app: Express) => void;
+}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  deps.mount?.(app);
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/readyz', async (_req, res) => {
+    const problems: string[] = [];
+    try {
+      await deps.db.raw('select 1');
+    } catch (err) {
+      problems.push(`database: ${(err as Error).message}`);
+    }
+    if (deps.clusters.length === 0) problems.push('no upstream cluster configured');
+    for (const p of await Promise.all(deps.clusters.map(probeCluster))) if (p) problems.push(p);
+    res.status(problems.length ? 503 : 200).type('text/plain').send(problems.length ? problems.join('\n') : 'ok');
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return app;
+}
