@@ -23,6 +23,8 @@ export interface Admission {
   request: ClassifiedRequest;
   decision: Decision;
   body: Buffer;
+  /** The agent's Content-Type header ('' when absent). */
+  contentType: string;
   parsedBody: ParsedBody;
   /** Explicit session id from the `X-Airlock-Session` header. */
   sessionHint?: string;
@@ -125,6 +127,7 @@ export async function admit(
     request,
     decision,
     body,
+    contentType,
     parsedBody,
     ...(sessionHint ? { sessionHint } : {}),
     ...(reason ? { reason } : {}),

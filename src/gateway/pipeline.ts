@@ -66,7 +66,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker).then(state.resolve, state.reject);
   });
 
-  async function upstreamHeaders(a: Admission, req: IncomingMessage, body: Buffer, upgrade: boolean) {
+  async function upstreamHeaders(a: Admission, req: IncomingMessage, body: Buffer, upgrade: boolean, contentType?: string) {
     const authorization = await a.cluster.authorization();
     const headers = buildUpstreamHeaders(req.rawHeaders, {
       ...(authorization ? { authorization } : {}),
@@ -86,6 +86,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
     headers.host = a.cluster.server.host;
     if (!upgrade) headers['content-length'] = String(body.length);
+    if (contentType) headers['content-type'] = contentType;
     return headers;
   }
 
@@ -97,7 +98,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   async function forward(a: Admission, pass: GatePass, req: IncomingMessage, res: ServerResponse): Promise<RelayOutcome> {
-    const headers = await upstreamHeaders(a, req, pass.body, false);
+    const headers = await upstreamHeaders(a, req, pass.body, false, pass.contentType);
     return new Promise((resolve, reject) => {
       forwarding.set(req, { a, headers, resolve, reject });
       proxy.web(

@@ -1,4 +1,3 @@
-import { StatusError } from '../kube/status.js';
 import type { Admission } from './admission.js';
 
 /** What the pipeline remembers about a reviewed request, for recording. */
@@ -10,7 +9,8 @@ export interface GateTrace {
 /** A request the gate lets through: forward exactly `body`; report the upstream outcome back when done. */
 export interface GatePass {
   body: Buffer;
-  /** Query to send instead of the agent's (e.g. pinned); defaults to the classified query. */
+  /** Set when the gate rewrote the body into another media type (a pinned DELETE gains a JSON body). */
+  contentType?: string;
   complete?(outcome: { status: number; responseBody?: unknown }): Promise<void>;
 }
 
@@ -22,13 +22,3 @@ export interface ReviewGate {
   hold(a: Admission, trace: GateTrace, signal: AbortSignal): Promise<GatePass>;
 }
 
-/** Used when no review engine is wired in: a review answers like a deny that says approval is required. */
-export const approvalUnavailableGate: ReviewGate = {
-  async hold(a) {
-    throw new StatusError(
-      'Forbidden',
-      `${a.request.info.resource || a.request.path} "${a.request.info.name}" needs human approval under Airlock policy ` +
-        `rule "${a.decision.rule}", and no review engine is running on this gateway`,
-    );
-  },
-};

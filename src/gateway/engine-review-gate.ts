@@ -1,0 +1,122 @@
+import { pinRequest } from '../kube/pin.js';
+import { StatusError } from '../kube/status.js';
+import type { Masker } from '../masking/index.js';
+import type { ReviewEngine } from '../reviews/engine.js';
+import type { Review } from '../reviews/model.js';
+import type { Admission } from './admission.js';
+import type { ReviewGate } from './review-gate.js';
+
+function target(review: Review): string {
+  const c = review.classification;
+  const kind = `${c.resource}${c.apiGroup ? `.${c.apiGroup}` : ''}`;
+  return `${kind} "${c.name}"${c.namespace ? ` in namespace "${c.namespace}"` : ''}`;
+}
+
+function where(review: Review): string {
+  return review.notification?.channel ? ` (posted to Slack channel ${review.notification.channel})` : '';
+}
+
+function denial(review: Review): StatusError {
+  const deny = review.decisions.find((d) => d.decision === 'deny');
+  const who = deny ? `${deny.approver.name}${deny.approver.via === 'terminal' ? ' (terminal)' : ''}` : 'a reviewer';
+  return new StatusError(
+    'Forbidden',
+    `${target(review)} is forbidden: review ${review.id} was denied by ${who}: ${deny?.reason ?? 'no reason given'}. ` +
+      'Do not retry the same request; change the approach or ask the reviewer.',
+    { name: review.classification.name, group: review.classification.apiGroup, kind: review.classification.resource },
+  );
+}
+
+function stillPending(review: Review): StatusError {
+  const { approvals } = review.settings;
+  const have = review.decisions.filter((d) => d.decision === 'approve').length;
+  return new StatusError(
+    'Timeout',
+    `${review.classification.verb} ${target(review)} is waiting for human approval: review ${review.id}${where(review)}, ` +
+      `${have}/${approvals} approval(s), open until ${review.expiresAt.toISOString()}. ` +
+      'Run the same command again to keep waiting; it re-attaches to this review and runs once approved.',
+  );
+}
+
+function closed(review: Review): StatusError {
+  const explanation: Partial<Record<Review['state'], string>> = {
+    expired: 'expired before a decision was taken; run the command again to request a new review',
+    cancelled: 'was cancelled; run the command again to request a new review',
+    conflicted: 'could not run because the object changed after it was reviewed; run the command again for a new review',
+    executed: 'has already run; running the command again requests a new review',
+    failed: 'ran and failed; see the review for the cluster’s answer',
+  };
+  return new StatusError(
+    review.state === 'conflicted' ? 'Conflict' : 'Gone',
+    `review ${review.id} for ${review.classification.verb} ${target(review)} ${explanation[review.state] ?? `is ${review.state}`}`,
+  );
+}
+
+function resourceVersionOf(body: unknown): string | undefined {
+  const rv = (body as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
+  return typeof rv === 'string' ? rv : undefined;
+}
+
+/** Connects the pipeline's `review` decisions to the review engine: grants first, then parking. */
+export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGate {
+  return {
+    async hold(a: Admission, trace, signal) {
+      const { info } = a.request;
+      const grant = await engine.findGrant({
+        agent: a.agent,
+        cluster: a.cluster.name,
+        verb: info.verb,
+        apiGroup: info.apiGroup,
+        resource: info.resource,
+        subresource: info.subresource,
+        namespace: info.namespace,
+      });
+      if (grant) {
+        trace.grantId = grant.id;
+        return { body: a.body };
+      }
+      const { contentType } = a;
+      const redactedBody =
+        a.parsedBody.kind === 'document' ? JSON.stringify(masker.maskDocument(a.parsedBody.value), null, 2) : undefined;
+      const result = await engine.park(
+        {
+          agent: a.agent,
+          cluster: a.cluster.name,
+          ...(a.sessionHint ? { sessionId: a.sessionHint } : {}),
+          request: a.request,
+          contentType,
+          body: a.body,
+          ...(redactedBody ? { redactedBody } : {}),
+          rule: a.decision.rule,
+          settings: a.decision.review!,
+          ...(a.reason ? { reason: a.reason } : {}),
+        },
+        signal,
+      );
+      trace.reviewId = result.review.id;
+      switch (result.kind) {
+        case 'denied':
+          throw denial(result.review);
+        case 'pending':
+          throw stillPending(result.review);
+        case 'closed':
+          throw closed(result.review);
+        case 'execute': {
+          const pinned = pinRequest(a.request, result.body, contentType, result.review.pin);
+          return {
+            body: pinned.body,
+            contentType: pinned.contentType,
+            async complete(outcome) {
+              const resourceVersion = resourceVersionOf(outcome.responseBody);
+              await engine.completeExecution(result.review.id, {
+                status: outcome.status,
+                conflict: outcome.status === 409,
+                ...(resourceVersion ? { resourceVersion } : {}),
+              });
+            },
+          };
+        }
+      }
+    },
+  };
+}
