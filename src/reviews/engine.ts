@@ -1,0 +1,555 @@
+/**
+ * The review engine: parks risky requests until humans decide, then releases exactly the reviewed request once.
+ * Adapters (gateway, terminal, Slack, preview) reach it only through `ReviewEngine` and `ReviewPorts`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import type { Agent } from '../identity/agent.js';
+import type { ClassifiedRequest } from '../kube/request-info.js';
+import type { ReviewSettings } from '../policy/decision.js';
+import {
+  type DecideRefusal,
+  type DecisionRequest,
+  refusalFor,
+  tally,
+  usesBreakGlass,
+} from './decision-rules.js';
+import { requestFingerprint } from './fingerprint.js';
+import type {
+  Approver,
+  ExecutionPin,
+  Grant,
+  Review,
+  ReviewActor,
+  ReviewerDecision,
+  ReviewEvent,
+  ReviewEventType,
+  ReviewState,
+} from './model.js';
+import { ParkingLot } from './parking.js';
+import { PinError, pinRequest } from './pin.js';
+import { type NewReview, type ReviewChanges, type ReviewFilter, ReviewStore } from './store.js';
+
+export interface ParkInput {
+  agent: Agent;
+  cluster: string;
+  sessionId?: string;
+  request: ClassifiedRequest;
+  contentType: string;
+  /** The original body: kept in memory only, it may hold secrets. */
+  body: Buffer;
+  /** The body with secrets masked: the only form that is stored and shown. */
+  redactedBody?: string;
+  rule: string;
+  settings: ReviewSettings;
+  /** The agent's stated reason (`X-Airlock-Reason`, `airlock.io/reason`). */
+  reason?: string;
+}
+
+export type ParkResult =
+  /** The caller holds the one execution claim: forward exactly this request, then call completeExecution. */
+  | { kind: 'execute'; review: Review; request: { contentType: string; body: Buffer } }
+  | { kind: 'denied'; review: Review }
+  /** Undecided within the hold time (or the agent went away): the agent re-runs the command to keep waiting. */
+  | { kind: 'pending'; review: Review }
+  /** Expired, cancelled, failed, conflicted, or executed by an identical request. */
+  | { kind: 'closed'; review: Review };
+
+export type DecideResult =
+  { ok: true; review: Review; grant?: Grant } | { ok: false; refusal: DecideRefusal };
+
+export interface GrantQuery {
+  agent: Pick<Agent, 'subject' | 'issuer'>;
+  cluster: string;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+}
+
+export interface ReviewPorts {
+  /** Computes what the request would change and the object version to pin execution to (the preview module). */
+  preview?(input: ParkInput): Promise<{ preview: unknown; pin?: ExecutionPin }>;
+  /** Every transition, once, after it is committed. Must not throw; errors are reported, never propagated. */
+  notify(event: ReviewEvent): void;
+  now(): Date;
+  /** Failures of the background sweep/poll (they retry on the next tick) and of `notify`. */
+  reportError?(error: unknown, during: string): void;
+}
+
+export interface ReviewEngineOptions {
+  /** How often parked requests check for decisions stored by other processes. */
+  pollMs?: number;
+  /** How often overdue reviews are expired. */
+  sweepMs?: number;
+  /** How long an approved review waits for its request to be re-run before it expires. */
+  approvedExecutionWindowSeconds?: number;
+}
+
+export interface ExecutionReport {
+  status: number;
+  /** The API server refused because the object changed since the preview (409 on a pinned request). */
+  conflict?: boolean;
+  message?: string;
+  resourceVersion?: string;
+}
+
+export interface ReviewEngine {
+  /** Creates a review, or re-attaches to the open one for the same agent and fingerprint, then waits for it. */
+  park(input: ParkInput, signal: AbortSignal): Promise<ParkResult>;
+  completeExecution(id: string, report: ExecutionReport): Promise<Review>;
+  decide(id: string, approver: Approver, request: DecisionRequest): Promise<DecideResult>;
+  /** Closes an open review for good; false when it was no longer open. */
+  cancel(id: string, by: ReviewActor): Promise<boolean>;
+  findGrant(query: GrantQuery): Promise<Grant | undefined>;
+  revokeGrant(id: string, by: string): Promise<boolean>;
+  list(filter?: ReviewFilter): Promise<Review[]>;
+  get(id: string): Promise<Review | undefined>;
+  listGrants(filter?: { active?: boolean; limit?: number }): Promise<Grant[]>;
+  setNotification(id: string, location: { channel?: string; ts?: string }): Promise<void>;
+  /** Expires overdue reviews now (what the background sweep runs); returns how many it closed. */
+  expireOverdue(): Promise<number>;
+  /** Starts the expiry sweep and the cross-process wake-up poll. */
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** A review operation on a review that is not in the state it needs (e.g. completing one that is not executing). */
+export class ReviewStateError extends Error {
+  constructor(
+    readonly reviewId: string,
+    readonly state: ReviewState | 'missing',
+    readonly expected: ReviewState,
+  ) {
+    super(`review ${reviewId} is ${state}, not ${expected}`);
+    this.name = 'ReviewStateError';
+  }
+}
+
+const DEFAULTS = { pollMs: 200, sweepMs: 1000, approvedExecutionWindowSeconds: 300 };
+/** Bound on compare-and-set retries: each retry means another writer just changed the same review. */
+const MAX_ATTEMPTS = 8;
+
+export function createReviewEngine(
+  db: Database,
+  ports: ReviewPorts,
+  options: ReviewEngineOptions = {},
+): ReviewEngine {
+  return new SqlReviewEngine(new ReviewStore(db), ports, { ...DEFAULTS, ...options });
+}
+
+interface PendingEvent {
+  type: ReviewEventType;
+  review: Review;
+  actor: ReviewActor;
+  decision?: ReviewerDecision;
+  grant?: Grant;
+}
+
+const SYSTEM: ReviewActor = { kind: 'system', name: 'airlock' };
+
+class SqlReviewEngine implements ReviewEngine {
+  private readonly parking = new ParkingLot();
+  private timers: NodeJS.Timeout[] = [];
+  private running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly store: ReviewStore,
+    private readonly ports: ReviewPorts,
+    private readonly options: Required<ReviewEngineOptions>,
+  ) {}
+
+  async park(input: ParkInput, signal: AbortSignal): Promise<ParkResult> {
+    const holdUntil = Date.now() + input.settings.holdSeconds * 1000;
+    const agentActor: ReviewActor = { kind: 'agent', name: input.agent.name };
+    const fingerprint = requestFingerprint({
+      ...input.request,
+      contentType: input.contentType,
+      body: input.body,
+    });
+    const key = openKey(input.agent, input.cluster, fingerprint);
+
+    let review = await this.openReview(key);
+    if (review) this.emit({ type: 'attached', review, actor: agentActor });
+    else {
+      const candidate = await this.newReview(input, fingerprint);
+      review = await this.store.insertUnlessOpen(candidate, key);
+      // Undefined only if the open review that beat ours closed at once; ours was not stored, so store it now.
+      review ??= await this.store.insertUnlessOpen(candidate, key);
+      if (!review) throw new Error(`could not store or find the open review for ${input.request.path}`);
+      this.emit({ type: review.id === candidate.id ? 'created' : 'attached', review, actor: agentActor });
+    }
+
+    for (;;) {
+      const settled = await this.settle(review, input);
+      if (settled) return settled;
+      const remaining = holdUntil - Date.now();
+      if (remaining <= 0) return { kind: 'pending', review };
+      const waiting = this.parking.wait(review.id, review.version, remaining, signal);
+      // A decision committed between our read and the registration above would otherwise go unnoticed.
+      if (((await this.store.versions([review.id])).get(review.id) ?? 0) > review.version)
+        this.parking.wake(review.id);
+      const outcome = await waiting;
+      // A disconnected agent just detaches; the review stays open for a re-run.
+      if (outcome === 'aborted') return { kind: 'pending', review };
+      review = (await this.store.get(review.id)) ?? review;
+    }
+  }
+
+  async completeExecution(id: string, report: ExecutionReport): Promise<Review> {
+    const review = await this.store.get(id);
+    if (review?.state !== 'executing')
+      throw new ReviewStateError(id, review?.state ?? 'missing', 'executing');
+    const state: ReviewState = report.conflict
+      ? 'conflicted'
+      : report.status >= 200 && report.status < 300
+        ? 'executed'
+        : 'failed';
+    const outcome = {
+      status: report.status,
+      ...(report.message !== undefined ? { message: report.message } : {}),
+      ...(report.resourceVersion !== undefined ? { resourceVersion: report.resourceVersion } : {}),
+    };
+    const done = await this.transition(review, { state, executedAt: this.ports.now(), outcome }, SYSTEM);
+    if (!done) {
+      const current = await this.store.get(id);
+      throw new ReviewStateError(id, current?.state ?? 'missing', 'executing');
+    }
+    return done;
+  }
+
+  async decide(id: string, approver: Approver, request: DecisionRequest): Promise<DecideResult> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const outcome = await this.store
+        .transaction((tx) => this.decideOnce(tx, id, approver, request))
+        .catch((e: unknown) => {
+          if (e instanceof CompareAndSetLost) return 'retry' as const;
+          throw e;
+        });
+      if (outcome === 'retry') continue;
+      outcome.events.forEach((e) => this.emit(e));
+      this.parking.wake(id);
+      return outcome.result;
+    }
+    throw new Error(
+      `review ${id}: decision kept colliding with concurrent writers after ${MAX_ATTEMPTS} attempts`,
+    );
+  }
+
+  async cancel(id: string, by: ReviewActor): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const review = await this.store.get(id);
+      if (review?.state !== 'pending' && review?.state !== 'approved') return false;
+      if (await this.transition(review, { state: 'cancelled', decidedAt: this.ports.now() }, by)) return true;
+    }
+    return false;
+  }
+
+  findGrant(query: GrantQuery): Promise<Grant | undefined> {
+    return this.store.findGrant(query, this.ports.now());
+  }
+
+  async revokeGrant(id: string, by: string): Promise<boolean> {
+    if (!(await this.store.revokeGrant(id, by, this.ports.now()))) return false;
+    const grant = await this.store.getGrant(id);
+    const review = grant && (await this.store.get(grant.reviewId));
+    if (grant && review)
+      this.emit({ type: 'grant-revoked', review, grant, actor: { kind: 'person', name: by } });
+    return true;
+  }
+
+  list(filter?: ReviewFilter): Promise<Review[]> {
+    return this.store.list(filter);
+  }
+
+  get(id: string): Promise<Review | undefined> {
+    return this.store.get(id);
+  }
+
+  listGrants(filter: { active?: boolean; limit?: number } = {}): Promise<Grant[]> {
+    return this.store.listGrants({
+      ...(filter.active ? { activeAt: this.ports.now() } : {}),
+      ...(filter.limit !== undefined ? { limit: filter.limit } : {}),
+    });
+  }
+
+  setNotification(id: string, location: { channel?: string; ts?: string }): Promise<void> {
+    return this.store.setNotification(id, location);
+  }
+
+  async expireOverdue(): Promise<number> {
+    let expired = 0;
+    for (const review of await this.store.dueForExpiry(this.ports.now())) {
+      if (await this.expire(review)) expired++;
+    }
+    return expired;
+  }
+
+  start(): void {
+    if (this.timers.length > 0) return;
+    this.timers = [
+      this.every(this.options.pollMs, 'wake-up poll', () => this.wakeChangedReviews()),
+      this.every(this.options.sweepMs, 'expiry sweep', () => this.expireOverdue()),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    this.timers.forEach((t) => clearInterval(t));
+    this.timers = [];
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Turns a fresh look at the review into a result, or undefined while it is still undecided. */
+  private async settle(review: Review, input: ParkInput): Promise<ParkResult | undefined> {
+    let current: Review | undefined = review;
+    for (let attempt = 0; current && attempt < MAX_ATTEMPTS; attempt++) {
+      if ((current.state === 'pending' || current.state === 'approved') && this.overdue(current)) {
+        await this.expire(current);
+      } else if (current.state === 'pending') {
+        return undefined;
+      } else if (current.state === 'denied') {
+        return { kind: 'denied', review: current };
+      } else if (current.state !== 'approved') {
+        return { kind: 'closed', review: current };
+      } else {
+        const claimed = await this.transition(
+          current,
+          { state: 'executing' },
+          { kind: 'agent', name: input.agent.name },
+        );
+        if (claimed) return this.execution(claimed, input);
+      }
+      current = await this.store.get(review.id);
+    }
+    return { kind: 'closed', review: current ?? review };
+  }
+
+  /** The claimed review's request, pinned; a request that cannot carry its pin fails instead of running unpinned. */
+  private async execution(review: Review, input: ParkInput): Promise<ParkResult> {
+    try {
+      const pinned = pinRequest(
+        { method: input.request.method, contentType: input.contentType, body: input.body },
+        review.pin,
+      );
+      return { kind: 'execute', review, request: { contentType: pinned.contentType, body: pinned.body } };
+    } catch (e) {
+      if (!(e instanceof PinError)) throw e;
+      const failed = await this.transition(
+        review,
+        { state: 'failed', executedAt: this.ports.now(), outcome: { status: 415, message: e.message } },
+        SYSTEM,
+      );
+      return { kind: 'closed', review: failed ?? review };
+    }
+  }
+
+  private async decideOnce(
+    tx: ReviewStore,
+    id: string,
+    approver: Approver,
+    request: DecisionRequest,
+  ): Promise<{ result: DecideResult; events: PendingEvent[] } | 'retry'> {
+    const refused = (refusal: DecideRefusal, events: PendingEvent[] = []) => ({
+      result: { ok: false as const, refusal },
+      events,
+    });
+    await tx.lock(id);
+    const review = await tx.get(id);
+    if (!review) return refused({ code: 'not-found', message: `There is no review ${id}.` });
+    const now = this.ports.now();
+    if (review.state === 'pending' && this.overdue(review)) {
+      if (!(await tx.compareAndSet(review, { state: 'expired' }))) return 'retry';
+      const expired = await tx.get(id);
+      return refused(
+        { code: 'already-decided', message: `Review ${id} expired at ${review.expiresAt.toISOString()}.` },
+        expired ? [{ type: 'expired', review: expired, actor: SYSTEM }] : [],
+      );
+    }
+    const refusal = refusalFor(review, approver, request);
+    if (refusal) return refused(refusal);
+
+    const reason = request.reason?.trim();
+    const decision: ReviewerDecision = {
+      approver: {
+        id: approver.id,
+        name: approver.name,
+        via: approver.via,
+        ...(approver.email ? { email: approver.email } : {}),
+      },
+      decision: request.decision,
+      ...(reason ? { reason } : {}),
+      ...(request.decision === 'approve' && request.grantSeconds !== undefined
+        ? { grantSeconds: request.grantSeconds }
+        : {}),
+      breakGlass: usesBreakGlass(approver, request),
+      at: now,
+    };
+    if (!(await tx.insertDecision(id, decision))) return 'retry';
+    const outcome = tally(review.settings, [...review.decisions, decision]);
+    const changes: ReviewChanges =
+      outcome.state === 'pending'
+        ? {}
+        : outcome.state === 'denied'
+          ? { state: 'denied', decidedAt: now }
+          : {
+              state: 'approved',
+              decidedAt: now,
+              expiresAt: new Date(now.getTime() + this.options.approvedExecutionWindowSeconds * 1000),
+            };
+    // Losing the race means someone else changed the review: roll back our decision and look again.
+    if (!(await tx.compareAndSet(review, changes))) throw new CompareAndSetLost();
+    const decided = await tx.get(id);
+    if (!decided) throw new Error(`review ${id} vanished inside its own transaction`);
+    const actor: ReviewActor = { kind: 'person', name: approver.name, via: approver.via };
+    const type = outcome.state === 'pending' ? 'approval-added' : outcome.state;
+    const events: PendingEvent[] = [{ type, review: decided, actor, decision }];
+    const grant =
+      outcome.grantSeconds === undefined ? undefined : this.grantFor(decided, outcome.grantSeconds, now);
+    if (grant) {
+      await tx.insertGrant(grant);
+      events.push({ type: 'grant-created', review: decided, actor, grant });
+    }
+    return { result: { ok: true, review: decided, ...(grant ? { grant } : {}) }, events };
+  }
+
+  private grantFor(review: Review, seconds: number, now: Date): Grant {
+    const c = review.classification;
+    return {
+      id: newId('gr'),
+      reviewId: review.id,
+      agent: { name: review.agent.name, issuer: review.agent.issuer, subject: review.agent.subject },
+      cluster: review.cluster,
+      verb: c.verb,
+      apiGroup: c.apiGroup,
+      resource: c.resource,
+      subresource: c.subresource,
+      namespace: c.namespace,
+      grantedBy: review.decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.name),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + seconds * 1000),
+    };
+  }
+
+  /** The open review for this key, unless it is overdue (then it is expired here and a new one is due). */
+  private async openReview(key: string): Promise<Review | undefined> {
+    const review = await this.store.findOpen(key);
+    if (review && this.overdue(review)) {
+      await this.expire(review);
+      return this.store.findOpen(key);
+    }
+    return review;
+  }
+
+  private async newReview(input: ParkInput, fingerprint: string): Promise<NewReview> {
+    const now = this.ports.now();
+    const computed = this.ports.preview ? await this.ports.preview(input) : undefined;
+    const { request: r, agent } = input;
+    return {
+      id: newId('rv'),
+      agent: { name: agent.name, subject: agent.subject, issuer: agent.issuer, groups: [...agent.groups] },
+      ...(agent.owner ? { owner: agent.owner } : {}),
+      ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+      cluster: input.cluster,
+      classification: {
+        method: r.method,
+        path: r.path,
+        verb: r.info.verb,
+        apiGroup: r.info.apiGroup,
+        resource: r.info.resource,
+        subresource: r.info.subresource,
+        namespace: r.info.namespace,
+        name: r.info.name,
+        dryRun: r.dryRun,
+      },
+      rule: input.rule,
+      settings: input.settings,
+      ...(input.reason ? { reason: input.reason } : {}),
+      fingerprint,
+      redactedRequest: redactedRequest(input),
+      ...(computed ? { preview: computed.preview, ...(computed.pin ? { pin: computed.pin } : {}) } : {}),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + input.settings.timeoutSeconds * 1000),
+    };
+  }
+
+  private overdue(review: Review): boolean {
+    return review.expiresAt.getTime() <= this.ports.now().getTime();
+  }
+
+  private async expire(review: Review): Promise<boolean> {
+    return (await this.transition(review, { state: 'expired' }, SYSTEM)) !== undefined;
+  }
+
+  /** Compare-and-set, then (only if it won) the event and the wake-up of local waiters. */
+  private async transition(
+    review: Review,
+    changes: ReviewChanges,
+    actor: ReviewActor,
+  ): Promise<Review | undefined> {
+    if (!(await this.store.compareAndSet(review, changes))) return undefined;
+    const updated = await this.store.get(review.id);
+    if (!updated) return undefined;
+    if (changes.state) this.emit({ type: changes.state, review: updated, actor });
+    this.parking.wake(review.id);
+    return updated;
+  }
+
+  private async wakeChangedReviews(): Promise<void> {
+    const ids = this.parking.parkedReviewIds();
+    if (ids.length > 0) this.parking.wakeChanged(await this.store.versions(ids));
+  }
+
+  /** An interval that never overlaps itself and reports (rather than throws) failures. */
+  private every(ms: number, during: string, tick: () => Promise<unknown>): NodeJS.Timeout {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      const run = tick()
+        .catch((e: unknown) => this.ports.reportError?.(e, during))
+        .finally(() => {
+          busy = false;
+          this.running.delete(run);
+        });
+      this.running.add(run);
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+
+  private emit(event: PendingEvent): void {
+    try {
+      this.ports.notify({ ...event, at: this.ports.now() });
+    } catch (e) {
+      this.ports.reportError?.(e, `notify ${event.type}`);
+    }
+  }
+}
+
+class CompareAndSetLost extends Error {}
+
+/** One open review per agent identity, cluster and fingerprint (hashed to fit an indexed column). */
+function openKey(agent: Pick<Agent, 'issuer' | 'subject'>, cluster: string, fingerprint: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify([agent.issuer, agent.subject, cluster, fingerprint]))
+    .digest('hex');
+}
+
+function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(8).toString('hex')}`;
+}
+
+/** What humans see of the request: the request line, its content type and the redacted body (never the original). */
+function redactedRequest(input: ParkInput): string {
+  const query = input.request.query.toString();
+  const line = `${input.request.method} ${input.request.path}${query ? `?${query}` : ''}`;
+  const body =
+    input.redactedBody ??
+    (input.body.length > 0 ? `(${input.body.length}-byte body not recorded: no redacted copy)` : '');
+  return [
+    line,
+    ...(input.contentType ? [`Content-Type: ${input.contentType}`] : []),
+    ...(body ? ['', body] : []),
+  ].join('\n');
+}

@@ -1,0 +1,163 @@
+/**
+ * The review vocabulary: what a parked request, a reviewer's decision and a grant look like once stored.
+ * Pure data; the engine (`engine.ts`) and the store (`store.ts`) give it behaviour and persistence.
+ */
+import type { ReviewSettings } from '../policy/decision.js';
+
+export type ReviewState =
+  | 'pending'
+  | 'approved'
+  | 'executing'
+  | 'executed'
+  | 'failed'
+  | 'conflicted'
+  | 'denied'
+  | 'expired'
+  | 'cancelled';
+
+/** States from which nothing can move any more. */
+export const FINAL_STATES: readonly ReviewState[] = [
+  'executed',
+  'failed',
+  'conflicted',
+  'denied',
+  'expired',
+  'cancelled',
+];
+
+/** The agent as the review remembers it (credential details such as the token id stay out of storage). */
+export interface ReviewAgent {
+  name: string;
+  subject: string;
+  issuer: string;
+  groups: readonly string[];
+}
+
+/** What the request was, as classified: enough to render a card and to scope a grant. */
+export interface ReviewClassification {
+  method: string;
+  path: string;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+}
+
+/** The live object version the preview saw; execution is pinned to it so drift fails closed. */
+export interface ExecutionPin {
+  resourceVersion?: string;
+  uid?: string;
+}
+
+/** A human deciding, through one adapter. `id` is the stable identity (Slack user id, terminal name). */
+export interface Approver {
+  id: string;
+  name: string;
+  email?: string;
+  groups: string[];
+  via: 'terminal' | 'slack';
+}
+
+/** One person's recorded decision on a review (at most one per person and review). */
+export interface ReviewerDecision {
+  approver: Omit<Approver, 'groups'>;
+  decision: 'approve' | 'deny';
+  reason?: string;
+  /** Requested time-boxed grant; a grant is created only when every approval asked for one. */
+  grantSeconds?: number;
+  /** Terminal break-glass: eligibility was skipped (the owner rule never is). */
+  breakGlass: boolean;
+  at: Date;
+}
+
+export interface ExecutionOutcome {
+  status: number;
+  message?: string;
+  resourceVersion?: string;
+}
+
+export interface Review {
+  id: string;
+  state: ReviewState;
+  /** Incremented by every stored change; the compare-and-set token. */
+  version: number;
+  agent: ReviewAgent;
+  owner?: string;
+  sessionId?: string;
+  cluster: string;
+  classification: ReviewClassification;
+  rule: string;
+  settings: ReviewSettings;
+  /** The agent's stated reason (header or annotation). Untrusted text. */
+  reason?: string;
+  fingerprint: string;
+  /** Request line, content type and the redacted body: what humans may see and what is stored. */
+  redactedRequest: string;
+  preview?: unknown;
+  pin?: ExecutionPin;
+  decisions: ReviewerDecision[];
+  createdAt: Date;
+  /** Deadline of the current state: the pending timeout, then (once approved) the execution window. */
+  expiresAt: Date;
+  decidedAt?: Date;
+  executedAt?: Date;
+  outcome?: ExecutionOutcome;
+  /** Where the Slack card lives; set by the Slack adapter. */
+  notification?: { channel?: string; ts?: string };
+}
+
+/** A time-boxed approval for the same agent, cluster, verb, resource and namespace. */
+export interface Grant {
+  id: string;
+  reviewId: string;
+  agent: Pick<ReviewAgent, 'name' | 'subject' | 'issuer'>;
+  cluster: string;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  /** Names of the approvers whose decisions created it. */
+  grantedBy: string[];
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt?: Date;
+  revokedBy?: string;
+}
+
+/** Who caused a transition. */
+export interface ReviewActor {
+  kind: 'agent' | 'person' | 'system';
+  name: string;
+  via?: Approver['via'];
+}
+
+export type ReviewEventType =
+  | 'created'
+  | 'attached'
+  | 'approval-added'
+  | 'approved'
+  | 'denied'
+  | 'executing'
+  | 'executed'
+  | 'failed'
+  | 'conflicted'
+  | 'expired'
+  | 'cancelled'
+  | 'grant-created'
+  | 'grant-revoked';
+
+export interface ReviewEvent {
+  type: ReviewEventType;
+  /** The review as stored right after the transition. */
+  review: Review;
+  actor: ReviewActor;
+  /** The decision that caused `approval-added`, `approved` or `denied`. */
+  decision?: ReviewerDecision;
+  /** Set for `grant-created` and `grant-revoked`. */
+  grant?: Grant;
+  at: Date;
+}

@@ -1,0 +1,453 @@
+/**
+ * SQL persistence of reviews, decisions and grants (knex; SQLite or Postgres). The only module of the review
+ * engine that speaks SQL: every state change is a compare-and-set on (id, version, state).
+ */
+import type { Knex } from 'knex';
+import type { ReviewSettings } from '../policy/decision.js';
+import type { ExecutionOutcome, Grant, Review, ReviewerDecision, ReviewState } from './model.js';
+
+const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
+/** Keeps `WHERE id IN (…)` under every SQLite build's bound-parameter limit. */
+const IN_CHUNK = 500;
+
+/** A review as first stored: pending, version 1, no decisions yet. */
+export type NewReview = Omit<
+  Review,
+  'state' | 'version' | 'decisions' | 'decidedAt' | 'executedAt' | 'outcome' | 'notification'
+>;
+
+export interface ReviewChanges {
+  /** Nothing ever returns to pending. */
+  state?: Exclude<ReviewState, 'pending'>;
+  expiresAt?: Date;
+  decidedAt?: Date;
+  executedAt?: Date;
+  outcome?: ExecutionOutcome;
+}
+
+export interface GrantScope {
+  agent: { subject: string; issuer: string };
+  cluster: string;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+}
+
+export interface ReviewFilter {
+  states?: readonly ReviewState[];
+  limit?: number;
+}
+
+interface ReviewRow {
+  id: string;
+  state: ReviewState;
+  version: number | string;
+  open_key: string | null;
+  agent_name: string;
+  agent_issuer: string;
+  agent_subject: string;
+  agent_groups: string;
+  owner: string | null;
+  session_id: string | null;
+  cluster: string;
+  method: string;
+  path: string;
+  verb: string;
+  api_group: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  dry_run: boolean | number;
+  rule: string;
+  settings: string;
+  reason: string | null;
+  fingerprint: string;
+  redacted_request: string;
+  preview: string | null;
+  pin_resource_version: string | null;
+  pin_uid: string | null;
+  created_at: number | string;
+  expires_at: number | string;
+  decided_at: number | string | null;
+  executed_at: number | string | null;
+  outcome_status: number | null;
+  outcome_message: string | null;
+  outcome_resource_version: string | null;
+  notification_channel: string | null;
+  notification_ts: string | null;
+}
+
+interface DecisionRow {
+  review_id: string;
+  approver_id: string;
+  approver_name: string;
+  approver_email: string | null;
+  via: 'terminal' | 'slack';
+  decision: 'approve' | 'deny';
+  reason: string | null;
+  grant_seconds: number | null;
+  break_glass: boolean | number;
+  decided_at: number | string;
+}
+
+interface GrantRow {
+  id: string;
+  review_id: string;
+  agent_name: string;
+  agent_issuer: string;
+  agent_subject: string;
+  cluster: string;
+  verb: string;
+  api_group: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  granted_by: string;
+  created_at: number | string;
+  expires_at: number | string;
+  revoked_at: number | string | null;
+  revoked_by: string | null;
+}
+
+// Postgres returns bigint as a string and SQLite booleans as 0/1: normalise before anything leaves the store.
+const toDate = (ms: number | string): Date => new Date(Number(ms));
+const optionalDate = (ms: number | string | null): Date | undefined => (ms === null ? undefined : toDate(ms));
+const optional = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += IN_CHUNK) out.push(items.slice(i, i + IN_CHUNK));
+  return out;
+}
+
+export class ReviewStore {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  /** Runs `work` in one SQL transaction; throwing rolls everything back. */
+  transaction<T>(work: (tx: ReviewStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((trx) => work(new ReviewStore(trx)));
+  }
+
+  /**
+   * Stores the review unless an open one already holds `openKey` (another request, maybe on another replica,
+   * won the race). Either way the open review for that key, if any, is returned.
+   */
+  async insertUnlessOpen(review: NewReview, openKey: string): Promise<Review | undefined> {
+    await this.db('reviews').insert(toRow(review, openKey)).onConflict('open_key').ignore();
+    return this.findOpen(openKey);
+  }
+
+  async findOpen(openKey: string): Promise<Review | undefined> {
+    const row = await this.db<ReviewRow>('reviews').where({ open_key: openKey }).first();
+    return row ? (await this.withDecisions([row]))[0] : undefined;
+  }
+
+  async get(id: string): Promise<Review | undefined> {
+    const row = await this.db<ReviewRow>('reviews').where({ id }).first();
+    return row ? (await this.withDecisions([row]))[0] : undefined;
+  }
+
+  async list(filter: ReviewFilter = {}): Promise<Review[]> {
+    const query = this.db<ReviewRow>('reviews').orderBy('created_at', 'desc');
+    if (filter.states) query.whereIn('state', [...filter.states]);
+    if (filter.limit !== undefined) query.limit(filter.limit);
+    return this.withDecisions(await query);
+  }
+
+  /** Current versions of the given reviews: how a replica notices decisions stored by another. */
+  async versions(ids: readonly string[]): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    for (const chunk of chunks(ids)) {
+      const rows = await this.db<ReviewRow>('reviews').select('id', 'version').whereIn('id', chunk);
+      for (const row of rows) versions.set(row.id, Number(row.version));
+    }
+    return versions;
+  }
+
+  /** Open reviews whose deadline has passed. */
+  async dueForExpiry(now: Date, limit = 100): Promise<Review[]> {
+    const rows = await this.db<ReviewRow>('reviews')
+      .whereIn('state', [...OPEN_STATES])
+      .where('expires_at', '<=', now.getTime())
+      .limit(limit);
+    return this.withDecisions(rows);
+  }
+
+  /**
+   * Applies `changes` only if the review is still at `expected.version` and `expected.state`; false otherwise.
+   * Leaving the open states releases the open key, so the next identical request makes a new review.
+   */
+  async compareAndSet(
+    expected: Pick<Review, 'id' | 'version' | 'state'>,
+    changes: ReviewChanges,
+  ): Promise<boolean> {
+    const update: Partial<ReviewRow> = { version: expected.version + 1 };
+    if (changes.state) {
+      update.state = changes.state;
+      if (!OPEN_STATES.includes(changes.state)) update.open_key = null;
+    }
+    if (changes.expiresAt) update.expires_at = changes.expiresAt.getTime();
+    if (changes.decidedAt) update.decided_at = changes.decidedAt.getTime();
+    if (changes.executedAt) update.executed_at = changes.executedAt.getTime();
+    if (changes.outcome) {
+      update.outcome_status = changes.outcome.status;
+      update.outcome_message = changes.outcome.message ?? null;
+      update.outcome_resource_version = changes.outcome.resourceVersion ?? null;
+    }
+    const count = await this.db<ReviewRow>('reviews')
+      .where({ id: expected.id, version: expected.version, state: expected.state })
+      .update(update);
+    return count === 1;
+  }
+
+  /**
+   * Takes the review's write lock before anything is read in this transaction: SQLite then waits (busy
+   * timeout) instead of failing a stale read snapshot, and Postgres serialises decisions on one review.
+   */
+  async lock(id: string): Promise<void> {
+    await this.db('reviews')
+      .where({ id })
+      .update({ version: this.db.ref('version') });
+  }
+
+  /** False when this person already has a decision on the review (the primary key says so). */
+  async insertDecision(reviewId: string, d: ReviewerDecision): Promise<boolean> {
+    const inserted = await this.db('review_decisions')
+      .insert({
+        review_id: reviewId,
+        approver_id: d.approver.id,
+        approver_name: d.approver.name,
+        approver_email: d.approver.email ?? null,
+        via: d.approver.via,
+        decision: d.decision,
+        reason: d.reason ?? null,
+        grant_seconds: d.grantSeconds ?? null,
+        break_glass: d.breakGlass,
+        decided_at: d.at.getTime(),
+      })
+      .onConflict(['review_id', 'approver_id'])
+      .ignore()
+      .returning('review_id');
+    return inserted.length === 1;
+  }
+
+  async setNotification(id: string, location: { channel?: string; ts?: string }): Promise<void> {
+    await this.db('reviews')
+      .where({ id })
+      .update({ notification_channel: location.channel ?? null, notification_ts: location.ts ?? null });
+  }
+
+  async insertGrant(grant: Grant): Promise<void> {
+    await this.db('review_grants').insert({
+      id: grant.id,
+      review_id: grant.reviewId,
+      agent_name: grant.agent.name,
+      agent_issuer: grant.agent.issuer,
+      agent_subject: grant.agent.subject,
+      cluster: grant.cluster,
+      verb: grant.verb,
+      api_group: grant.apiGroup,
+      resource: grant.resource,
+      subresource: grant.subresource,
+      namespace: grant.namespace,
+      granted_by: JSON.stringify(grant.grantedBy),
+      created_at: grant.createdAt.getTime(),
+      expires_at: grant.expiresAt.getTime(),
+    });
+  }
+
+  /** The live grant (not expired, not revoked) covering exactly this scope, the longest-lasting first. */
+  async findGrant(scope: GrantScope, now: Date): Promise<Grant | undefined> {
+    const row = await this.db<GrantRow>('review_grants')
+      .where({
+        agent_issuer: scope.agent.issuer,
+        agent_subject: scope.agent.subject,
+        cluster: scope.cluster,
+        verb: scope.verb,
+        api_group: scope.apiGroup,
+        resource: scope.resource,
+        subresource: scope.subresource,
+        namespace: scope.namespace,
+      })
+      .whereNull('revoked_at')
+      .where('expires_at', '>', now.getTime())
+      .orderBy('expires_at', 'desc')
+      .first();
+    return row ? fromGrantRow(row) : undefined;
+  }
+
+  async getGrant(id: string): Promise<Grant | undefined> {
+    const row = await this.db<GrantRow>('review_grants').where({ id }).first();
+    return row ? fromGrantRow(row) : undefined;
+  }
+
+  /** Grants newest first; with `activeAt`, only those neither expired nor revoked at that time. */
+  async listGrants(filter: { activeAt?: Date; limit?: number } = {}): Promise<Grant[]> {
+    const query = this.db<GrantRow>('review_grants').orderBy('created_at', 'desc');
+    if (filter.activeAt) query.whereNull('revoked_at').where('expires_at', '>', filter.activeAt.getTime());
+    if (filter.limit !== undefined) query.limit(filter.limit);
+    return (await query).map(fromGrantRow);
+  }
+
+  /** Revokes a live grant; false when it does not exist or was already revoked. */
+  async revokeGrant(id: string, by: string, now: Date): Promise<boolean> {
+    const count = await this.db<GrantRow>('review_grants')
+      .where({ id })
+      .whereNull('revoked_at')
+      .update({ revoked_at: now.getTime(), revoked_by: by });
+    return count === 1;
+  }
+
+  private async withDecisions(rows: readonly ReviewRow[]): Promise<Review[]> {
+    const byReview = new Map<string, ReviewerDecision[]>();
+    for (const chunk of chunks(rows.map((r) => r.id))) {
+      const decisionRows = await this.db<DecisionRow>('review_decisions')
+        .whereIn('review_id', chunk)
+        .orderBy('decided_at');
+      for (const d of decisionRows) {
+        const list = byReview.get(d.review_id) ?? [];
+        list.push(fromDecisionRow(d));
+        byReview.set(d.review_id, list);
+      }
+    }
+    return rows.map((row) => fromRow(row, byReview.get(row.id) ?? []));
+  }
+}
+
+function toRow(review: NewReview, openKey: string): ReviewRow {
+  const c = review.classification;
+  return {
+    id: review.id,
+    state: 'pending',
+    version: 1,
+    open_key: openKey,
+    agent_name: review.agent.name,
+    agent_issuer: review.agent.issuer,
+    agent_subject: review.agent.subject,
+    agent_groups: JSON.stringify(review.agent.groups),
+    owner: review.owner ?? null,
+    session_id: review.sessionId ?? null,
+    cluster: review.cluster,
+    method: c.method,
+    path: c.path,
+    verb: c.verb,
+    api_group: c.apiGroup,
+    resource: c.resource,
+    subresource: c.subresource,
+    namespace: c.namespace,
+    name: c.name,
+    dry_run: c.dryRun,
+    rule: review.rule,
+    settings: JSON.stringify(review.settings),
+    reason: review.reason ?? null,
+    fingerprint: review.fingerprint,
+    redacted_request: review.redactedRequest,
+    preview: review.preview === undefined ? null : JSON.stringify(review.preview),
+    pin_resource_version: review.pin?.resourceVersion ?? null,
+    pin_uid: review.pin?.uid ?? null,
+    created_at: review.createdAt.getTime(),
+    expires_at: review.expiresAt.getTime(),
+    decided_at: null,
+    executed_at: null,
+    outcome_status: null,
+    outcome_message: null,
+    outcome_resource_version: null,
+    notification_channel: null,
+    notification_ts: null,
+  };
+}
+
+function fromRow(row: ReviewRow, decisions: ReviewerDecision[]): Review {
+  const pin = {
+    ...(row.pin_resource_version !== null ? { resourceVersion: row.pin_resource_version } : {}),
+    ...(row.pin_uid !== null ? { uid: row.pin_uid } : {}),
+  };
+  const notification = {
+    ...(row.notification_channel !== null ? { channel: row.notification_channel } : {}),
+    ...(row.notification_ts !== null ? { ts: row.notification_ts } : {}),
+  };
+  return {
+    id: row.id,
+    state: row.state,
+    version: Number(row.version),
+    agent: {
+      name: row.agent_name,
+      issuer: row.agent_issuer,
+      subject: row.agent_subject,
+      groups: JSON.parse(row.agent_groups) as string[],
+    },
+    owner: optional(row.owner),
+    sessionId: optional(row.session_id),
+    cluster: row.cluster,
+    classification: {
+      method: row.method,
+      path: row.path,
+      verb: row.verb,
+      apiGroup: row.api_group,
+      resource: row.resource,
+      subresource: row.subresource,
+      namespace: row.namespace,
+      name: row.name,
+      dryRun: Boolean(row.dry_run),
+    },
+    rule: row.rule,
+    settings: JSON.parse(row.settings) as ReviewSettings,
+    reason: optional(row.reason),
+    fingerprint: row.fingerprint,
+    redactedRequest: row.redacted_request,
+    preview: row.preview === null ? undefined : (JSON.parse(row.preview) as unknown),
+    pin: Object.keys(pin).length > 0 ? pin : undefined,
+    decisions,
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+    decidedAt: optionalDate(row.decided_at),
+    executedAt: optionalDate(row.executed_at),
+    outcome:
+      row.outcome_status === null
+        ? undefined
+        : {
+            status: row.outcome_status,
+            message: optional(row.outcome_message),
+            resourceVersion: optional(row.outcome_resource_version),
+          },
+    notification: Object.keys(notification).length > 0 ? notification : undefined,
+  };
+}
+
+function fromDecisionRow(row: DecisionRow): ReviewerDecision {
+  return {
+    approver: {
+      id: row.approver_id,
+      name: row.approver_name,
+      via: row.via,
+      ...(row.approver_email !== null ? { email: row.approver_email } : {}),
+    },
+    decision: row.decision,
+    reason: optional(row.reason),
+    grantSeconds: optional(row.grant_seconds),
+    breakGlass: Boolean(row.break_glass),
+    at: toDate(row.decided_at),
+  };
+}
+
+function fromGrantRow(row: GrantRow): Grant {
+  return {
+    id: row.id,
+    reviewId: row.review_id,
+    agent: { name: row.agent_name, issuer: row.agent_issuer, subject: row.agent_subject },
+    cluster: row.cluster,
+    verb: row.verb,
+    apiGroup: row.api_group,
+    resource: row.resource,
+    subresource: row.subresource,
+    namespace: row.namespace,
+    grantedBy: JSON.parse(row.granted_by) as string[],
+    createdAt: toDate(row.created_at),
+    expiresAt: toDate(row.expires_at),
+    revokedAt: optionalDate(row.revoked_at),
+    revokedBy: optional(row.revoked_by),
+  };
+}
