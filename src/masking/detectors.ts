@@ -1,0 +1,96 @@
+/**
+ * Detectors find secrets inside free text: any JSON string value, pod logs, error messages. Each one is a
+ * precise pattern plus literal hints; one combined hint scan decides whether a string needs any pattern at all,
+ * so the common case (names, UIDs, image references) costs a single regex test.
+ */
+import { escapeRegExp } from './helpers.js';
+import { PEM_BLOCK, PEM_HINT } from './pem.js';
+import { MASKED_TEXT } from './placeholder.js';
+
+export const DETECTOR_NAMES = [
+  'private-key',
+  'gcp-key',
+  'aws-access-key',
+  'slack-token',
+  'github-token',
+  'jwt',
+  'connection-string-password',
+  'generic-bearer',
+] as const;
+
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+interface Detector {
+  /** Literal substrings at least one of which every match contains. */
+  hints: readonly string[];
+  /** Global pattern; `replacement` may keep context around the secret through `$1`/`$2`. */
+  pattern: RegExp;
+  replacement: string;
+}
+
+const WHOLE_MATCH = MASKED_TEXT;
+const KEEP_PREFIX = `$1${MASKED_TEXT}`;
+const KEEP_AROUND = `$1${MASKED_TEXT}$2`;
+
+// Quantifiers are bounded wherever a pattern could otherwise rescan a long run of characters from every start.
+const DETECTORS: Record<DetectorName, Detector> = {
+  'private-key': { hints: [PEM_HINT], pattern: PEM_BLOCK, replacement: WHOLE_MATCH },
+  // Service-account key files are JSON (often embedded, escaped, in another JSON string): mask the values only.
+  'gcp-key': {
+    hints: ['"private_key'],
+    pattern: /("private_key(?:_id)?\\?"\s{0,8}:\s{0,8}\\?")[^"]*?(\\?")/g,
+    replacement: KEEP_AROUND,
+  },
+  'aws-access-key': {
+    hints: ['AKIA', 'ASIA'],
+    pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
+    replacement: WHOLE_MATCH,
+  },
+  'slack-token': {
+    hints: ['xox'],
+    pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}/g,
+    replacement: WHOLE_MATCH,
+  },
+  'github-token': {
+    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})/g,
+    replacement: WHOLE_MATCH,
+  },
+  // Header and payload are base64url JSON objects (`{"` encodes to `eyJ`); an unsigned token has no signature.
+  jwt: {
+    hints: ['eyJ'],
+    pattern: /(?<![\w-])eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g,
+    replacement: WHOLE_MATCH,
+  },
+  // scheme://user:PASSWORD@host: only the password goes. The password may contain `@` (up to the last one
+  // before the host) but not `/`, so `http://host:8080/path@x` is not a credential.
+  'connection-string-password': {
+    hints: ['://'],
+    pattern:
+      /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:/?#@"'<>]{0,256}:)[^\s/"'<>]{1,256}(@)/g,
+    replacement: KEEP_AROUND,
+  },
+  'generic-bearer': {
+    hints: ['earer', 'EARER'],
+    pattern: /(\bbearer\s{1,8})[A-Za-z0-9._~+/-]{16,}=*/gi,
+    replacement: KEEP_PREFIX,
+  },
+};
+
+/** Builds the text masker for the chosen detectors; compile once, call per string. */
+export function createTextMasker(names: readonly DetectorName[]): (text: string) => string {
+  const active = DETECTOR_NAMES.filter((name) => names.includes(name)).map((name) => DETECTORS[name]);
+  if (active.length === 0) return (text) => text;
+  const anyHint = new RegExp(active.flatMap((d) => d.hints.map(escapeRegExp)).join('|'));
+
+  return (text) => {
+    if (!anyHint.test(text)) return text;
+    let masked = text;
+    for (const detector of active) {
+      if (detector.hints.some((hint) => masked.includes(hint))) {
+        masked = masked.replace(detector.pattern, detector.replacement);
+      }
+    }
+    return masked;
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Field rules say which fields of which objects are masked. Built-in rules (Secret data, tokens) and configured
+ * ones share this one mechanism. Each rule's paths form a trie that the document walk descends key by key, so
+ * applying rules costs nothing beyond the walk itself.
+ */
+import type { FieldRule } from './config.js';
+import { escapeRegExp, isRecord } from './helpers.js';
+
+const ANY_KEY = '*';
+
+/** Paths to mask below one node: a trie. A node with a placeholder replaces the value found there. */
+export interface MaskPlan {
+  placeholder?: string;
+  children: Map<string, MaskPlan>;
+}
+
+export interface MaskRule extends FieldRule {
+  placeholder: string;
+}
+
+/** Finds the plans that apply to an object of `kind` with the given `metadata`. */
+export type RuleLookup = (kind: string, metadata: unknown) => readonly MaskPlan[];
+
+interface CompiledRule {
+  namespaces: RegExp[] | undefined;
+  labels: [string, string][];
+  plan: MaskPlan;
+}
+
+export function compileRules(rules: readonly MaskRule[]): RuleLookup {
+  const byKind = new Map<string, CompiledRule[]>();
+  for (const rule of rules) {
+    const compiled: CompiledRule = {
+      namespaces: rule.namespaces?.map(globToRegExp),
+      labels: Object.entries(rule.labels ?? {}),
+      plan: planOf(rule.paths, rule.placeholder),
+    };
+    for (const kind of rule.kinds) byKind.set(kind, [...(byKind.get(kind) ?? []), compiled]);
+  }
+  return (kind, metadata) => {
+    const candidates = byKind.get(kind);
+    if (!candidates) return [];
+    const meta = isRecord(metadata) ? metadata : {};
+    return candidates.filter((rule) => selects(rule, meta)).map((rule) => rule.plan);
+  };
+}
+
+/** The plans that apply one level down, under `key`. */
+export function descend(plans: readonly MaskPlan[], key: string): readonly MaskPlan[] {
+  if (plans.length === 0) return plans;
+  const next: MaskPlan[] = [];
+  for (const plan of plans) {
+    const exact = plan.children.get(key);
+    const any = plan.children.get(ANY_KEY);
+    if (exact) next.push(exact);
+    if (any) next.push(any);
+  }
+  return next;
+}
+
+/** The placeholder to put in place of the value these plans reach, if any of them ends here. */
+export function placeholderOf(plans: readonly MaskPlan[]): string | undefined {
+  for (const plan of plans) if (plan.placeholder !== undefined) return plan.placeholder;
+  return undefined;
+}
+
+function planOf(paths: readonly string[], placeholder: string): MaskPlan {
+  const root: MaskPlan = { children: new Map() };
+  for (const path of paths) {
+    let node = root;
+    for (const segment of splitPath(path)) {
+      let child = node.children.get(segment);
+      if (!child) {
+        child = { children: new Map() };
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+    node.placeholder = placeholder;
+  }
+  return root;
+}
+
+const splitPath = (path: string): string[] => path.split(/(?<!\\)\./).map((s) => s.replace(/\\\./g, '.'));
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`);
+}
+
+function selects(rule: CompiledRule, metadata: Record<string, unknown>): boolean {
+  if (rule.namespaces) {
+    const namespace = metadata.namespace;
+    if (typeof namespace !== 'string' || !rule.namespaces.some((glob) => glob.test(namespace))) return false;
+  }
+  if (rule.labels.length === 0) return true;
+  const labels = isRecord(metadata.labels) ? metadata.labels : {};
+  return rule.labels.every(([key, value]) => labels[key] === value);
+}

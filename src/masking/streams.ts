@@ -1,0 +1,47 @@
+/** Masking transforms for the two streamed response shapes: JSON watch events and followed pod logs. */
+import type { Transform } from 'node:stream';
+import { createLineTransform, type LineMasker } from './line-stream.js';
+import { continuePemBlock, opensPemBlock } from './pem.js';
+
+/** Each line is one compact JSON WatchEvent; anything else on the line is masked as text. */
+export function createWatchStream(
+  maskDocument: (doc: unknown) => unknown,
+  maskText: (text: string) => string,
+): Transform {
+  return createLineTransform((line) => {
+    if (line.trim() === '') return line;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      return maskText(line);
+    }
+    return JSON.stringify(maskDocument(event));
+  });
+}
+
+/**
+ * Log lines are masked by detectors. A private key printed over several lines is recognised across them:
+ * the opening line is masked from its BEGIN marker and the body lines up to END are dropped.
+ */
+export function createTextStream(maskText: (text: string) => string, maskPemBlocks: boolean): Transform {
+  return createLineTransform(maskPemBlocks ? pemAwareLineMasker(maskText) : maskText);
+}
+
+function pemAwareLineMasker(maskText: (text: string) => string): LineMasker {
+  let insideKey = false;
+  return (line) => {
+    let rest = line;
+    if (insideKey) {
+      const next = continuePemBlock(line);
+      if (next.kind === 'body') return null;
+      insideKey = false;
+      if (next.kind === 'end') {
+        if (next.rest.trim() === '') return null;
+        rest = next.rest;
+      }
+    }
+    insideKey = opensPemBlock(rest);
+    return maskText(rest);
+  };
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createMasker,
+  defaultMaskingConfig,
+  DETECTOR_NAMES,
+  MASKED_TEXT,
+  type DetectorName,
+} from '../../../src/masking/index.js';
+
+const { maskText } = createMasker(defaultMaskingConfig());
+const M = MASKED_TEXT;
+
+// Built by concatenation so the file itself does not look like it carries live credentials.
+const PEM_BODY = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nVJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1G\n';
+const pem = (label: string) => `-----BEGIN ${label}-----\n${PEM_BODY}-----END ${label}-----`;
+const AWS_ID = 'AKIA' + 'IOSFODNN7EXAMPLE';
+const SLACK = 'xoxb-' + '123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
+const GITHUB = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+const GITHUB_FINE = 'github_pat_' + '11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRS';
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0' +
+  '.eyJzdWIiOiJhZ2VudCIsImV4cCI6MTcwMDAwMDAwMH0' +
+  '.c2lnbmF0dXJlLWJ5dGVz_-x';
+
+const positives: [DetectorName, string, string][] = [
+  ['private-key', `key: ${pem('RSA PRIVATE KEY')} end`, `key: ${M} end`],
+  ['private-key', pem('PRIVATE KEY'), M],
+  ['private-key', pem('OPENSSH PRIVATE KEY'), M],
+  ['private-key', pem('ENCRYPTED PRIVATE KEY'), M],
+  // Escaped newlines, as in a JSON log line.
+  ['private-key', `{"k":"${pem('EC PRIVATE KEY').replace(/\n/g, '\\n')}"}`, `{"k":"${M}"}`],
+  // Truncated output: masked to the end of the body.
+  ['private-key', `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}`, M],
+  ['gcp-key', '{\\"private_key_id\\": \\"' + 'b'.repeat(40) + '\\"}', `{\\"private_key_id\\": \\"${M}\\"}`],
+  [
+    'gcp-key',
+    '{"type":"service_account","private_key_id":"' +
+      'a'.repeat(40) +
+      '","private_key":"-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----\\n","client_email":"x@p.iam.gserviceaccount.com"}',
+    `{"type":"service_account","private_key_id":"${M}","private_key":"${M}","client_email":"x@p.iam.gserviceaccount.com"}`,
+  ],
+  ['aws-access-key', `AWS_ACCESS_KEY_ID=${AWS_ID}`, `AWS_ACCESS_KEY_ID=${M}`],
+  ['aws-access-key', `id "ASIA${'Y3FMTQWERTYUIOPA'}" used`, `id "${M}" used`],
+  ['slack-token', `token=${SLACK}`, `token=${M}`],
+  ['slack-token', 'xoxp-' + '9876543210-abcdef', M],
+  ['github-token', `GH=${GITHUB}`, `GH=${M}`],
+  ['github-token', `git clone https://x:${GITHUB}@github.com/a/b`, `git clone https://x:${M}@github.com/a/b`],
+  ['github-token', GITHUB_FINE, M],
+  ['jwt', `token ${JWT} expired`, `token ${M} expired`],
+  [
+    'connection-string-password',
+    'postgres://app:s3cret@db.prod:5432/app',
+    `postgres://app:${M}@db.prod:5432/app`,
+  ],
+  ['connection-string-password', 'redis://:p@ss@cache:6379/0', `redis://:${M}@cache:6379/0`],
+  [
+    'connection-string-password',
+    'mongodb+srv://u:pw@c.mongodb.net,amqp://g:q@mq',
+    `mongodb+srv://u:${M}@c.mongodb.net,amqp://g:${M}@mq`,
+  ],
+  ['generic-bearer', 'Authorization: Bearer abcDEF0123456789xyz==', `Authorization: Bearer ${M}`],
+  ['generic-bearer', 'authorization: bearer sha256~AbCdEfGhIjKlMnOpQr', `authorization: bearer ${M}`],
+];
+
+const negatives: [string, string][] = [
+  ['ordinary words', 'The password must be rotated; bearer of bad news; tokens, keys and secrets.'],
+  ['image names', 'ghcr.io/acme/api:1.4.2 docker.io/library/postgres:16-alpine quay.io/ghp_tools/x:latest'],
+  [
+    'UIDs and resource versions',
+    '0b5c9d2e-4f1a-4c61-9a57-3e2f8d6b1a90 resourceVersion=884213 sha256:9f86d081884c7d65',
+  ],
+  [
+    'URLs without a password',
+    'https://kubernetes.default.svc:443/api/v1 http://host:8080/path@v2 git@github.com:a/b',
+  ],
+  ['uppercase words near AKIA/ASIA', 'ASIA-PACIFIC region AKIA is not a key AKIAIOSFODNN7 ASIAEXAMPLE'],
+  ['short eyJ and xox fragments', 'eyJhbGci xox-test xoxb- ghp_short gho_'],
+  ['PEM public material', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'],
+  ['the GCP field name without a value', 'set private_key in the key file'],
+];
+
+describe('detectors', () => {
+  it.each(positives)('%s masks %j', (_name, input, expected) => {
+    expect(maskText(input)).toBe(expected);
+  });
+
+  it.each(negatives)('leaves %s alone', (_why, input) => {
+    expect(maskText(input)).toBe(input);
+  });
+
+  // The first example of each detector is one that no other detector catches.
+  it.each(DETECTOR_NAMES.map((name) => [name]))(
+    'switching %s off leaves its own example untouched',
+    (name) => {
+      const [, input, expected] = positives.find(([detector]) => detector === name) ?? ['', '', ''];
+      const others = createMasker({
+        ...defaultMaskingConfig(),
+        detectors: DETECTOR_NAMES.filter((d) => d !== name),
+      });
+      const alone = createMasker({ ...defaultMaskingConfig(), detectors: [name] });
+      expect(input).not.toBe('');
+      expect(others.maskText(input)).toBe(input);
+      expect(alone.maskText(input)).toBe(expected);
+    },
+  );
+
+  it('does nothing when every detector is switched off', () => {
+    const none = createMasker({ ...defaultMaskingConfig(), detectors: [] });
+    expect(none.maskText(`AWS ${AWS_ID}`)).toBe(`AWS ${AWS_ID}`);
+  });
+
+  it('stays linear on long runs that almost match', () => {
+    const runs = ['a'.repeat(200_000) + '://', 'eyJ' + 'a'.repeat(200_000), 'x://' + 'b'.repeat(200_000)];
+    const started = performance.now();
+    for (const run of runs) maskText(run);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
