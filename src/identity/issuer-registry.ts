@@ -38,6 +38,10 @@ export function createIssuerRegistry(
     if (config.issuer === '') fail('the issuer must not be empty');
     if (registry.has(config.issuer)) fail('is configured twice');
     if (config.audiences.length === 0) fail('at least one audience is required');
+    if (config.jwksUri !== undefined && !isHttpUrl(config.jwksUri)) fail('jwksUri must be an http(s) URL');
+    if (!config.jwks && config.jwksUri === undefined && !isHttpUrl(config.issuer)) {
+      fail('needs inline jwks, a jwksUri, or an http(s) issuer URL for OIDC discovery');
+    }
     const algorithms = config.algorithms.filter((alg) => !isNeverAccepted(alg));
     if (algorithms.length === 0)
       fail('no acceptable algorithm is configured (none and HS* are never accepted)');
@@ -50,4 +54,8 @@ export function createIssuerRegistry(
     registry.set(config.issuer, { config, algorithms, keys: createKeyResolver(config, keyOptions) });
   }
   return registry;
+}
+
+function isHttpUrl(value: string): boolean {
+  return URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
 }

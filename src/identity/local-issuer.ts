@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import type { IssuerConfig } from './issuer-config.js';
@@ -83,11 +83,16 @@ async function loadOrCreateSigningJwk(file: string): Promise<JWK> {
     if (!hasErrorCode(err, 'ENOENT')) throw err;
   }
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const staging = `${file}.${randomUUID()}.tmp`;
+  await writeFile(staging, JSON.stringify(await generateSigningJwk()), { mode: 0o600, flag: 'wx' });
   try {
-    await writeFile(file, JSON.stringify(await generateSigningJwk()), { mode: 0o600, flag: 'wx' });
+    // link() publishes the complete file atomically and fails if one exists, so processes that start together
+    // (server and `airlock token mint`) agree on one key and never read a half-written file.
+    await link(staging, file);
   } catch (err) {
-    // Another process sharing the data directory created it first: its key is the one to use.
     if (!hasErrorCode(err, 'EEXIST')) throw err;
+  } finally {
+    await rm(staging, { force: true });
   }
   return readSigningJwk(file);
 }

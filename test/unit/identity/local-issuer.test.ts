@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -101,6 +101,13 @@ describe('loadOrCreateLocalIssuer', () => {
     await expect(createTokenVerifier({ issuers: [second.config] }).verify(token)).resolves.toMatchObject({
       name: 'ci-bot',
     });
+  });
+
+  it('agrees on one key when several processes start at once', async () => {
+    const issuers = await Promise.all([1, 2, 3, 4].map(() => loadOrCreateLocalIssuer(dataDir)));
+    const keySets = new Set(issuers.map((local) => JSON.stringify(local.config.jwks)));
+    expect(keySets.size).toBe(1);
+    expect(await readdir(dataDir)).toEqual([LOCAL_ISSUER_KEY_FILE]);
   });
 
   it('creates a fresh key in another data directory, whose tokens the first issuer does not accept', async () => {

@@ -365,8 +365,13 @@ describe('createTokenVerifier: configuration', () => {
     [{ audiences: [] }, 'at least one audience is required'],
     [{ clockSkewSeconds: 3600 }, 'clockSkewSeconds must be between 0 and 300'],
     [{ maxLifetimeSeconds: 0 }, 'maxLifetimeSeconds must be a positive integer'],
+    [{ jwksUri: 'file:///etc/keys.json' }, 'jwksUri must be an http(s) URL'],
+    [{ issuer: 'airlock-ci' }, 'needs inline jwks, a jwksUri, or an http(s) issuer URL for OIDC discovery'],
   ])('refuses an unusable issuer configuration %j', (overrides, problem) => {
-    expect(() => verifier(overrides)).toThrow(new InvalidIssuerConfigError(issuer.url, problem));
+    const config = issuerConfig(overrides);
+    expect(() => createTokenVerifier({ issuers: [config] })).toThrow(
+      new InvalidIssuerConfigError(config.issuer, problem),
+    );
   });
 
   it('refuses the same issuer configured twice', () => {
