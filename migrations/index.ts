@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import * as identityAndRecording from './20261128_001_identity_and_recording.js';
 import * as reviews from './20261128_002_reviews.js';
+import * as slack from './20261128_004_slack.js';
+import * as recordingChain from './20261128_031_recording_chain.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -14,6 +16,8 @@ interface Migration {
 const MIGRATIONS: [string, Migration][] = [
   ['20261128_001_identity_and_recording', identityAndRecording],
   ['20261128_002_reviews', reviews],
+  ['20261128_004_slack', slack],
+  ['20261128_031_recording_chain', recordingChain],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { verifyAuditChain, type BrokenLink } from '../../recording/verify.js';
+import type { CliContext } from '../context.js';
+
+/** Thrown (so the process exits 1) when the event log fails verification; names the first broken link. */
+export class AuditChainBrokenError extends Error {
+  readonly brokenAt: BrokenLink;
+
+  constructor(brokenAt: BrokenLink) {
+    super(
+      `audit chain broken at event seq ${brokenAt.seq} (id ${brokenAt.id || 'unknown'}): ${brokenAt.reason}`,
+    );
+    this.name = 'AuditChainBrokenError';
+    this.brokenAt = brokenAt;
+  }
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('audit')
+    .description('the tamper-evident session log')
+    .command('verify')
+    .description('walk the hash chain of every recorded event; exits 1 and names the first broken link')
+    .action(async () => {
+      const result = await verifyAuditChain(await ctx.database());
+      if (!result.ok) throw new AuditChainBrokenError(result.brokenAt);
+      ctx.stdout.write(`audit chain intact: ${result.events} events verified\n`);
+    });
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Agent } from '../identity/agent.js';
+import type { Action } from '../policy/decision.js';
+import { captureBody, effectiveLevel, includesRequestBody, includesResponseBody } from './capture.js';
+import { sha256Hex } from './canonical.js';
+import type { EventContent } from './rows.js';
+import type { DecisionCounts, RecordInput } from './types.js';
+
+/** What the recorder knows about the session an event belongs to, for the upsert. */
+export interface SessionSeed {
+  id: string;
+  agent_id: string;
+  agent_name: string;
+  owner: string | null;
+  token_id: string;
+  cluster: string;
+  label: string | null;
+}
+
+export interface AgentSeed {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  owner: string | null;
+  /** JSON array. */
+  groups: string;
+}
+
+/** One event ready to be chained and stored: everything but its place in the chain. */
+export interface EventDraft {
+  content: EventContent;
+  session: SessionSeed;
+  agent: AgentSeed;
+  counts: DecisionCounts;
+}
+
+/** Matches `agents.id`: one agent per (issuer, subject), whatever name or owner its tokens carry. */
+export function agentIdOf(agent: Pick<Agent, 'issuer' | 'subject'>): string {
+  return sha256Hex(`${agent.issuer}\n${agent.subject}`);
+}
+
+/**
+ * Session ids are derived, never taken from the agent verbatim: an explicit session name is scoped to the
+ * agent and cluster, so one agent cannot write into another's session by reusing its name.
+ */
+export function sessionIdFor(input: Pick<RecordInput, 'agent' | 'cluster' | 'sessionHint'>): string {
+  const key = input.sessionHint
+    ? ['hint', agentIdOf(input.agent), input.cluster, input.sessionHint]
+    : ['token', agentIdOf(input.agent), input.agent.tokenId, input.cluster];
+  return sha256Hex(JSON.stringify(key)).slice(0, 24);
+}
+
+/** Column widths from the migrations: an over-long value would fail the whole batch on Postgres. */
+function clip(value: string, max: number): string {
+  return value.length <= max ? value : value.slice(0, max);
+}
+
+function countsFor(action: Action, failed: boolean): DecisionCounts {
+  return {
+    allowed: action === 'allow' ? 1 : 0,
+    reviewed: action === 'review' ? 1 : 0,
+    denied: action === 'deny' ? 1 : 0,
+    failed: failed ? 1 : 0,
+  };
+}
+
+// The pipeline reports errors as `summary.error`; `message` is the spelling of the recorder contract.
+const ERROR_SUMMARY_KEYS = ['error', 'message'];
+
+/** A policy denial is its own outcome; anything else that did not succeed counts as failed. */
+function isFailure(input: RecordInput): boolean {
+  if (input.decision.action === 'deny') return false;
+  const summary = input.summary ?? {};
+  return input.status >= 400 || ERROR_SUMMARY_KEYS.some((key) => typeof summary[key] === 'string');
+}
+
+/** Pure: the row an input becomes, or `undefined` when its rule records nothing (see `effectiveLevel`). */
+export function toEventDraft(
+  input: RecordInput,
+  opts: { maxBodyBytes: number; newId?: () => string },
+): EventDraft | undefined {
+  const failed = isFailure(input);
+  const level = effectiveLevel(input.decision.recording.level, { action: input.decision.action, failed });
+  if (level === undefined) return undefined;
+
+  const { agent, request } = input;
+  const agentId = agentIdOf(agent);
+  const agentName = clip(agent.name, 255);
+  const owner = agent.owner === undefined ? null : clip(agent.owner, 320);
+  const cluster = clip(input.cluster, 255);
+  const sessionId = sessionIdFor(input);
+  return {
+    content: {
+      id: (opts.newId ?? randomUUID)(),
+      session_id: sessionId,
+      time: input.time,
+      agent_name: agentName,
+      owner,
+      cluster,
+      request_id: clip(input.requestId, 64),
+      method: clip(request.method, 16),
+      path: request.path,
+      query: request.query.toString(),
+      verb: clip(request.info.verb, 32),
+      api_group: clip(request.info.apiGroup, 255),
+      resource: clip(request.info.resource, 255),
+      subresource: clip(request.info.subresource, 255),
+      namespace: clip(request.info.namespace, 255),
+      name: clip(request.info.name, 255),
+      dry_run: request.dryRun,
+      rule: clip(input.decision.rule, 255),
+      decision: input.decision.action,
+      review_id: input.reviewId === undefined ? null : clip(input.reviewId, 64),
+      grant_id: input.grantId === undefined ? null : clip(input.grantId, 64),
+      status: Math.trunc(input.status),
+      latency_ms: Math.round(input.latencyMs),
+      bytes_in: Math.trunc(input.bytesIn),
+      bytes_out: Math.trunc(input.bytesOut),
+      recording_level: level,
+      request_body: includesRequestBody(level) ? captureBody(input.requestBody, opts.maxBodyBytes) : null,
+      response_body: includesResponseBody(level) ? captureBody(input.responseBody, opts.maxBodyBytes) : null,
+      summary: input.summary === undefined ? null : captureBody(input.summary, opts.maxBodyBytes),
+    },
+    session: {
+      id: sessionId,
+      agent_id: agentId,
+      agent_name: agentName,
+      owner,
+      token_id: clip(agent.tokenId, 128),
+      cluster,
+      label: input.sessionHint ? clip(input.sessionHint, 128) : null,
+    },
+    agent: {
+      id: agentId,
+      name: agentName,
+      issuer: clip(agent.issuer, 512),
+      subject: clip(agent.subject, 512),
+      owner,
+      groups: JSON.stringify(agent.groups),
+    },
+    counts: countsFor(input.decision.action, failed),
+  };
+}

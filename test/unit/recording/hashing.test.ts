@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, GENESIS_HASH } from '../../../src/recording/canonical.js';
+import { eventHash, linkEvents } from '../../../src/recording/chain.js';
+import { toEventDraft } from '../../../src/recording/draft.js';
+import type { EventContent } from '../../../src/recording/rows.js';
+import { recordInput } from './fixtures.js';
+
+function content(overrides: Partial<EventContent> = {}): EventContent {
+  const draft = toEventDraft(recordInput(), { maxBodyBytes: 1024, newId: () => 'evt-1' });
+  if (!draft) throw new Error('fixture must record');
+  return { ...draft.content, ...overrides };
+}
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level, so key order does not change the text', () => {
+    const a = canonicalJson({ b: 1, a: { y: [1, { d: 2, c: 3 }], x: null } });
+    const b = canonicalJson({ a: { x: null, y: [1, { c: 3, d: 2 }] }, b: 1 });
+    expect(a).toBe(b);
+    expect(a).toBe('{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}');
+  });
+
+  it('escapes strings as JSON does', () => {
+    expect(canonicalJson({ 'k"': 'line\nbreak' })).toBe('{"k\\"":"line\\nbreak"}');
+  });
+
+  it('refuses numbers JSON cannot represent rather than hashing them as null', () => {
+    expect(() => canonicalJson({ n: Number.NaN })).toThrow(/non-finite/);
+  });
+});
+
+describe('eventHash', () => {
+  const base = content();
+  const prev = GENESIS_HASH;
+
+  it('is a SHA-256 hex digest independent of property order', () => {
+    const reordered = Object.fromEntries(Object.entries(base).reverse()) as unknown as EventContent;
+    expect(eventHash(base, prev)).toMatch(/^[0-9a-f]{64}$/);
+    expect(eventHash(reordered, prev)).toBe(eventHash(base, prev));
+  });
+
+  it.each<[string, Partial<EventContent>]>([
+    ['response body', { response_body: '{"kind":"Pod","metadata":{"name":"evil"}}' }],
+    ['request body', { request_body: '{}' }],
+    ['status', { status: 500 }],
+    ['decision', { decision: 'deny' }],
+    ['time', { time: new Date(base.time.getTime() + 1) }],
+    ['dry run flag', { dry_run: true }],
+    ['owner', { owner: null }],
+    ['summary', { summary: '{"error":"x"}' }],
+  ])('changes when the %s changes', (_column, change) => {
+    expect(eventHash(content(change), prev)).not.toBe(eventHash(base, prev));
+  });
+
+  it('changes with the previous hash, which is what links the chain', () => {
+    expect(eventHash(base, 'a'.repeat(64))).not.toBe(eventHash(base, prev));
+  });
+});
+
+describe('linkEvents', () => {
+  it('chains each cluster separately from its own head', () => {
+    const heads = new Map([
+      ['prod', GENESIS_HASH],
+      ['staging', 'f'.repeat(64)],
+    ]);
+    const [p1, s1, p2] = linkEvents(
+      [content({ id: 'p1' }), content({ id: 's1', cluster: 'staging' }), content({ id: 'p2' })],
+      heads,
+    );
+    expect(p1?.prev_hash).toBe(GENESIS_HASH);
+    expect(s1?.prev_hash).toBe('f'.repeat(64));
+    expect(p2?.prev_hash).toBe(p1?.hash);
+    expect(heads.get('prod')).toBe(p2?.hash);
+    expect(heads.get('staging')).toBe(s1?.hash);
+  });
+
+  it('refuses a cluster whose head was not loaded (it would silently start a fork)', () => {
+    expect(() => linkEvents([content({ cluster: 'other' })], new Map())).toThrow(/no chain head/);
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { EventDraft } from '../../../src/recording/draft.js';
+import {
+  RecorderClosedError,
+  RecordingQueueFullError,
+  createBatchingRecorder,
+  type AppendBatch,
+} from '../../../src/recording/recorder.js';
+import { decision, recordInput } from './fixtures.js';
+
+/** An append seam that stores batches and can be switched to fail, like a database going away. */
+function fakeStore() {
+  const batches: string[][] = [];
+  let failing = false;
+  const append: AppendBatch = async (batch: readonly EventDraft[]) => {
+    await Promise.resolve();
+    if (failing) throw new Error('connection refused');
+    batches.push(batch.map((d) => d.content.request_id));
+  };
+  return {
+    append,
+    batches,
+    stored: () => batches.flat(),
+    fail: (value: boolean) => {
+      failing = value;
+    },
+  };
+}
+
+const until = async (condition: () => boolean, timeoutMs = 2000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('createBatchingRecorder', () => {
+  it('gathers records that arrive within a batch window into one append', async () => {
+    const store = fakeStore();
+    const recorder = createBatchingRecorder(store.append, { batchMs: 20 });
+    for (let i = 0; i < 50; i++) recorder.record(recordInput({ requestId: `r${i}` }));
+    expect(store.batches).toHaveLength(0); // nothing written on the request path
+    await until(() => store.stored().length === 50);
+    expect(store.batches).toHaveLength(1);
+    expect(store.stored()).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}`));
+    await recorder.close();
+  });
+
+  it('splits large bursts into batches of at most maxBatchEvents, in order', async () => {
+    const store = fakeStore();
+    const recorder = createBatchingRecorder(store.append, { batchMs: 10_000, maxBatchEvents: 40 });
+    for (let i = 0; i < 100; i++) recorder.record(recordInput({ requestId: `r${i}` }));
+    await recorder.flush();
+    expect(store.batches.map((b) => b.length)).toEqual([40, 40, 20]);
+    expect(store.stored()[99]).toBe('r99');
+    await recorder.close();
+  });
+
+  it('writes everything still queued on close, however long the batch window', async () => {
+    const store = fakeStore();
+    const recorder = createBatchingRecorder(store.append, { batchMs: 60_000 });
+    for (let i = 0; i < 10; i++) recorder.record(recordInput({ requestId: `r${i}` }));
+    await recorder.close();
+    expect(store.stored()).toHaveLength(10);
+  });
+
+  it('reports unavailable while the store fails, keeps the events, and recovers in order', async () => {
+    const store = fakeStore();
+    const errors: Error[] = [];
+    const recorder = createBatchingRecorder(store.append, {
+      batchMs: 5,
+      maxRetryMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    store.fail(true);
+    recorder.record(recordInput({ requestId: 'a' }));
+    await until(() => !recorder.available());
+    recorder.record(recordInput({ requestId: 'b' }));
+    expect(errors[0]?.message).toBe('connection refused');
+    await expect(recorder.flush()).rejects.toThrow('connection refused');
+
+    store.fail(false);
+    await until(() => recorder.available());
+    await until(() => store.stored().length === 2);
+    expect(store.stored()).toEqual(['a', 'b']);
+    await recorder.close();
+  });
+
+  it('drops and reports events beyond the queue limit while the store is down', async () => {
+    const store = fakeStore();
+    const errors: Error[] = [];
+    const recorder = createBatchingRecorder(store.append, {
+      batchMs: 5,
+      maxQueuedEvents: 3,
+      maxRetryMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    store.fail(true);
+    for (let i = 0; i < 5; i++) recorder.record(recordInput({ requestId: `r${i}` }));
+    expect(recorder.available()).toBe(false);
+    expect(errors.filter((e) => e instanceof RecordingQueueFullError)).toHaveLength(1);
+    store.fail(false);
+    await until(() => store.stored().length === 3);
+    expect(store.stored()).toEqual(['r0', 'r1', 'r2']);
+    await recorder.close();
+  });
+
+  it('skips silenced requests and refuses records after close', async () => {
+    const store = fakeStore();
+    const errors: Error[] = [];
+    const recorder = createBatchingRecorder(store.append, { onError: (e) => errors.push(e) });
+    recorder.record(recordInput({ requestId: 'silenced', decision: decision('allow', 'none') }));
+    await recorder.close();
+    recorder.record(recordInput({ requestId: 'late' }));
+    expect(store.stored()).toEqual([]);
+    expect(errors[0]).toBeInstanceOf(RecorderClosedError);
+  });
+});
