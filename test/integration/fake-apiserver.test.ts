@@ -1,0 +1,276 @@
+/**
+ * The fake API server against real clients: /usr/bin/kubectl (dispatching to kubectl 1.32 by /version)
+ * and @kubernetes/client-node, plus raw HTTPS checks of the API semantics other tests rely on.
+ */
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { LOG_ANNOTATION, startFakeApiServer, type FakeApiServer, type KubeObject } from '../support/fake-apiserver/index.js';
+
+let fake: FakeApiServer;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  fake = await startFakeApiServer();
+  dir = await mkdtemp(join(tmpdir(), 'fake-apiserver-test-'));
+  await writeFile(join(dir, 'kubeconfig'), fake.kubeconfig());
+  env = { KUBECONFIG: join(dir, 'kubeconfig'), KUBECACHEDIR: join(dir, 'cache'), HOME: dir, PATH: process.env.PATH };
+});
+
+afterAll(async () => {
+  await fake.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubectl(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('kubectl', args, { env, timeout: 15_000 }, (err, stdout, stderr) => {
+      const code = err && typeof err.code === 'number' ? err.code : err ? -1 : 0;
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin?.end(stdin ?? '');
+  });
+}
+
+async function manifest(name: string, obj: object): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, JSON.stringify(obj));
+  return path;
+}
+
+interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => Record<string, unknown>;
+}
+
+function call(
+  method: string,
+  path: string,
+  opts: { body?: unknown; headers?: Record<string, string | string[]>; token?: string } = {},
+): Promise<Response> {
+  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${fake.url}${path}`,
+      {
+        method,
+        ca: fake.caPem,
+        headers: {
+          authorization: `Bearer ${opts.token ?? fake.token}`,
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...opts.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const configMap = (name: string, data: Record<string, string>, namespace = 'default'): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
+});
+
+const pod = (name: string, annotations: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default', annotations },
+  spec: { containers: [{ name: 'main', image: 'busybox' }] },
+});
+
+const deployment = (name: string, replicas: number, image = 'nginx:1.27'): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'web', image, env: [{ name: 'A', value: '1' }] }] },
+    },
+  },
+});
+
+const cm = (name: string, namespace = 'default') =>
+  fake.getObject({ group: '', version: 'v1', resource: 'configmaps', namespace, name });
+async function podNames(labelSelector: string): Promise<string[]> {
+  const res = await call('GET', `/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent(labelSelector)}`);
+  return (res.json().items as KubeObject[]).map((p) => p.metadata.name ?? '');
+}
+
+const lastRequest = (method: string, pathSuffix: string) =>
+  fake.requests.filter((r) => r.method === method && r.path.endsWith(pathSuffix)).at(-1);
+
+describe('kubectl 1.32 against the fake', () => {
+  it('lists namespaces as a server-side table, after picking kubectl by /version', async () => {
+    const run = await kubectl(['get', 'ns']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^NAME\s+STATUS\s+AGE\n/);
+    expect(run.stdout).toMatch(/\ndefault\s+Active\s+\d+s\n/);
+    expect(run.stdout).toMatch(/\nkube-system\s+Active/);
+    expect(fake.requests.some((r) => r.path === '/version')).toBe(true);
+    expect(lastRequest('GET', '/api/v1/namespaces')?.headers.accept?.[0]).toContain('as=Table');
+  });
+
+  it('creates from a file with default (server-side) field validation', async () => {
+    const run = await kubectl(['create', '-f', await manifest('created.json', configMap('created', { a: '1' }))]);
+    expect(run.stdout).toBe('configmap/created created\n');
+    expect(lastRequest('POST', '/configmaps')?.query.get('fieldValidation')).toBe('Strict');
+    expect(cm('created')?.data).toEqual({ a: '1' });
+  });
+
+  it('applies twice: a create, then a strategic merge patch', async () => {
+    const path = await manifest('applied.json', configMap('applied', { key: 'one' }));
+    expect((await kubectl(['apply', '-f', path])).stdout).toBe('configmap/applied created\n');
+    await manifest('applied.json', configMap('applied', { key: 'two' }));
+    expect((await kubectl(['apply', '-f', path])).stdout).toBe('configmap/applied configured\n');
+    const patch = lastRequest('PATCH', '/configmaps/applied');
+    expect(patch?.headers['content-type']).toEqual(['application/strategic-merge-patch+json']);
+    const stored = cm('applied');
+    expect(stored?.data).toEqual({ key: 'two' });
+    expect(stored?.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration']).toContain('"two"');
+  });
+
+  it('applies server-side as an upsert owned by the kubectl field manager', async () => {
+    const path = await manifest('ssa.json', configMap('ssa', { mode: 'ssa' }));
+    const run = await kubectl(['apply', '--server-side', '-f', path]);
+    expect(run.stdout).toBe('configmap/ssa serverside-applied\n');
+    const patch = lastRequest('PATCH', '/configmaps/ssa');
+    expect(patch?.headers['content-type']).toEqual(['application/apply-patch+yaml']);
+    expect(patch?.query.get('fieldManager')).toBe('kubectl');
+    expect(cm('ssa')?.metadata.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['kubectl', 'Apply']]);
+  });
+
+  it('prints an object as YAML with its server-set metadata', async () => {
+    fake.seed(configMap('as-yaml', { k: 'v' }));
+    const run = await kubectl(['get', 'cm', 'as-yaml', '-o', 'yaml']);
+    const obj = parseYaml(run.stdout) as KubeObject;
+    expect(obj).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', data: { k: 'v' } });
+    expect(obj.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(obj.metadata.resourceVersion).toBe(cm('as-yaml')?.metadata.resourceVersion);
+  });
+
+  it('shows configmaps with the DATA column computed by the server', async () => {
+    fake.seed(configMap('three-keys', { a: '1', b: '2', c: '3' }));
+    const run = await kubectl(['get', 'cm', 'three-keys']);
+    expect(run.stdout).toMatch(/^NAME\s+DATA\s+AGE\nthree-keys\s+3\s+\d+s\n$/);
+  });
+
+  it('watches: get -w prints an object created after the watch started', async () => {
+    const child = spawn('kubectl', ['get', 'cm', '-w'], { env });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const seen = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${text}" in: ${output}`)), 10_000);
+        const check = () => (output.includes(text) ? (clearTimeout(timer), resolve()) : setTimeout(check, 50));
+        check();
+      });
+    try {
+      await seen('applied');
+      await new Promise((r) => setTimeout(r, 300)); // let the watch request start after the list
+      fake.seed(configMap('born-during-watch', { x: 'y' }));
+      await seen('born-during-watch');
+    } finally {
+      child.kill();
+    }
+    expect(fake.requests.some((r) => r.path === '/api/v1/namespaces/default/configmaps' && r.query.get('watch') === 'true')).toBe(true);
+  });
+
+  it('scales a deployment to zero, and its pods go away', async () => {
+    fake.seed(deployment('scaled', 2));
+    expect(await podNames('app=scaled')).toHaveLength(2);
+    const run = await kubectl(['scale', 'deploy', 'scaled', '--replicas=0']);
+    expect(run.stdout).toBe('deployment.apps/scaled scaled\n');
+    expect(await podNames('app=scaled')).toEqual([]);
+  });
+
+  it('deletes and waits for the object to be gone', async () => {
+    fake.seed(configMap('doomed', {}));
+    const run = await kubectl(['delete', 'cm', 'doomed']);
+    expect(run.stdout).toBe('configmap "doomed" deleted\n');
+    expect(cm('doomed')).toBeUndefined();
+    expect(lastRequest('DELETE', '/configmaps/doomed')?.body).toContain('"propagationPolicy":"Background"');
+  });
+
+  it('delete --dry-run=server deletes nothing (dryRun travels in the body)', async () => {
+    fake.seed(configMap('survivor', {}));
+    const run = await kubectl(['delete', 'cm', 'survivor', '--dry-run=server']);
+    expect(run.stdout).toBe('configmap "survivor" deleted (server dry run)\n');
+    expect(cm('survivor')).toBeDefined();
+    expect(JSON.parse(lastRequest('DELETE', '/configmaps/survivor')?.body ?? '{}')).toMatchObject({ dryRun: ['All'] });
+  });
+
+  it('diffs against a server-side dry run: exit code 1, the change shown, nothing persisted', async () => {
+    const path = await manifest('diffed.json', configMap('diffed', { key: 'old' }));
+    await kubectl(['apply', '-f', path]);
+    await manifest('diffed.json', configMap('diffed', { key: 'new' }));
+    const run = await kubectl(['diff', '-f', path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('-  key: old');
+    expect(run.stdout).toContain('+  key: new');
+    expect(lastRequest('PATCH', '/configmaps/diffed')?.query.get('dryRun')).toBe('All');
+    expect(cm('diffed')?.data).toEqual({ key: 'old' });
+  });
+
+  it('execs over WebSocket: echo, stdin through cat, and exit codes', async () => {
+    fake.seed(pod('shell'));
+    expect(await kubectl(['exec', 'shell', '--', 'echo', 'hi'])).toMatchObject({ code: 0, stdout: 'hi\n' });
+    expect(await kubectl(['exec', '-i', 'shell', '--', 'cat'], 'piped\n')).toMatchObject({ code: 0, stdout: 'piped\n' });
+    const failed = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'exit 3']);
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain('command terminated with exit code 3');
+    const exec = lastRequest('GET', '/pods/shell/exec');
+    expect(exec?.headers['sec-websocket-protocol']).toEqual(['v5.channel.k8s.io']);
+  });
+
+  it('exec into a missing pod is a NotFound Status', async () => {
+    const run = await kubectl(['exec', 'ghost', '--', 'echo', 'hi']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Error from server (NotFound): pods "ghost" not found');
+  });
+
+  it('prints logs from the pod annotation', async () => {
+    fake.seed(pod('chatty', { [LOG_ANNOTATION]: 'line one\nline two\n' }));
+    expect((await kubectl(['logs', 'chatty'])).stdout).toBe('line one\nline two\n');
+    expect((await kubectl(['logs', 'chatty', '--tail=1'])).stdout).toBe('line two\n');
+  });
+});
+
+describe('@kubernetes/client-node against the fake', () => {
+  it('lists and creates config maps with the kubeconfig the fake renders', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(fake.kubeconfig());
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'from-client-node' }, data: { a: 'b' } } });
+    const list = await core.listNamespacedConfigMap({ namespace: 'default', labelSelector: '' });
+    expect(list.items.map((i) => i.metadata?.name)).toContain('from-client-node');
+    expect(cm('from-client-node')?.data).toEqual({ a: 'b' });
+  });
+});

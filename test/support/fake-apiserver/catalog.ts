@@ -1,0 +1,195 @@
+/**
+ * The resource types the fake serves. Discovery, OpenAPI, routing and storage all read this one table,
+ * so a resource added here is served consistently everywhere.
+ */
+
+export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'token';
+
+export interface SubresourceType {
+  name: SubresourceName;
+  kind: string;
+  verbs: readonly string[];
+  /** Set when the subresource speaks another group/version than its parent (`deployments/scale`). */
+  group?: string;
+  version?: string;
+}
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  /** Plural, as in the URL. */
+  resource: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: readonly string[];
+  categories: readonly string[];
+  subresources: readonly SubresourceType[];
+  /** Whether `metadata.generation` tracks spec changes (workloads). */
+  tracksGeneration: boolean;
+  /** Field selector labels beyond `metadata.name` / `metadata.namespace`. */
+  fieldLabels: readonly string[];
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
+
+interface ResourceSpec extends Partial<ResourceType> {
+  resource: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+const define = (group: string, version: string, spec: ResourceSpec): ResourceType => ({
+  group,
+  version,
+  shortNames: [],
+  categories: [],
+  subresources: [],
+  tracksGeneration: false,
+  fieldLabels: [],
+  ...spec,
+});
+
+const status = (kind: string): SubresourceType => ({ name: 'status', kind, verbs: ['get', 'patch', 'update'] });
+const scale: SubresourceType = {
+  name: 'scale',
+  kind: 'Scale',
+  group: 'autoscaling',
+  version: 'v1',
+  verbs: ['get', 'patch', 'update'],
+};
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  define('', 'v1', {
+    resource: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    subresources: [status('Namespace')],
+    fieldLabels: ['status.phase'],
+  }),
+  define('', 'v1', {
+    resource: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: [
+      status('Pod'),
+      { name: 'log', kind: 'Pod', verbs: ['get'] },
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    ],
+    fieldLabels: ['spec.nodeName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
+  }),
+  define('', 'v1', { resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
+  define('', 'v1', { resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, fieldLabels: ['type'] }),
+  define('', 'v1', {
+    resource: 'services',
+    singular: 'service',
+    kind: 'Service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    subresources: [status('Service')],
+  }),
+  define('', 'v1', {
+    resource: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+    subresources: [
+      { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+    ],
+  }),
+  define('', 'v1', {
+    resource: 'events',
+    singular: 'event',
+    kind: 'Event',
+    namespaced: true,
+    shortNames: ['ev'],
+    fieldLabels: [
+      'involvedObject.kind',
+      'involvedObject.name',
+      'involvedObject.namespace',
+      'involvedObject.uid',
+      'reason',
+      'type',
+    ],
+  }),
+  define('apps', 'v1', {
+    resource: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: [status('Deployment'), scale],
+    tracksGeneration: true,
+  }),
+  define('apps', 'v1', {
+    resource: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    namespaced: true,
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: [status('ReplicaSet'), scale],
+    tracksGeneration: true,
+  }),
+  define('rbac.authorization.k8s.io', 'v1', { resource: 'roles', singular: 'role', kind: 'Role', namespaced: true }),
+  define('rbac.authorization.k8s.io', 'v1', {
+    resource: 'rolebindings',
+    singular: 'rolebinding',
+    kind: 'RoleBinding',
+    namespaced: true,
+  }),
+  define('rbac.authorization.k8s.io', 'v1', {
+    resource: 'clusterroles',
+    singular: 'clusterrole',
+    kind: 'ClusterRole',
+    namespaced: false,
+  }),
+  define('rbac.authorization.k8s.io', 'v1', {
+    resource: 'clusterrolebindings',
+    singular: 'clusterrolebinding',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+  }),
+];
+
+export const RESOURCE_VERBS: readonly string[] = ALL_VERBS;
+
+export const apiVersionOf = (t: { group: string; version: string }): string =>
+  t.group ? `${t.group}/${t.version}` : t.version;
+
+/** `configmaps` or `deployments.apps`: how kube-apiserver names a resource in its messages. */
+export const qualifiedResource = (rt: ResourceType): string => (rt.group ? `${rt.resource}.${rt.group}` : rt.resource);
+
+export const findResource = (group: string, version: string, resource: string): ResourceType | undefined =>
+  RESOURCE_TYPES.find((rt) => rt.group === group && rt.version === version && rt.resource === resource);
+
+export const findKind = (apiVersion: string, kind: string): ResourceType | undefined =>
+  RESOURCE_TYPES.find((rt) => apiVersionOf(rt) === apiVersion && rt.kind === kind);
+
+export const findSubresource = (rt: ResourceType, name: string): SubresourceType | undefined =>
+  rt.subresources.find((s) => s.name === name);
+
+/** The group-versions served, in discovery order. */
+export const GROUP_VERSIONS: readonly { group: string; version: string }[] = [
+  ...new Map(RESOURCE_TYPES.map((rt) => [apiVersionOf(rt), { group: rt.group, version: rt.version }])).values(),
+];
+
+function requireResource(group: string, resource: string): ResourceType {
+  const rt = RESOURCE_TYPES.find((t) => t.group === group && t.resource === resource);
+  if (!rt) throw new Error(`the fake's catalog lacks ${resource}`);
+  return rt;
+}
+
+export const NAMESPACES = requireResource('', 'namespaces');
+export const PODS = requireResource('', 'pods');
+export const REPLICA_SETS = requireResource('apps', 'replicasets');
+export const DEPLOYMENTS = requireResource('apps', 'deployments');

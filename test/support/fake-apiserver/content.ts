@@ -1,0 +1,75 @@
+/** Content negotiation: request body decoding by Content-Type, and Table output by Accept. */
+import { parse as parseYaml } from 'yaml';
+import { badRequest, unsupportedMediaType } from './errors.js';
+import type { PatchType } from './patch.js';
+import type { IncludeObject, TableVersion } from './table.js';
+
+/** `application/json; charset=utf-8` → `application/json`. */
+export const mediaTypeOf = (header: string | undefined): string =>
+  (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml'] as const;
+
+const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+export function patchTypeOf(contentType: string | undefined): PatchType {
+  const type = PATCH_MEDIA_TYPES[mediaTypeOf(contentType)];
+  if (!type) throw unsupportedMediaType(mediaTypeOf(contentType), Object.keys(PATCH_MEDIA_TYPES));
+  return type;
+}
+
+/**
+ * Decodes a JSON or YAML body. Protobuf and CBOR bodies (kubectl's `create <generator>`) are refused
+ * with 415, as Airlock refuses them too.
+ */
+export function decodeObjectBody(body: string, contentType: string | undefined): unknown {
+  const type = mediaTypeOf(contentType);
+  if (type !== '' && !OBJECT_MEDIA_TYPES.some((t) => t === type)) {
+    throw unsupportedMediaType(type, OBJECT_MEDIA_TYPES);
+  }
+  return parseDocument(body, type === 'application/yaml');
+}
+
+export function decodePatchBody(body: string, type: PatchType): unknown {
+  return parseDocument(body, type === 'apply');
+}
+
+function parseDocument(body: string, yaml: boolean): unknown {
+  try {
+    return yaml ? parseYaml(body) : JSON.parse(body);
+  } catch (err) {
+    throw badRequest(`error decoding request body: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Which Table version the Accept header asks for first, or undefined for a plain object. */
+export function tableVersionOf(accept: string | undefined): TableVersion | undefined {
+  for (const range of (accept ?? '').split(',')) {
+    const [type = '', ...params] = range.split(';').map((p) => p.trim());
+    const param = (name: string) =>
+      params.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
+    if (type === 'application/json' && param('as') === 'Table' && param('g') === 'meta.k8s.io') {
+      const version = param('v');
+      if (version === 'v1' || version === 'v1beta1') return version;
+      continue;
+    }
+    if (['application/json', 'application/*', '*/*'].includes(type) && param('as') === undefined) return undefined;
+  }
+  return undefined;
+}
+
+export function includeObjectOf(query: URLSearchParams): IncludeObject {
+  const value = query.get('includeObject');
+  return value === 'None' || value === 'Object' ? value : 'Metadata';
+}
+
+/** Go's bool query parsing: present and neither `0` nor `false` means true. */
+export function queryFlag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  return value !== null && value !== '0' && value.toLowerCase() !== 'false';
+}

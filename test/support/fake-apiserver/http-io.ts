@@ -1,0 +1,58 @@
+/** Writing responses: JSON and Status bodies on ordinary responses and on raw (pre-upgrade) sockets. */
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { StatusError } from '../../../src/kube/status.js';
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** Strings are sent verbatim as text; everything else as compact JSON, as kube-apiserver writes it. */
+function encode(body: unknown): { contentType: string; payload: string } {
+  return typeof body === 'string'
+    ? { contentType: 'text/plain; charset=utf-8', payload: body }
+    : { contentType: 'application/json', payload: JSON.stringify(body) };
+}
+
+export function sendReply(res: ServerResponse, reply: Reply): void {
+  const { contentType, payload } = encode(reply.body);
+  res.writeHead(reply.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+/** An upgrade that is not accepted gets an ordinary HTTP response, then the connection closes. */
+export function sendReplyOnSocket(socket: Duplex, reply: Reply): void {
+  const { contentType, payload } = encode(reply.body);
+  socket.end(
+    `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? ''}\r\n` +
+      `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n` +
+      payload,
+  );
+}
+
+export const statusReply = (err: StatusError): Reply => ({ status: err.code, body: err.toStatus() });
+
+/** Any error as a Status reply: StatusErrors as they are, anything else as a 500 that names the bug. */
+export function errorReply(err: unknown): Reply {
+  if (err instanceof StatusError) return statusReply(err);
+  const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return statusReply(new StatusError('InternalError', `fake apiserver bug: ${message}`));
+}
+
+/** kube-apiserver's request body limit. */
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) {
+      throw new StatusError('RequestEntityTooLarge', 'the server has received a request that is too large');
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
