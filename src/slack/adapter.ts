@@ -1,0 +1,161 @@
+/**
+ * The Slack adapter of the review engine: receives the engine's events (into the SQL outbox), delivers them as
+ * cards and thread replies, and turns clicks on the cards into decisions. The engine knows nothing of Slack.
+ */
+import { App, ExpressReceiver } from '@slack/bolt';
+import type { Express } from 'express';
+import { resolveSecret } from '../config/load.js';
+import type { AirlockConfig } from '../config/schema.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../lib/logger.js';
+import type { ReviewEngine } from '../reviews/engine.js';
+import type { ReviewEvent } from '../reviews/model.js';
+import { SlackDirectory } from './directory.js';
+import { registerReviewListeners } from './listeners/index.js';
+import { createDelivery } from './outbox/delivery.js';
+import { outboxMessagesFor, type OutboxMessage } from './outbox/messages.js';
+import { OutboxStore } from './outbox/store.js';
+import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
+import { rejectFutureTimestamps } from './replay-guard.js';
+import {
+  createInteractiveClient,
+  createOutboxClient,
+  INTERACTIVE_CLIENT_OPTIONS,
+  slackLogger,
+} from './web-client.js';
+
+export type SlackSettings = AirlockConfig['slack'];
+
+export interface SlackAdapter {
+  /** The review engine's notify port: queues what Slack must be told in SQL. Never throws. */
+  notify(event: ReviewEvent): void;
+  /** Mounts Bolt at `/slack/events`; call before any body parser (signatures cover the raw body). */
+  mount(app: Express): void;
+  /** Starts delivering the outbox. */
+  start(): void;
+  /** Waits for queued writes and the delivery in flight; undelivered messages stay in SQL for the next start. */
+  stop(): Promise<void>;
+}
+
+export interface SlackAdapterDeps {
+  config: SlackSettings;
+  db: Database;
+  /** A thunk: the engine is created with this adapter's `notify` as its port. */
+  reviews: () => ReviewEngine;
+  logger: Logger;
+  now?: () => Date;
+  /** Registers more Slack surfaces on the same Bolt app (the `/agent-sessions` command). */
+  registerSlashCommands?: (app: App) => void;
+  /** Tests: faster polling and back-off, and responses sent after the listener finishes. */
+  tuning?: { outbox?: Partial<OutboxWorkerOptions>; processBeforeResponse?: boolean; cacheTtlMs?: number };
+}
+
+/** Why Slack approvals are off, or undefined when the bot token and signing secret are both configured. */
+export function slackDisabledReason(config: SlackSettings): string | undefined {
+  const missing = [
+    ...(resolveSecret(config.botToken) ? [] : ['SLACK_BOT_TOKEN']),
+    ...(resolveSecret(config.signingSecret) ? [] : ['SLACK_SIGNING_SECRET']),
+  ];
+  return missing.length > 0 ? `${missing.join(' and ')} not set` : undefined;
+}
+
+export class SlackConfigError extends Error {
+  constructor(reason: string) {
+    super(`Slack approvals cannot start: ${reason}`);
+    this.name = 'SlackConfigError';
+  }
+}
+
+export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
+  const { config, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const botToken = resolveSecret(config.botToken);
+  const signingSecret = resolveSecret(config.signingSecret);
+  if (!botToken || !signingSecret)
+    throw new SlackConfigError(slackDisabledReason(config) ?? 'missing credentials');
+
+  const clientSettings = { botToken, apiUrl: config.apiUrl, logger };
+  const directory = new SlackDirectory(createInteractiveClient(clientSettings), {
+    now,
+    ...(deps.tuning?.cacheTtlMs !== undefined ? { ttlMs: deps.tuning.cacheTtlMs } : {}),
+  });
+  const store = new OutboxStore(deps.db);
+  const worker = new OutboxWorker(
+    store,
+    createDelivery({
+      client: createOutboxClient(clientSettings),
+      reviews: deps.reviews,
+      directory,
+      ...(config.channel ? { defaultChannel: config.channel } : {}),
+      logger,
+    }),
+    logger,
+    now,
+    { ...DEFAULT_WORKER_OPTIONS, ...deps.tuning?.outbox },
+  );
+
+  const writes = new Set<Promise<void>>();
+  const enqueue = (reviewId: string, messages: OutboxMessage[]): void => {
+    const write = store
+      .enqueue(reviewId, messages, now())
+      .then(() => worker.kick())
+      .catch((e: unknown) =>
+        logger.error({ review: reviewId, err: (e as Error).message }, 'could not queue Slack messages'),
+      )
+      .finally(() => writes.delete(write));
+    writes.add(write);
+  };
+
+  const receiver = new ExpressReceiver({
+    signingSecret,
+    endpoints: '/events',
+    processBeforeResponse: deps.tuning?.processBeforeResponse ?? false,
+    logger: slackLogger(logger),
+  });
+  const app = new App({
+    receiver,
+    logger: slackLogger(logger),
+    // auth.test once (cached by the directory) instead of Bolt's call at construction time.
+    authorize: async () => {
+      const workspace = await directory.workspace();
+      return {
+        botToken,
+        teamId: workspace.teamId,
+        ...(workspace.botId ? { botId: workspace.botId } : {}),
+        ...(workspace.botUserId ? { botUserId: workspace.botUserId } : {}),
+      };
+    },
+    clientOptions: { slackApiUrl: config.apiUrl, ...INTERACTIVE_CLIENT_OPTIONS },
+  });
+  app.error(async (error) => {
+    logger.error({ err: error.message, code: error.code }, 'Slack listener failed');
+  });
+  registerReviewListeners(app, {
+    reviews: deps.reviews,
+    directory,
+    refreshCard: (reviewId) => enqueue(reviewId, [{ kind: 'update-card' }]),
+    logger,
+  });
+  deps.registerSlashCommands?.(app);
+
+  return {
+    notify(event) {
+      try {
+        enqueue(event.review.id, outboxMessagesFor(event));
+      } catch (e) {
+        logger.error(
+          { review: event.review.id, event: event.type, err: (e as Error).message },
+          'could not render Slack messages',
+        );
+      }
+    },
+    mount(web) {
+      web.use('/slack', rejectFutureTimestamps(now), receiver.router);
+    },
+    start: () => worker.start(),
+    async stop() {
+      await Promise.allSettled([...writes]);
+      await worker.stop();
+    },
+  };
+}

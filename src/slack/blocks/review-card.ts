@@ -1,0 +1,246 @@
+/**
+ * The approval card: a pure function of the stored review. The first post and every update render it the same
+ * way, so the card shows whatever the database says, never an edit of what Slack showed before.
+ */
+import type { types } from '@slack/bolt';
+import type { Review } from '../../reviews/model.js';
+import { ACTION_IDS, cardBlockId, grantOptionValue } from '../ids.js';
+import { previewOf } from './preview.js';
+import { approvalsSoFar, grantChoices, operation, STATE_LABELS, targetLabel } from './review-facts.js';
+import {
+  codeBlock,
+  codeBlockWithin,
+  escapeMrkdwn,
+  humanDuration,
+  inlineCode,
+  slackDate,
+  truncate,
+} from './text.js';
+
+export interface RenderedMessage {
+  /** Fallback for notifications and screen readers. */
+  text: string;
+  blocks: types.KnownBlock[];
+}
+
+/** Per-part budgets keep the whole card under Slack's ~12k cumulative text cap and 3,000 per section. */
+const LIMITS = {
+  header: 150,
+  reason: 900,
+  summary: 300,
+  diff: 2600,
+  risks: 6,
+  riskText: 160,
+  decisions: 6,
+  outcome: 600,
+};
+const SEVERITY_EMOJI = { high: '🔴', medium: '🟠', info: '🔵' } as const;
+/** Slack user/group ids only: anything else in a policy's `mention` is not rendered as a mention. */
+const SLACK_ID = /^[A-Z][A-Z0-9]{2,20}$/;
+
+function mention(id: string | undefined): string {
+  if (!id || !SLACK_ID.test(id)) return '';
+  return id.startsWith('S') ? `<!subteam^${id}> ` : `<@${id}> `;
+}
+
+const section = (id: string, text: string): types.SectionBlock => ({
+  type: 'section',
+  block_id: id,
+  text: { type: 'mrkdwn', text },
+});
+
+function statusLine(review: Review): string {
+  const { label } = STATE_LABELS[review.state];
+  const { have, need } = approvalsSoFar(review);
+  if (review.state === 'pending') {
+    return `${mention(review.settings.mention)}*${label}*: ${have}/${need} approval${need > 1 ? 's' : ''} · expires ${slackDate(review.expiresAt)}`;
+  }
+  const when = review.decidedAt ? ` · decided ${slackDate(review.decidedAt)}` : '';
+  return `*${label}* · ${have}/${need} approval${need > 1 ? 's' : ''}${when}`;
+}
+
+function facts(review: Review): types.SectionBlock {
+  const c = review.classification;
+  const field = (label: string, value: string | undefined) => ({
+    type: 'mrkdwn' as const,
+    text: `*${label}*\n${value ? inlineCode(value, 150) : '_none_'}`,
+  });
+  return {
+    type: 'section',
+    block_id: cardBlockId('facts', review.version),
+    fields: [
+      field('What', operation(review)),
+      field('Namespace', c.namespace || '(cluster-scoped)'),
+      field('Cluster', review.cluster),
+      field('Agent', review.agent.name),
+      field('Owner', review.owner),
+      field('Session', review.sessionId),
+      field('Rule', review.rule),
+      field('Fingerprint', review.fingerprint.slice(0, 12)),
+    ],
+  };
+}
+
+function why(review: Review): types.SectionBlock {
+  const reason = review.reason?.trim();
+  return section(
+    cardBlockId('why', review.version),
+    `*Why (the agent's words)*\n${reason ? codeBlock(truncate(reason, LIMITS.reason)) : '_The agent gave no reason._'}`,
+  );
+}
+
+function previewBlocks(review: Review): types.KnownBlock[] {
+  const preview = previewOf(review);
+  const v = review.version;
+  if (!preview) {
+    const { block, omittedLines } = codeBlockWithin(review.redactedRequest, LIMITS.diff);
+    return [
+      section(cardBlockId('diff', v), `*Request* (no preview available)\n${block}`),
+      ...(omittedLines > 0 ? [moreLines(v, omittedLines)] : []),
+    ];
+  }
+  const risks = preview.risks
+    .slice(0, LIMITS.risks)
+    .map((r) => `${SEVERITY_EMOJI[r.severity]} ${escapeMrkdwn(truncate(r.text, LIMITS.riskText))}`);
+  const hiddenRisks = preview.risks.length - risks.length;
+  if (hiddenRisks > 0) risks.push(`…and ${hiddenRisks} more`);
+  const unavailable = preview.unavailableReason
+    ? ` (${escapeMrkdwn(truncate(preview.unavailableReason, 200))})`
+    : '';
+  const { block, omittedLines } = codeBlockWithin(preview.diff, LIMITS.diff);
+  const omitted = omittedLines + preview.omittedLines;
+  return [
+    section(cardBlockId('summary', v), `*Change*\n${inlineCode(preview.summary, LIMITS.summary)}`),
+    ...(risks.length > 0 ? [section(cardBlockId('risks', v), `*Risk*\n${risks.join('\n')}`)] : []),
+    section(cardBlockId('diff', v), `*Diff* (${preview.source}${unavailable})\n${block}`),
+    ...(omitted > 0 ? [moreLines(v, omitted)] : []),
+  ];
+}
+
+function moreLines(version: number, lines: number): types.ContextBlock {
+  return {
+    type: 'context',
+    block_id: cardBlockId('more', version),
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `…${lines} more line${lines > 1 ? 's' : ''}: full diff in the thread and behind *View full diff*.`,
+      },
+    ],
+  };
+}
+
+function decisionsBlock(review: Review): types.KnownBlock[] {
+  if (review.decisions.length === 0) return [];
+  const lines = review.decisions.slice(0, LIMITS.decisions).map((d) => {
+    const verb =
+      d.decision === 'approve'
+        ? `✅ approved${d.grantSeconds ? ` for ${humanDuration(d.grantSeconds)}` : ''}`
+        : '⛔ denied';
+    const reason = d.reason ? `: ${inlineCode(d.reason, 150)}` : '';
+    return `*${escapeMrkdwn(truncate(d.approver.name, 80))}* ${verb}${d.breakGlass ? ' (break-glass, terminal)' : ''}${reason}`;
+  });
+  const hidden = review.decisions.length - lines.length;
+  if (hidden > 0) lines.push(`…and ${hidden} more`);
+  return [section(cardBlockId('decisions', review.version), lines.join('\n'))];
+}
+
+function outcomeBlock(review: Review): types.KnownBlock[] {
+  const o = review.outcome;
+  if (!o) return [];
+  const rv = o.resourceVersion ? ` · resourceVersion ${inlineCode(o.resourceVersion, 64)}` : '';
+  const message = o.message ? `\n${codeBlock(truncate(o.message, LIMITS.outcome))}` : '';
+  return [section(cardBlockId('outcome', review.version), `*Result*: HTTP ${o.status}${rv}${message}`)];
+}
+
+function actions(review: Review): types.KnownBlock[] {
+  if (review.state !== 'pending') return [];
+  const confirm: types.ConfirmationDialog | undefined = review.settings.confirm
+    ? {
+        title: { type: 'plain_text', text: 'Approve this high-risk change?' },
+        text: {
+          type: 'plain_text',
+          text: truncate(`${targetLabel(review)}, requested by ${review.agent.name}.`, 300),
+        },
+        confirm: { type: 'plain_text', text: 'Approve' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      }
+    : undefined;
+  const grants = grantChoices(review.settings.maxGrantSeconds);
+  const elements: types.ActionsBlockElement[] = [
+    {
+      type: 'button',
+      action_id: ACTION_IDS.approve,
+      text: { type: 'plain_text', text: 'Approve' },
+      style: 'primary',
+      value: review.id,
+      ...(confirm ? { confirm } : {}),
+    },
+    ...(grants.length > 0
+      ? [
+          {
+            type: 'static_select' as const,
+            action_id: ACTION_IDS.approveFor,
+            placeholder: { type: 'plain_text' as const, text: 'Approve for…' },
+            options: grants.map((s) => ({
+              text: { type: 'plain_text' as const, text: `Approve for ${humanDuration(s)}` },
+              value: grantOptionValue(review.id, s),
+            })),
+            ...(confirm ? { confirm } : {}),
+          },
+        ]
+      : []),
+    {
+      type: 'button',
+      action_id: ACTION_IDS.deny,
+      text: { type: 'plain_text', text: 'Deny…' },
+      style: 'danger',
+      value: review.id,
+    },
+    {
+      type: 'button',
+      action_id: ACTION_IDS.viewDiff,
+      text: { type: 'plain_text', text: 'View full diff' },
+      value: review.id,
+    },
+  ];
+  return [{ type: 'actions', block_id: cardBlockId('actions', review.version), elements }];
+}
+
+/** Whether the card shows the whole diff; when not, the complete one is uploaded into the thread. */
+export function cardShowsWholeDiff(review: Review): boolean {
+  const preview = previewOf(review);
+  const shown = preview ? preview.diff : review.redactedRequest;
+  return (preview?.omittedLines ?? 0) === 0 && codeBlockWithin(shown, LIMITS.diff).omittedLines === 0;
+}
+
+export function reviewCard(review: Review): RenderedMessage {
+  const { emoji, label } = STATE_LABELS[review.state];
+  const v = review.version;
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'header',
+      block_id: cardBlockId('header', v),
+      text: { type: 'plain_text', text: truncate(`${emoji} ${operation(review)}`, LIMITS.header) },
+    },
+    section(cardBlockId('status', v), statusLine(review)),
+    facts(review),
+    why(review),
+    ...previewBlocks(review),
+    ...decisionsBlock(review),
+    ...outcomeBlock(review),
+    ...actions(review),
+    {
+      type: 'context',
+      block_id: cardBlockId('footer', v),
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Review ${inlineCode(review.id, 40)} · requested ${slackDate(review.createdAt)}`,
+        },
+      ],
+    },
+  ];
+  const text = escapeMrkdwn(`${label}: ${targetLabel(review)}, requested by agent ${review.agent.name}`);
+  return { text, blocks };
+}

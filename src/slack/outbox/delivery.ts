@@ -1,0 +1,103 @@
+/**
+ * Sends one outbox message to Slack. Cards are rendered from the review as stored at this moment; a card that is
+ * already posted is never posted again, which is what makes retries after a lost response safe.
+ */
+import type { Logger } from '../../lib/logger.js';
+import type { ReviewEngine } from '../../reviews/engine.js';
+import type { Review } from '../../reviews/model.js';
+import { completeDiff } from '../blocks/preview.js';
+import { reviewCard } from '../blocks/review-card.js';
+import { operation } from '../blocks/review-facts.js';
+import type { SlackDirectory } from '../directory.js';
+import type { WebClient } from '../web-client.js';
+import type { OutboxEntry } from './store.js';
+
+export interface DeliveryDeps {
+  client: WebClient;
+  reviews: () => ReviewEngine;
+  directory: SlackDirectory;
+  /** Where cards go when the rule names no channel. */
+  defaultChannel?: string;
+  logger: Logger;
+}
+
+export type Deliver = (entry: OutboxEntry) => Promise<void>;
+
+type Card = { channel: string; ts: string };
+
+function cardOf(review: Review): Card | undefined {
+  const { channel, ts } = review.notification ?? {};
+  return channel && ts ? { channel, ts } : undefined;
+}
+
+export function createDelivery(deps: DeliveryDeps): Deliver {
+  const { client, logger } = deps;
+
+  async function postCard(review: Review): Promise<void> {
+    if (cardOf(review)) return;
+    const channel = review.settings.channel ?? deps.defaultChannel;
+    if (!channel) {
+      logger.warn(
+        { review: review.id, rule: review.rule },
+        'no Slack channel for this review: set AIRLOCK_SLACK_CHANNEL or the rule’s channel',
+      );
+      return;
+    }
+    const posted = await client.chat.postMessage({
+      channel,
+      ...reviewCard(review),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel/ts');
+    await deps.reviews().setNotification(review.id, { channel: posted.channel, ts: posted.ts });
+  }
+
+  async function uploadDiff(review: Review, card: Card): Promise<void> {
+    await client.filesUploadV2({
+      channel_id: card.channel,
+      thread_ts: card.ts,
+      content: completeDiff(review),
+      filename: `${review.id}.diff`,
+      title: `Full diff: ${operation(review)}`,
+      snippet_type: 'diff',
+    });
+  }
+
+  return async (entry) => {
+    const review = await deps.reviews().get(entry.reviewId);
+    if (!review) {
+      logger.warn(
+        { review: entry.reviewId, kind: entry.message.kind },
+        'Slack message for a review that no longer exists: dropped',
+      );
+      return;
+    }
+    const { message } = entry;
+    if (message.kind === 'post-card') return postCard(review);
+    if (message.kind === 'dm-owner') {
+      const user = review.owner ? await deps.directory.ownerUserId(review.owner) : undefined;
+      if (user) await client.chat.postMessage({ channel: user, text: message.text, unfurl_links: false });
+      return;
+    }
+    // Everything else lives on the card; no card (no channel configured) means nothing to say.
+    const card = cardOf(review);
+    if (!card) return;
+    switch (message.kind) {
+      case 'update-card':
+        await client.chat.update({ channel: card.channel, ts: card.ts, ...reviewCard(review) });
+        return;
+      case 'thread-reply':
+        await client.chat.postMessage({
+          channel: card.channel,
+          thread_ts: card.ts,
+          text: message.text,
+          unfurl_links: false,
+        });
+        return;
+      case 'upload-diff':
+        await uploadDiff(review, card);
+        return;
+    }
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The outbox table: messages owed to Slack, delivered in order per review. The only Slack module that speaks SQL.
+ */
+import type { Database } from '../../db/database.js';
+import type { OutboxKind, OutboxMessage } from './messages.js';
+
+export interface OutboxEntry {
+  id: number;
+  reviewId: string;
+  message: OutboxMessage;
+  /** Failed delivery attempts so far. */
+  attempts: number;
+}
+
+interface OutboxRow {
+  id: number;
+  review_id: string;
+  kind: OutboxKind;
+  payload: string;
+  attempts: number | string;
+}
+
+const TABLE = 'slack_outbox';
+
+function toEntry(row: OutboxRow): OutboxEntry {
+  return {
+    id: Number(row.id),
+    reviewId: row.review_id,
+    message: JSON.parse(row.payload) as OutboxMessage,
+    attempts: Number(row.attempts),
+  };
+}
+
+export class OutboxStore {
+  constructor(private readonly db: Database) {}
+
+  async enqueue(reviewId: string, messages: readonly OutboxMessage[], now: Date): Promise<void> {
+    if (messages.length === 0) return;
+    const at = now.getTime();
+    await this.db(TABLE).insert(
+      messages.map((m) => ({
+        review_id: reviewId,
+        kind: m.kind,
+        payload: JSON.stringify(m),
+        state: 'pending',
+        attempts: 0,
+        created_at: at,
+        due_at: at,
+      })),
+    );
+  }
+
+  /**
+   * The oldest pending message of each review, if it is due and nobody holds it: a review's messages go out in
+   * order (the card before its replies), while a review whose message keeps failing does not hold up the others.
+   */
+  async nextDue(now: Date, limit: number): Promise<OutboxEntry[]> {
+    const at = now.getTime();
+    const heads = this.db(TABLE).min('id').where('state', 'pending').groupBy('review_id');
+    const rows: OutboxRow[] = await this.db(TABLE)
+      .select('id', 'review_id', 'kind', 'payload', 'attempts')
+      .whereIn('id', heads)
+      .andWhere('due_at', '<=', at)
+      .andWhere((q) => q.whereNull('leased_until').orWhere('leased_until', '<', at))
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(toEntry);
+  }
+
+  /** Claims a message for one delivery attempt; false when another replica holds it or it is done. */
+  async lease(id: number, now: Date, leaseMs: number): Promise<boolean> {
+    const at = now.getTime();
+    const updated = await this.db(TABLE)
+      .where({ id, state: 'pending' })
+      .andWhere((q) => q.whereNull('leased_until').orWhere('leased_until', '<', at))
+      .update({ leased_until: at + leaseMs });
+    return updated === 1;
+  }
+
+  /** The newest queued card update of a review: one update rendered after it was queued makes all up to it redundant. */
+  async lastQueuedCardUpdate(reviewId: string): Promise<number | undefined> {
+    const row = (await this.db(TABLE)
+      .max({ id: 'id' })
+      .where({ review_id: reviewId, kind: 'update-card', state: 'pending' })
+      .first()) as { id: number | string | null } | undefined;
+    return row?.id == null ? undefined : Number(row.id);
+  }
+
+  async markDelivered(entry: OutboxEntry, now: Date, alsoCardUpdatesUpTo?: number): Promise<void> {
+    const done = { state: 'delivered', finished_at: now.getTime(), leased_until: null };
+    await this.db(TABLE).where({ id: entry.id }).update(done);
+    if (alsoCardUpdatesUpTo !== undefined) {
+      await this.db(TABLE)
+        .where({ review_id: entry.reviewId, kind: 'update-card', state: 'pending' })
+        .andWhere('id', '<=', alsoCardUpdatesUpTo)
+        .update(done);
+    }
+  }
+
+  async reschedule(id: number, dueAt: Date, error: string): Promise<void> {
+    await this.db(TABLE)
+      .where({ id })
+      .update({
+        due_at: dueAt.getTime(),
+        leased_until: null,
+        last_error: error,
+        attempts: this.db.raw('attempts + 1'),
+      });
+  }
+
+  /** Gives up on a message Slack will never accept (e.g. `channel_not_found`), so the review's queue moves on. */
+  async abandon(id: number, now: Date, error: string): Promise<void> {
+    await this.db(TABLE)
+      .where({ id })
+      .update({ state: 'abandoned', finished_at: now.getTime(), leased_until: null, last_error: error });
+  }
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { reviewCard } from '../../../src/slack/blocks/review-card.js';
+import { ACTION_IDS, parseGrantOptionValue } from '../../../src/slack/ids.js';
+import { blockKitViolations, blockText, outsideCode } from '../../support/slack/block-kit-limits.js';
+import { HOSTILE_TEXT, scenarios, settings, storedReview } from '../../support/slack/reviews.js';
+
+type AnyBlock = Record<string, unknown>;
+const actionsOf = (blocks: readonly unknown[]) =>
+  (blocks as AnyBlock[]).find((b) => b.type === 'actions') as { elements: AnyBlock[] } | undefined;
+
+describe('review card', () => {
+  describe.each(Object.entries(scenarios))('%s', (_name, review) => {
+    it('respects every Block Kit limit', () => {
+      const card = reviewCard(review);
+      expect(blockKitViolations(card.blocks)).toEqual([]);
+      expect(card.text.length).toBeLessThan(3000);
+    });
+
+    it('renders the stored review', () => {
+      expect(reviewCard(review)).toMatchSnapshot();
+    });
+  });
+
+  it('cuts a huge diff at a line boundary and says how much is left out', () => {
+    const card = reviewCard(scenarios['huge diff']!);
+    const diff = blockText(card.blocks).find((t) => t.startsWith('*Diff*'))!;
+    expect(diff).toMatch(/ \d+"```$/);
+    const more = blockText(card.blocks).find((t) => t.includes('more lines'))!;
+    const shownLines = diff.split('\n').length - 1;
+    expect(more).toContain(`…${4000 - shownLines} more lines`);
+  });
+
+  it('shows what, who, why, approvals and expiry at a glance', () => {
+    const text = blockText(reviewCard(scenarios['RBAC wildcard']!).blocks).join('\n');
+    for (const fact of [
+      'create clusterroles.rbac.authorization.k8s.io/agent-admin',
+      'ci-bot',
+      'dave@example.com',
+      'ses-42',
+      'prod-eu',
+      'f1e2d3c4b5a6',
+      '0/2 approvals',
+      '<!subteam^S0ONCALL>',
+      'expires <!date^1795861800^',
+    ]) {
+      expect(text).toContain(fact);
+    }
+  });
+
+  it('asks for confirmation on Approve only for high-risk rules', () => {
+    const confirmOf = (confirm: boolean) =>
+      actionsOf(reviewCard(storedReview({ settings: settings({ confirm }) })).blocks)!.elements.find(
+        (e) => e.action_id === ACTION_IDS.approve,
+      )!.confirm;
+    expect(confirmOf(true)).toMatchObject({ confirm: { text: 'Approve' } });
+    expect(confirmOf(false)).toBeUndefined();
+  });
+
+  it('offers grants up to the rule maximum, and none when the rule allows none', () => {
+    const select = (max: number) =>
+      actionsOf(
+        reviewCard(storedReview({ settings: settings({ maxGrantSeconds: max }) })).blocks,
+      )!.elements.find((e) => e.action_id === ACTION_IDS.approveFor) as
+        { options: { value: string }[] } | undefined;
+    expect(select(1800)!.options.map((o) => parseGrantOptionValue(o.value))).toEqual([
+      { reviewId: 'rv-0123456789abcdef', seconds: 300 },
+      { reviewId: 'rv-0123456789abcdef', seconds: 900 },
+      { reviewId: 'rv-0123456789abcdef', seconds: 1800 },
+    ]);
+    expect(select(0)).toBeUndefined();
+  });
+
+  it('drops the buttons and shows the result once final', () => {
+    const executed = storedReview({
+      state: 'executed',
+      version: 5,
+      decisions: [
+        {
+          approver: { id: 'U0ALICE', name: 'Alice', via: 'slack' },
+          decision: 'approve',
+          breakGlass: false,
+          at: new Date('2026-11-28T10:05:00Z'),
+        },
+      ],
+      decidedAt: new Date('2026-11-28T10:05:00Z'),
+      outcome: { status: 200, resourceVersion: '4712' },
+    });
+    const card = reviewCard(executed);
+    expect(actionsOf(card.blocks)).toBeUndefined();
+    const text = blockText(card.blocks).join('\n');
+    expect(text).toContain('*Result*: HTTP 200 · resourceVersion `4712`');
+    expect(text).toContain('*Alice* ✅ approved');
+    expect(card.text).toMatch(/^Approved and applied/);
+    expect((card.blocks as AnyBlock[]).every((b) => String(b.block_id).endsWith('.v5'))).toBe(true);
+  });
+
+  it('renders agent text inert: no mention, no link, no formatting', () => {
+    const hostile = storedReview({
+      reason: HOSTILE_TEXT,
+      agent: { name: `agent ${HOSTILE_TEXT}`, subject: 's', issuer: 'i', groups: [] },
+      owner: HOSTILE_TEXT,
+      preview: {
+        ...(scenarios['scale to 0']!.preview as object),
+        summary: HOSTILE_TEXT,
+        diff: HOSTILE_TEXT,
+        risks: [{ id: 'x', severity: 'high', text: HOSTILE_TEXT }],
+      },
+      decisions: [
+        {
+          approver: { id: 'U1', name: HOSTILE_TEXT, via: 'slack' },
+          decision: 'deny',
+          reason: HOSTILE_TEXT,
+          breakGlass: false,
+          at: new Date('2026-11-28T10:01:00Z'),
+        },
+      ],
+      state: 'denied',
+    });
+    const card = reviewCard(hostile);
+    for (const text of [...blockText(card.blocks), card.text]) {
+      expect(text).not.toContain('<!channel>');
+      expect(text).not.toContain('<https://');
+      const interpreted = outsideCode(text);
+      // Only Airlock's own markup may use angle brackets: dates and the on-call mention.
+      expect(interpreted.replace(/<!(date|subteam)\^[^>]*>/g, '')).not.toMatch(/<[^&]/);
+    }
+    // Where agent text is not inside code (the risk list, the plain header), it carries no formatting markers.
+    const risk = blockText(card.blocks).find((t) => t.startsWith('*Risk*'))!;
+    expect(risk).toContain('&lt;!channel&gt;');
+  });
+});
