@@ -2,7 +2,6 @@ import type { Knex } from 'knex';
 import * as identityAndRecording from './20261128_001_identity_and_recording.js';
 import * as reviews from './20261128_002_reviews.js';
 import * as slack from './20261128_004_slack.js';
-import * as slack from './20261128_004_slack.js';
 import * as recordingChain from './20261128_031_recording_chain.js';
 
 /**
@@ -17,7 +16,6 @@ interface Migration {
 const MIGRATIONS: [string, Migration][] = [
   ['20261128_001_identity_and_recording', identityAndRecording],
   ['20261128_002_reviews', reviews],
-  ['20261128_004_slack', slack],
   ['20261128_004_slack', slack],
   ['20261128_031_recording_chain', recordingChain],
 ];
