@@ -57,6 +57,10 @@ function badRequest(message: string): StatusError {
   return new StatusError('BadRequest', message);
 }
 
+function refusedTarget(target: string, problem: string): StatusError {
+  return badRequest(`request target ${JSON.stringify(target)} is not accepted: ${problem}`);
+}
+
 function ambiguousPath(path: string, problem: string): StatusError {
   return badRequest(`request path ${JSON.stringify(path)} is ambiguous: ${problem}`);
 }
@@ -72,9 +76,7 @@ function isPrintableAscii(value: string): boolean {
 /** Splits `/clusters/<name>/<rest>` (the proxy listener's routing) strictly; throws StatusError 400/404 on anything odd. */
 export function splitClusterTarget(rawUrl: string): { cluster: string; target: string } {
   if (!rawUrl.startsWith('/')) {
-    throw badRequest(
-      `request target ${JSON.stringify(rawUrl)} is not accepted: send an origin-form path starting with "/"`,
-    );
+    throw refusedTarget(rawUrl, 'send an origin-form path starting with "/"');
   }
   if (!rawUrl.startsWith(CLUSTER_PREFIX)) {
     throw new StatusError(
@@ -98,19 +100,13 @@ export function splitClusterTarget(rawUrl: string): { cluster: string; target: s
 /** Validates a raw origin-form target and splits it into path segments (one trailing "/" trimmed) and query. */
 function parseTarget(target: string): ParsedTarget {
   if (!target.startsWith('/')) {
-    throw badRequest(
-      `request target ${JSON.stringify(target)} is not accepted: send an origin-form path starting with "/"`,
-    );
+    throw refusedTarget(target, 'send an origin-form path starting with "/"');
   }
   if (hasControlCharacter(target)) {
-    throw badRequest(
-      `request target ${JSON.stringify(target)} is not accepted: control characters are not allowed`,
-    );
+    throw refusedTarget(target, 'control characters are not allowed');
   }
   if (target.includes('#')) {
-    throw badRequest(
-      `request target ${JSON.stringify(target)} is not accepted: fragments ("#") are not allowed`,
-    );
+    throw refusedTarget(target, 'fragments ("#") are not allowed');
   }
   const queryStart = target.indexOf('?');
   const path = queryStart < 0 ? target : target.slice(0, queryStart);
