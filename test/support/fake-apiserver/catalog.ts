@@ -31,7 +31,16 @@ export interface ResourceType {
   fieldLabels: readonly string[];
 }
 
-const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
+const ALL_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+] as const;
 
 interface ResourceSpec extends Partial<ResourceType> {
   resource: string;
@@ -51,7 +60,11 @@ const define = (group: string, version: string, spec: ResourceSpec): ResourceTyp
   ...spec,
 });
 
-const status = (kind: string): SubresourceType => ({ name: 'status', kind, verbs: ['get', 'patch', 'update'] });
+const status = (kind: string): SubresourceType => ({
+  name: 'status',
+  kind,
+  verbs: ['get', 'patch', 'update'],
+});
 const scale: SubresourceType = {
   name: 'scale',
   kind: 'Scale',
@@ -84,8 +97,20 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     ],
     fieldLabels: ['spec.nodeName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
   }),
-  define('', 'v1', { resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] }),
-  define('', 'v1', { resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, fieldLabels: ['type'] }),
+  define('', 'v1', {
+    resource: 'configmaps',
+    singular: 'configmap',
+    kind: 'ConfigMap',
+    namespaced: true,
+    shortNames: ['cm'],
+  }),
+  define('', 'v1', {
+    resource: 'secrets',
+    singular: 'secret',
+    kind: 'Secret',
+    namespaced: true,
+    fieldLabels: ['type'],
+  }),
   define('', 'v1', {
     resource: 'services',
     singular: 'service',
@@ -102,7 +127,13 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['sa'],
     subresources: [
-      { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] },
+      {
+        name: 'token',
+        kind: 'TokenRequest',
+        group: 'authentication.k8s.io',
+        version: 'v1',
+        verbs: ['create'],
+      },
     ],
   }),
   define('', 'v1', {
@@ -140,7 +171,12 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     subresources: [status('ReplicaSet'), scale],
     tracksGeneration: true,
   }),
-  define('rbac.authorization.k8s.io', 'v1', { resource: 'roles', singular: 'role', kind: 'Role', namespaced: true }),
+  define('rbac.authorization.k8s.io', 'v1', {
+    resource: 'roles',
+    singular: 'role',
+    kind: 'Role',
+    namespaced: true,
+  }),
   define('rbac.authorization.k8s.io', 'v1', {
     resource: 'rolebindings',
     singular: 'rolebinding',
@@ -167,7 +203,8 @@ export const apiVersionOf = (t: { group: string; version: string }): string =>
   t.group ? `${t.group}/${t.version}` : t.version;
 
 /** `configmaps` or `deployments.apps`: how kube-apiserver names a resource in its messages. */
-export const qualifiedResource = (rt: ResourceType): string => (rt.group ? `${rt.resource}.${rt.group}` : rt.resource);
+export const qualifiedResource = (rt: ResourceType): string =>
+  rt.group ? `${rt.resource}.${rt.group}` : rt.resource;
 
 export const findResource = (group: string, version: string, resource: string): ResourceType | undefined =>
   RESOURCE_TYPES.find((rt) => rt.group === group && rt.version === version && rt.resource === resource);
@@ -180,7 +217,9 @@ export const findSubresource = (rt: ResourceType, name: string): SubresourceType
 
 /** The group-versions served, in discovery order. */
 export const GROUP_VERSIONS: readonly { group: string; version: string }[] = [
-  ...new Map(RESOURCE_TYPES.map((rt) => [apiVersionOf(rt), { group: rt.group, version: rt.version }])).values(),
+  ...new Map(
+    RESOURCE_TYPES.map((rt) => [apiVersionOf(rt), { group: rt.group, version: rt.version }]),
+  ).values(),
 ];
 
 function requireResource(group: string, resource: string): ResourceType {

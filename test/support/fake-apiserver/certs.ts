@@ -29,18 +29,49 @@ async function generate(): Promise<ServerCertificate> {
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   try {
     await run('openssl', [
-      'req', '-x509', ...ecKey, '-keyout', file('ca.key'), '-out', file('ca.crt'), '-days', '30',
-      '-subj', '/CN=fake-apiserver-ca',
-      '-addext', 'basicConstraints=critical,CA:TRUE',
-      '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.crt'),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=fake-apiserver-ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
     await run('openssl', [
-      'req', ...ecKey, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=localhost',
+      'req',
+      ...ecKey,
+      '-keyout',
+      file('server.key'),
+      '-out',
+      file('server.csr'),
+      '-subj',
+      '/CN=localhost',
     ]);
     await writeFile(file('server.ext'), SERVER_EXTENSIONS);
     await run('openssl', [
-      'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'),
-      '-CAcreateserial', '-out', file('server.crt'), '-days', '30', '-extfile', file('server.ext'),
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file('server.crt'),
+      '-days',
+      '30',
+      '-extfile',
+      file('server.ext'),
     ]);
     const [caPem, certPem, keyPem] = await Promise.all(
       ['ca.crt', 'server.crt', 'server.key'].map((name) => readFile(file(name), 'utf8')),

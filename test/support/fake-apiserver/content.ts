@@ -51,14 +51,14 @@ function parseDocument(body: string, yaml: boolean): unknown {
 export function tableVersionOf(accept: string | undefined): TableVersion | undefined {
   for (const range of (accept ?? '').split(',')) {
     const [type = '', ...params] = range.split(';').map((p) => p.trim());
-    const param = (name: string) =>
-      params.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
+    const param = (name: string) => params.find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
     if (type === 'application/json' && param('as') === 'Table' && param('g') === 'meta.k8s.io') {
       const version = param('v');
       if (version === 'v1' || version === 'v1beta1') return version;
       continue;
     }
-    if (['application/json', 'application/*', '*/*'].includes(type) && param('as') === undefined) return undefined;
+    if (['application/json', 'application/*', '*/*'].includes(type) && param('as') === undefined)
+      return undefined;
   }
   return undefined;
 }

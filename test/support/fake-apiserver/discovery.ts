@@ -2,7 +2,13 @@
  * Non-resource documents: /version, legacy discovery (/api, /apis, per group-version resource lists)
  * and OpenAPI v3. All are pure functions of the catalog, so discovery never disagrees with routing.
  */
-import { apiVersionOf, GROUP_VERSIONS, RESOURCE_TYPES, RESOURCE_VERBS, type ResourceType } from './catalog.js';
+import {
+  apiVersionOf,
+  GROUP_VERSIONS,
+  RESOURCE_TYPES,
+  RESOURCE_VERBS,
+  type ResourceType,
+} from './catalog.js';
 import { stableHash } from './names.js';
 
 export interface DiscoveryOptions {
@@ -61,7 +67,12 @@ function resourceEntries(rt: ResourceType): object[] {
 function resourceList(group: string, groupVersion: string): object | undefined {
   const types = RESOURCE_TYPES.filter((rt) => apiVersionOf(rt) === groupVersion && rt.group === group);
   if (types.length === 0) return undefined;
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources: types.flatMap(resourceEntries) };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion,
+    resources: types.flatMap(resourceEntries),
+  };
 }
 
 /** `api/v1` or `apis/apps/v1`: the OpenAPI v3 index key for a group-version. */
@@ -120,7 +131,8 @@ export function discoveryDocument(path: string, opts: DiscoveryOptions): object 
   }
   if (trimmed === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups().map(apiGroup) };
   if (trimmed === '/openapi/v3') return openApiIndex();
-  if (trimmed.startsWith('/openapi/v3/')) return openApiDocument(trimmed.slice('/openapi/v3/'.length), opts.gitVersion);
+  if (trimmed.startsWith('/openapi/v3/'))
+    return openApiDocument(trimmed.slice('/openapi/v3/'.length), opts.gitVersion);
   const [, prefix, ...rest] = trimmed.split('/');
   if (prefix === 'api' && rest.length === 1) return resourceList('', rest[0] ?? '');
   if (prefix === 'apis' && rest.length === 1 && groups().includes(rest[0] ?? '')) {

@@ -7,10 +7,7 @@ import type { ResourceType } from './catalog.js';
 import { qualifiedResource } from './catalog.js';
 
 export type FieldErrorType =
-  | 'FieldValueRequired'
-  | 'FieldValueInvalid'
-  | 'FieldValueNotSupported'
-  | 'FieldValueForbidden';
+  'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueForbidden';
 
 /** One validation failure, as in k8s.io/apimachinery/pkg/util/validation/field. */
 export interface FieldError {
@@ -32,7 +29,11 @@ export const fieldInvalid = (field: string, value: unknown, detail: string): Fie
   message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
 });
 
-export const fieldNotSupported = (field: string, value: unknown, supported: readonly string[]): FieldError => ({
+export const fieldNotSupported = (
+  field: string,
+  value: unknown,
+  supported: readonly string[],
+): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
   message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
@@ -54,7 +55,11 @@ export const notFound = (rt: ResourceType, name: string): StatusError =>
   new StatusError('NotFound', `${qualifiedResource(rt)} "${name}" not found`, resourceDetails(rt, name));
 
 export const alreadyExists = (rt: ResourceType, name: string): StatusError =>
-  new StatusError('AlreadyExists', `${qualifiedResource(rt)} "${name}" already exists`, resourceDetails(rt, name));
+  new StatusError(
+    'AlreadyExists',
+    `${qualifiedResource(rt)} "${name}" already exists`,
+    resourceDetails(rt, name),
+  );
 
 export const conflict = (rt: ResourceType, name: string, why: string): StatusError =>
   new StatusError(
@@ -67,7 +72,11 @@ export const OBJECT_MODIFIED =
   'the object has been modified; please apply your changes to the latest version and try again';
 
 /** Invalid (422) for a kind, e.g. `ConfigMap "x" is invalid: metadata.name: Required value`. */
-export function invalid(kind: { kind: string; group: string }, name: string, errors: readonly FieldError[]): StatusError {
+export function invalid(
+  kind: { kind: string; group: string },
+  name: string,
+  errors: readonly FieldError[],
+): StatusError {
   const described = errors.map((e) => `${e.field}: ${e.message}`);
   const summary = described.length === 1 ? described[0] : `[${described.join(', ')}]`;
   const kindName = kind.group ? `${kind.kind}.${kind.group}` : kind.kind;
@@ -94,7 +103,11 @@ export const pathNotFound = (): StatusError =>
   new StatusError('NotFound', 'the server could not find the requested resource', {});
 
 export const methodNotAllowed = (method: string): StatusError =>
-  new StatusError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`, {});
+  new StatusError(
+    'MethodNotAllowed',
+    `the server does not allow this method on the requested resource (${method})`,
+    {},
+  );
 
 export const unsupportedMediaType = (contentType: string, accepted: readonly string[]): StatusError =>
   new StatusError(

@@ -40,7 +40,12 @@ const REASON_OF_CODE: Readonly<Record<number, StatusReason>> = {
 export function faultReply(fault: { status: number; body?: unknown }): Reply {
   if (fault.body !== undefined) return { status: fault.status, body: fault.body };
   const reason = REASON_OF_CODE[fault.status] ?? 'InternalError';
-  const error = new StatusError(reason, `fault injected by the test (HTTP ${fault.status})`, undefined, fault.status);
+  const error = new StatusError(
+    reason,
+    `fault injected by the test (HTTP ${fault.status})`,
+    undefined,
+    fault.status,
+  );
   return { status: fault.status, body: error.toStatus() };
 }
 

@@ -58,18 +58,27 @@ function recordRequest(deps: HttpDeps, req: IncomingMessage, body: string): Reco
 /** Exactly one Authorization line with the expected bearer token; anything else is 401, as from kube-apiserver. */
 function screen(deps: HttpDeps, request: RecordedRequest): Screening {
   const authorization = request.headers.authorization ?? [];
-  if (authorization.length !== 1 || authorization[0] !== `Bearer ${deps.token}`) return statusReply(unauthorized());
+  if (authorization.length !== 1 || authorization[0] !== `Bearer ${deps.token}`)
+    return statusReply(unauthorized());
   const fault = deps.faults.take(request);
   return typeof fault === 'object' ? faultReply(fault) : fault;
 }
 
-function route(deps: HttpDeps, request: RecordedRequest, req: IncomingMessage, res: ServerResponse): Reply | 'streamed' {
+function route(
+  deps: HttpDeps,
+  request: RecordedRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Reply | 'streamed' {
   if (HEALTH_PATHS.has(request.path)) return { status: 200, body: 'ok' };
   const target = parseResourcePath(request.path);
   if (target) {
     return deps.resources.handle(target, { ...request, headers: req.headers }, res);
   }
-  const document = discoveryDocument(request.path, { gitVersion: deps.gitVersion, serverAddress: deps.serverAddress() });
+  const document = discoveryDocument(request.path, {
+    gitVersion: deps.gitVersion,
+    serverAddress: deps.serverAddress(),
+  });
   if (!document) throw pathNotFound();
   if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(request.method);
   return { status: 200, body: document };
@@ -100,7 +109,9 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
   return (req, res) => void handle(req, res);
 }
 
-export function createUpgradeListener(deps: HttpDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+export function createUpgradeListener(
+  deps: HttpDeps,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
     const request = recordRequest(deps, req, '');
     const screening = screen(deps, request);

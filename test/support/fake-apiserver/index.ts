@@ -91,7 +91,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   const streams = new OpenStreams();
   const registry = new Registry(store, new AddressAllocator(), clock);
   const stopController = new WorkloadController(store, registry).start();
-  for (const name of INITIAL_NAMESPACES) registry.create(NAMESPACES, undefined, { metadata: { name } }, SEEDER);
+  for (const name of INITIAL_NAMESPACES)
+    registry.create(NAMESPACES, undefined, { metadata: { name } }, SEEDER);
 
   const requests: RecordedRequest[] = [];
   const faults = new FaultInjector();

@@ -22,7 +22,9 @@ export function renderKubeconfig(opts: KubeconfigOptions): string {
     kind: 'Config',
     clusters: [{ name: 'fake', cluster }],
     users: [{ name: 'fake', user: { token: opts.token } }],
-    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: opts.namespace ?? 'default' } }],
+    contexts: [
+      { name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: opts.namespace ?? 'default' } },
+    ],
     'current-context': 'fake',
     preferences: {},
   });

@@ -58,7 +58,9 @@ export class PodExecServer {
       resolveContainer(exec.pod, exec.query.get('container'));
       const argv = exec.query.getAll('command');
       if (argv.length === 0) throw badRequest('you must specify at least 1 command');
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, argv, exec.query.get('stdin') === 'true'));
+      this.wss.handleUpgrade(req, socket, head, (ws) =>
+        this.run(ws, argv, exec.query.get('stdin') === 'true'),
+      );
     } catch (err) {
       if (!isStatusError(err)) throw err;
       sendReplyOnSocket(socket, statusReply(err));

@@ -17,11 +17,14 @@ export function resolveContainer(pod: KubeObject, requested: string | null): str
   const names = containerNames(pod);
   const podName = pod.metadata.name ?? '';
   if (requested) {
-    if (!names.includes(requested)) throw badRequest(`container ${requested} is not valid for pod ${podName}`);
+    if (!names.includes(requested))
+      throw badRequest(`container ${requested} is not valid for pod ${podName}`);
     return requested;
   }
   if (names.length !== 1) {
-    throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
+    throw badRequest(
+      `a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`,
+    );
   }
   return names[0] ?? '';
 }
@@ -31,7 +34,8 @@ export function podLogText(pod: KubeObject, container: string, tailLines: string
     pod.metadata.annotations?.[LOG_ANNOTATION] ??
     `fake log line from ${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''} container ${container}\n`;
   const lines = text.replace(/\n$/, '').split('\n');
-  const keep = tailLines !== null && /^\d+$/.test(tailLines) ? Math.min(Number(tailLines), lines.length) : lines.length;
+  const keep =
+    tailLines !== null && /^\d+$/.test(tailLines) ? Math.min(Number(tailLines), lines.length) : lines.length;
   const tail = lines.slice(lines.length - keep);
   return tail.length > 0 ? `${tail.join('\n')}\n` : '';
 }

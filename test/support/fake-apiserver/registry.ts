@@ -56,7 +56,8 @@ const PROPAGATION_POLICIES: readonly PropagationPolicy[] = ['Foreground', 'Backg
 /** `dryRun` may only hold `All`; every other value is 422, as in ValidateDryRun. */
 export function checkDryRun(values: readonly string[], optionsKind: string): boolean {
   const unsupported = values.filter((v) => v !== 'All');
-  if (unsupported.length > 0) throw invalidOptions(optionsKind, [fieldNotSupported('dryRun', unsupported, ['All'])]);
+  if (unsupported.length > 0)
+    throw invalidOptions(optionsKind, [fieldNotSupported('dryRun', unsupported, ['All'])]);
   return values.length > 0;
 }
 
@@ -70,7 +71,12 @@ function fieldsOf(value: JsonObject): JsonObject {
   );
 }
 
-function managedFieldsFor(object: KubeObject, ctx: WriteContext, operation: ManagedFieldsEntry['operation'], now: string) {
+function managedFieldsFor(
+  object: KubeObject,
+  ctx: WriteContext,
+  operation: ManagedFieldsEntry['operation'],
+  now: string,
+) {
   const { labels, annotations } = object.metadata;
   const touched: JsonObject = ctx.subresource
     ? { status: object.status }
@@ -112,7 +118,8 @@ interface ContinueToken {
   after: string;
 }
 
-const encodeContinue = (token: ContinueToken): string => Buffer.from(JSON.stringify(token)).toString('base64url');
+const encodeContinue = (token: ContinueToken): string =>
+  Buffer.from(JSON.stringify(token)).toString('base64url');
 
 function decodeContinue(token: string): ContinueToken {
   try {
@@ -228,7 +235,11 @@ export class Registry {
     const live = this.get(rt, at);
     const { uid, resourceVersion } = options.preconditions ?? {};
     if (uid !== undefined && uid !== live.metadata.uid) {
-      throw conflict(rt, at.name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${live.metadata.uid ?? ''}`);
+      throw conflict(
+        rt,
+        at.name,
+        `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${live.metadata.uid ?? ''}`,
+      );
     }
     if (resourceVersion !== undefined && resourceVersion !== live.metadata.resourceVersion) {
       throw conflict(
@@ -274,14 +285,18 @@ export class Registry {
       return;
     }
     if (object.metadata.namespace && object.metadata.namespace !== namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     object.metadata.namespace = namespace;
   }
 
   private checkName(object: KubeObject, urlName: string): void {
     if (object.metadata.name !== urlName) {
-      throw badRequest(`the name of the object (${object.metadata.name ?? ''}) does not match the name on the URL (${urlName})`);
+      throw badRequest(
+        `the name of the object (${object.metadata.name ?? ''}) does not match the name on the URL (${urlName})`,
+      );
     }
   }
 
@@ -300,7 +315,11 @@ export class Registry {
       throw conflict(rt, name, OBJECT_MODIFIED);
     }
     if (requested.uid && requested.uid !== live.metadata.uid) {
-      throw conflict(rt, name, `Precondition failed: UID in precondition: ${requested.uid}, UID in object meta: ${live.metadata.uid ?? ''}`);
+      throw conflict(
+        rt,
+        name,
+        `Precondition failed: UID in precondition: ${requested.uid}, UID in object meta: ${live.metadata.uid ?? ''}`,
+      );
     }
 
     const hasStatusSubresource = findSubresource(rt, 'status') !== undefined;
@@ -334,7 +353,10 @@ export class Registry {
   private propagationPolicy(options: DeleteOptions): PropagationPolicy {
     const policy = options.propagationPolicy ?? (options.orphanDependents ? 'Orphan' : 'Background');
     const known = PROPAGATION_POLICIES.find((p) => p === policy);
-    if (!known) throw invalidOptions('DeleteOptions', [fieldNotSupported('propagationPolicy', policy, PROPAGATION_POLICIES)]);
+    if (!known)
+      throw invalidOptions('DeleteOptions', [
+        fieldNotSupported('propagationPolicy', policy, PROPAGATION_POLICIES),
+      ]);
     if (options.orphanDependents !== undefined && options.propagationPolicy !== undefined) {
       throw invalidOptions('DeleteOptions', [
         fieldForbidden('propagationPolicy', 'orphanDependents and deletionPropagation cannot be both set'),
@@ -348,7 +370,10 @@ export class Registry {
    * their ReplicaSet would only make the fake controller replace them.
    */
   private removeWithDependents(rt: ResourceType, object: KubeObject, policy: PropagationPolicy): void {
-    const removed = this.store.remove(rt, { namespace: object.metadata.namespace, name: object.metadata.name ?? '' });
+    const removed = this.store.remove(rt, {
+      namespace: object.metadata.namespace,
+      name: object.metadata.name ?? '',
+    });
     if (!removed) return;
     if (rt === NAMESPACES) {
       for (const member of this.store.inNamespace(removed.metadata.name ?? '')) {
@@ -359,7 +384,9 @@ export class Registry {
     for (const dependent of this.store.dependentsOf(removed.metadata.uid ?? '')) {
       if (policy === 'Orphan') {
         const orphan = dependent.object;
-        orphan.metadata.ownerReferences = orphan.metadata.ownerReferences?.filter((r) => r.uid !== removed.metadata.uid);
+        orphan.metadata.ownerReferences = orphan.metadata.ownerReferences?.filter(
+          (r) => r.uid !== removed.metadata.uid,
+        );
         this.store.write(dependent.rt, orphan);
       } else {
         this.removeWithDependents(dependent.rt, dependent.object, policy);
@@ -374,6 +401,8 @@ export function checkPatchOptions(type: PatchType, fieldManager: string | null, 
     throw invalidOptions('PatchOptions', [fieldRequired('fieldManager', 'is required for apply patch')]);
   }
   if (type !== 'apply' && force !== null) {
-    throw invalidOptions('PatchOptions', [fieldForbidden('force', 'may not be specified for non-apply patch')]);
+    throw invalidOptions('PatchOptions', [
+      fieldForbidden('force', 'may not be specified for non-apply patch'),
+    ]);
   }
 }

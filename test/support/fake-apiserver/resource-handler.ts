@@ -21,7 +21,13 @@ import type { KubeObject, ObjectLocation } from './objects.js';
 import type { OpenStreams } from './open-streams.js';
 import { applyPatch } from './patch.js';
 import { podLogText, resolveContainer, servePodLog } from './pod-log.js';
-import { checkDryRun, checkPatchOptions, type ListResult, type Registry, type WriteContext } from './registry.js';
+import {
+  checkDryRun,
+  checkPatchOptions,
+  type ListResult,
+  type Registry,
+  type WriteContext,
+} from './registry.js';
 import type { ResourceTarget } from './request-target.js';
 import { applyScale, toScale } from './scale.js';
 import { nameSelector, parseFieldSelector, parseLabelSelector, type ObjectPredicate } from './selectors.js';
@@ -53,7 +59,11 @@ const created = (body: unknown): Reply => ({ status: 201, body });
 
 /** kube-apiserver's default field manager: the User-Agent up to the first `/`. */
 function fieldManagerOf(req: ApiRequest): string {
-  return req.query.get('fieldManager') ?? (req.headers['user-agent'] ?? 'unknown').split('/')[0]?.slice(0, 128) ?? '';
+  return (
+    req.query.get('fieldManager') ??
+    (req.headers['user-agent'] ?? 'unknown').split('/')[0]?.slice(0, 128) ??
+    ''
+  );
 }
 
 function deleteOptionsOf(req: ApiRequest): DeleteOptions {
@@ -119,7 +129,9 @@ export class ResourceHandler {
         throw badRequest('Upgrade request required');
       case 'token':
         if (method !== 'POST') throw methodNotAllowed(method);
-        return created(tokenRequestFor(this.deps.registry.get(target.rt, at), this.body(req), this.deps.clock()));
+        return created(
+          tokenRequestFor(this.deps.registry.get(target.rt, at), this.body(req), this.deps.clock()),
+        );
     }
   }
 
@@ -128,7 +140,8 @@ export class ResourceHandler {
     switch (method) {
       case 'GET': {
         const predicate = this.selection(target, req);
-        if (queryFlag(req.query, 'watch') || target.watchPrefix) return this.watch(target, req, res, predicate);
+        if (queryFlag(req.query, 'watch') || target.watchPrefix)
+          return this.watch(target, req, res, predicate);
         const limit = Number(req.query.get('limit') ?? 0) || 0;
         const result = registry.list(target.rt, target.namespace, {
           predicate,
@@ -150,10 +163,12 @@ export class ResourceHandler {
           this.selection(target, req),
           deleteOptionsOf(req),
         );
-        return ok(this.renderList(target, req, {
-          items: deleted,
-          resourceVersion: String(this.deps.store.currentRevision),
-        }));
+        return ok(
+          this.renderList(target, req, {
+            items: deleted,
+            resourceVersion: String(this.deps.store.currentRevision),
+          }),
+        );
       }
       default:
         throw methodNotAllowed(method);
@@ -242,11 +257,21 @@ export class ResourceHandler {
     const pod = this.deps.store.get(PODS, at);
     if (!pod) throw notFound(PODS, at.name);
     const container = resolveContainer(pod, req.query.get('container'));
-    servePodLog(res, this.deps.streams, podLogText(pod, container, req.query.get('tailLines')), queryFlag(req.query, 'follow'));
+    servePodLog(
+      res,
+      this.deps.streams,
+      podLogText(pod, container, req.query.get('tailLines')),
+      queryFlag(req.query, 'follow'),
+    );
     return 'streamed';
   }
 
-  private watch(target: ResourceTarget, req: ApiRequest, res: ServerResponse, predicate: ObjectPredicate): Outcome {
+  private watch(
+    target: ResourceTarget,
+    req: ApiRequest,
+    res: ServerResponse,
+    predicate: ObjectPredicate,
+  ): Outcome {
     const timeout = req.query.get('timeoutSeconds');
     serveWatch(res, this.deps.store, this.deps.streams, {
       rt: target.rt,
@@ -266,7 +291,10 @@ export class ResourceHandler {
   }
 
   private writeContext(req: ApiRequest, optionsKind: string): WriteContext {
-    return { dryRun: checkDryRun(req.query.getAll('dryRun'), optionsKind), fieldManager: fieldManagerOf(req) };
+    return {
+      dryRun: checkDryRun(req.query.getAll('dryRun'), optionsKind),
+      fieldManager: fieldManagerOf(req),
+    };
   }
 
   private body(req: ApiRequest): unknown {
@@ -277,7 +305,10 @@ export class ResourceHandler {
   }
 
   private renderObject(target: ResourceTarget, req: ApiRequest, object: KubeObject): unknown {
-    return this.maybeTable(target, req, [object], { resourceVersion: object.metadata.resourceVersion ?? '' }) ?? object;
+    return (
+      this.maybeTable(target, req, [object], { resourceVersion: object.metadata.resourceVersion ?? '' }) ??
+      object
+    );
   }
 
   private renderList(target: ResourceTarget, req: ApiRequest, result: ListResult): unknown {
@@ -291,7 +322,9 @@ export class ResourceHandler {
         apiVersion: apiVersionOf(target.rt),
         metadata: {
           ...listMeta,
-          ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+          ...(result.remainingItemCount !== undefined
+            ? { remainingItemCount: result.remainingItemCount }
+            : {}),
         },
         items: result.items.map(listItem),
       }

@@ -88,7 +88,13 @@ export class ObjectStore {
     const stored = clone(object);
     stored.metadata.resourceVersion = String(++this.revision);
     bucket.set(key, { rt, object: stored });
-    this.record({ type: previous ? 'MODIFIED' : 'ADDED', rt, object: stored, previous, revision: this.revision });
+    this.record({
+      type: previous ? 'MODIFIED' : 'ADDED',
+      rt,
+      object: stored,
+      previous,
+      revision: this.revision,
+    });
     return clone(stored);
   }
 

@@ -70,7 +70,9 @@ function mergeKeyedList(original: unknown[], patch: unknown[], key: string): unk
 function mergeValue(field: string, original: unknown, patch: unknown): unknown {
   if (isRecord(patch)) {
     if (patch.$patch === 'delete') return undefined;
-    return isRecord(original) && patch.$patch !== 'replace' ? mergeObject(original, patch) : withoutDirectives(patch);
+    return isRecord(original) && patch.$patch !== 'replace'
+      ? mergeObject(original, patch)
+      : withoutDirectives(patch);
   }
   if (Array.isArray(patch) && Array.isArray(original)) {
     if (SET_LISTS.has(field)) return [...new Set([...original, ...patch])];

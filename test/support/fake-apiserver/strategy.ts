@@ -48,7 +48,9 @@ function validateName(rt: ResourceType, name: string): FieldError[] {
   if (rt.resource === 'services') {
     return DNS1035_LABEL.test(name) && name.length <= 63 ? [] : [fieldInvalid(field, name, DNS1035_HINT)];
   }
-  return DNS1123_SUBDOMAIN.test(name) && name.length <= 253 ? [] : [fieldInvalid(field, name, SUBDOMAIN_HINT)];
+  return DNS1123_SUBDOMAIN.test(name) && name.length <= 253
+    ? []
+    : [fieldInvalid(field, name, SUBDOMAIN_HINT)];
 }
 
 const record = (value: unknown): JsonObject => (isRecord(value) ? value : {});
@@ -75,7 +77,13 @@ function validateWorkload(object: KubeObject): FieldError[] {
   const errors: FieldError[] = [];
   if (Object.keys(matchLabels).length === 0) errors.push(fieldRequired('spec.selector'));
   else if (!Object.entries(matchLabels).every(([k, v]) => templateLabels[k] === v)) {
-    errors.push(fieldInvalid('spec.template.metadata.labels', templateLabels, '`selector` does not match template `labels`'));
+    errors.push(
+      fieldInvalid(
+        'spec.template.metadata.labels',
+        templateLabels,
+        '`selector` does not match template `labels`',
+      ),
+    );
   }
   return [...errors, ...validatePodSpec(template.spec, 'spec.template.spec')];
 }
@@ -123,11 +131,19 @@ function runningPodStatus(spec: JsonObject, podIP: string, now: string): JsonObj
 }
 
 /** Defaults applied to a new object (mutates the candidate). */
-export function prepareForCreate(rt: ResourceType, object: KubeObject, addresses: AddressAllocator, now: string): void {
+export function prepareForCreate(
+  rt: ResourceType,
+  object: KubeObject,
+  addresses: AddressAllocator,
+  now: string,
+): void {
   const spec = record(object.spec);
   switch (rt.resource) {
     case 'namespaces':
-      object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name ?? '' };
+      object.metadata.labels = {
+        ...object.metadata.labels,
+        'kubernetes.io/metadata.name': object.metadata.name ?? '',
+      };
       object.spec = { finalizers: ['kubernetes'], ...spec };
       object.status = { phase: 'Active' };
       break;
@@ -163,7 +179,10 @@ export function prepareForUpdate(rt: ResourceType, object: KubeObject, live: Kub
     foldStringData(object);
   }
   if (rt.resource === 'services') {
-    object.spec = { ...record(object.spec), clusterIP: record(object.spec).clusterIP ?? record(live.spec).clusterIP };
+    object.spec = {
+      ...record(object.spec),
+      clusterIP: record(object.spec).clusterIP ?? record(live.spec).clusterIP,
+    };
   }
   if (rt.resource === 'deployments' || rt.resource === 'replicasets') {
     object.spec = { replicas: 1, ...record(object.spec) };

@@ -128,7 +128,11 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     column('Last Seen', 'string', (o, now) => ageColumn.cell(o, now)),
     column('Type', 'string', (o) => str(o, 'type', '')),
     column('Reason', 'string', (o) => str(o, 'reason', '')),
-    column('Object', 'string', (o) => `${str(o, 'involvedObject.kind', '').toLowerCase()}/${str(o, 'involvedObject.name', '')}`),
+    column(
+      'Object',
+      'string',
+      (o) => `${str(o, 'involvedObject.kind', '').toLowerCase()}/${str(o, 'involvedObject.name', '')}`,
+    ),
     column('Message', 'string', (o) => str(o, 'message', '')),
     { ...nameColumn, priority: 1 },
   ],
@@ -191,7 +195,10 @@ export function renderTable(
     })),
     rows: objects.map((object) => {
       const embedded = rowObject(object, opts.includeObject);
-      return { cells: columns.map((c) => c.cell(object, opts.now)), ...(embedded ? { object: embedded } : {}) };
+      return {
+        cells: columns.map((c) => c.cell(object, opts.now)),
+        ...(embedded ? { object: embedded } : {}),
+      };
     }),
   };
 }

@@ -13,10 +13,16 @@ export function tokenRequestFor(serviceAccount: KubeObject, body: unknown, now: 
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { name: serviceAccount.metadata.name, namespace: serviceAccount.metadata.namespace },
-    spec: { audiences: Array.isArray(spec.audiences) ? spec.audiences : [], expirationSeconds, boundObjectRef: null },
+    spec: {
+      audiences: Array.isArray(spec.audiences) ? spec.audiences : [],
+      expirationSeconds,
+      boundObjectRef: null,
+    },
     status: {
       token: `fake-sa-token.${randomBytes(24).toString('base64url')}`,
-      expirationTimestamp: new Date(now.getTime() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      expirationTimestamp: new Date(now.getTime() + expirationSeconds * 1000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
     },
   };
 }

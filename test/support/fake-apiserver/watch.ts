@@ -30,7 +30,10 @@ interface WatchEvent {
  * What a watcher filtered by `selected` sees of a change: objects entering the selection are ADDED,
  * objects leaving it are DELETED, as with kube-apiserver's watch cache.
  */
-export function visibleChange(change: Change, selected: ObjectPredicate): { type: ChangeType; object: KubeObject } | undefined {
+export function visibleChange(
+  change: Change,
+  selected: ObjectPredicate,
+): { type: ChangeType; object: KubeObject } | undefined {
   const now = change.type !== 'DELETED' && selected(change.object);
   const before = change.previous !== undefined && selected(change.previous);
   if (change.type === 'DELETED') return before ? { type: 'DELETED', object: change.object } : undefined;
@@ -44,10 +47,16 @@ function startRevision(resourceVersion: string | null): number | undefined {
   return Number(resourceVersion);
 }
 
-export function serveWatch(res: ServerResponse, store: ObjectStore, streams: OpenStreams, spec: WatchSpec): void {
+export function serveWatch(
+  res: ServerResponse,
+  store: ObjectStore,
+  streams: OpenStreams,
+  spec: WatchSpec,
+): void {
   const since = startRevision(spec.resourceVersion);
   const inScope = (change: Change) =>
-    change.rt === spec.rt && (spec.namespace === undefined || change.object.metadata.namespace === spec.namespace);
+    change.rt === spec.rt &&
+    (spec.namespace === undefined || change.object.metadata.namespace === spec.namespace);
   const send = (event: WatchEvent) => res.write(`${JSON.stringify(event)}\n`);
   const emit = (change: Change) => {
     const visible = inScope(change) ? visibleChange(change, spec.predicate) : undefined;
@@ -78,7 +87,8 @@ export function serveWatch(res: ServerResponse, store: ObjectStore, streams: Ope
     untrack();
     if (!res.writableEnded) res.end();
   };
-  const timer = spec.timeoutSeconds !== undefined ? setTimeout(finish, spec.timeoutSeconds * 1000) : undefined;
+  const timer =
+    spec.timeoutSeconds !== undefined ? setTimeout(finish, spec.timeoutSeconds * 1000) : undefined;
   const untrack = streams.track(finish);
   res.on('close', finish);
 }

@@ -60,13 +60,19 @@ export class WorkloadController {
       return;
     }
     if (change.type === 'DELETED') return;
-    const current = change.rt === DEPLOYMENTS || change.rt === REPLICA_SETS ? this.current(change.rt, locationOf(change.object)) : undefined;
+    const current =
+      change.rt === DEPLOYMENTS || change.rt === REPLICA_SETS
+        ? this.current(change.rt, locationOf(change.object))
+        : undefined;
     if (!current) return;
     if (change.rt === DEPLOYMENTS) this.reconcileDeployment(current);
     else this.reconcileReplicaSet(current);
   }
 
-  private current(rt: ResourceType, at: { namespace: string | undefined; name: string }): KubeObject | undefined {
+  private current(
+    rt: ResourceType,
+    at: { namespace: string | undefined; name: string },
+  ): KubeObject | undefined {
     return this.store.get(rt, at);
   }
 
@@ -76,14 +82,31 @@ export class WorkloadController {
     const hash = templateHashOf(deployment);
     const owned = this.store.list(REPLICA_SETS, namespace).filter((rs) => isOwnedBy(rs, deployment));
     const desired = replicasOf(deployment);
-    for (const old of owned.filter((rs) => rs.metadata.labels?.[TEMPLATE_HASH] !== hash && replicasOf(rs) !== 0)) {
-      this.registry.update(REPLICA_SETS, locationOf(old), { ...old, spec: { ...record(old.spec), replicas: 0 } }, CONTROLLER);
+    for (const old of owned.filter(
+      (rs) => rs.metadata.labels?.[TEMPLATE_HASH] !== hash && replicasOf(rs) !== 0,
+    )) {
+      this.registry.update(
+        REPLICA_SETS,
+        locationOf(old),
+        { ...old, spec: { ...record(old.spec), replicas: 0 } },
+        CONTROLLER,
+      );
     }
     const active = owned.find((rs) => rs.metadata.labels?.[TEMPLATE_HASH] === hash);
     if (!active) {
-      this.registry.create(REPLICA_SETS, namespace, this.replicaSetFor(deployment, template, hash), CONTROLLER);
+      this.registry.create(
+        REPLICA_SETS,
+        namespace,
+        this.replicaSetFor(deployment, template, hash),
+        CONTROLLER,
+      );
     } else if (replicasOf(active) !== desired) {
-      this.registry.update(REPLICA_SETS, locationOf(active), { ...active, spec: { ...record(active.spec), replicas: desired } }, CONTROLLER);
+      this.registry.update(
+        REPLICA_SETS,
+        locationOf(active),
+        { ...active, spec: { ...record(active.spec), replicas: desired } },
+        CONTROLLER,
+      );
     }
     this.syncDeploymentStatus(deployment, hash);
   }
@@ -109,7 +132,9 @@ export class WorkloadController {
   }
 
   private syncDeploymentStatus(deployment: KubeObject, activeHash: string): void {
-    const replicaSets = this.store.list(REPLICA_SETS, deployment.metadata.namespace).filter((rs) => isOwnedBy(rs, deployment));
+    const replicaSets = this.store
+      .list(REPLICA_SETS, deployment.metadata.namespace)
+      .filter((rs) => isOwnedBy(rs, deployment));
     const count = (field: string, sets: KubeObject[]) =>
       sets.reduce((sum, rs) => sum + (Number(record(rs.status)[field]) || 0), 0);
     const active = replicaSets.filter((rs) => rs.metadata.labels?.[TEMPLATE_HASH] === activeHash);
@@ -120,7 +145,13 @@ export class WorkloadController {
       updatedReplicas: count('replicas', active),
       readyReplicas: count('readyReplicas', replicaSets),
       availableReplicas: available,
-      conditions: [{ type: 'Available', status: available >= replicasOf(deployment) ? 'True' : 'False', reason: 'MinimumReplicasAvailable' }],
+      conditions: [
+        {
+          type: 'Available',
+          status: available >= replicasOf(deployment) ? 'True' : 'False',
+          reason: 'MinimumReplicasAvailable',
+        },
+      ],
     };
     this.writeStatus(DEPLOYMENTS, deployment, status);
   }
