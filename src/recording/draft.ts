@@ -75,11 +75,33 @@ function isFailure(input: RecordInput): boolean {
   return input.status >= 400 || ERROR_SUMMARY_KEYS.some((key) => typeof summary[key] === 'string');
 }
 
-/** Pure: the row an input becomes, or `undefined` when its rule records nothing (see `effectiveLevel`). */
+/** An input that cannot be stored; refused on the way in so it can never block the batch it would join. */
+export class UnrecordableInputError extends Error {
+  constructor(requestId: string, problem: string) {
+    super(`request ${requestId} cannot be recorded: ${problem}`);
+    this.name = 'UnrecordableInputError';
+  }
+}
+
+function assertRecordable(input: RecordInput): void {
+  if (Number.isNaN(input.time.getTime()))
+    throw new UnrecordableInputError(input.requestId, 'its time is not a valid date');
+  for (const field of ['status', 'latencyMs', 'bytesIn', 'bytesOut'] as const) {
+    if (!Number.isFinite(input[field])) {
+      throw new UnrecordableInputError(input.requestId, `${field} is ${input[field]}, not a finite number`);
+    }
+  }
+}
+
+/**
+ * Pure: the row an input becomes, or `undefined` when its rule records nothing (see `effectiveLevel`).
+ * Throws `UnrecordableInputError` for inputs no database row could hold.
+ */
 export function toEventDraft(
   input: RecordInput,
   opts: { maxBodyBytes: number; newId?: () => string },
 ): EventDraft | undefined {
+  assertRecordable(input);
   const failed = isFailure(input);
   const level = effectiveLevel(input.decision.recording.level, { action: input.decision.action, failed });
   if (level === undefined) return undefined;

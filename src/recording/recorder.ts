@@ -109,7 +109,12 @@ export function createBatchingRecorder(append: AppendBatch, opts: RecorderOption
   return {
     record(input) {
       if (closed) return onError(new RecorderClosedError());
-      const draft = toEventDraft(input, { maxBodyBytes });
+      let draft: EventDraft | undefined;
+      try {
+        draft = toEventDraft(input, { maxBodyBytes });
+      } catch (err) {
+        return onError(toError(err));
+      }
       if (!draft) return;
       if (queue.length >= maxQueuedEvents) {
         if (!reportedFull) onError(new RecordingQueueFullError(maxQueuedEvents));

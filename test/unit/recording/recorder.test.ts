@@ -106,6 +106,22 @@ describe('createBatchingRecorder', () => {
     await recorder.close();
   });
 
+  it('refuses an unstorable input alone, so it cannot block the batch it would join', async () => {
+    const store = fakeStore();
+    const errors: Error[] = [];
+    const recorder = createBatchingRecorder(store.append, { onError: (e) => errors.push(e) });
+    recorder.record(recordInput({ requestId: 'bad', time: new Date(Number.NaN) }));
+    recorder.record(recordInput({ requestId: 'nan', status: Number.NaN }));
+    recorder.record(recordInput({ requestId: 'good' }));
+    await recorder.close();
+    expect(store.stored()).toEqual(['good']);
+    expect(errors.map((e) => e.message)).toEqual([
+      'request bad cannot be recorded: its time is not a valid date',
+      'request nan cannot be recorded: status is NaN, not a finite number',
+    ]);
+    expect(recorder.available()).toBe(true);
+  });
+
   it('skips silenced requests and refuses records after close', async () => {
     const store = fakeStore();
     const errors: Error[] = [];
