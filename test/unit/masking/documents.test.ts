@@ -117,6 +117,13 @@ describe('Tables', () => {
     ]);
   });
 
+  it('masks Table events of a watch (kubectl get -w)', () => {
+    const row = { cells: ['db'], object: secret('db', { lastApplied: true }) };
+    const masked = mask({ type: 'MODIFIED', object: table([row]) });
+    assertNoCanary(masked);
+    expect(masked).toMatchObject({ type: 'MODIFIED', object: { kind: 'Table', rows: [{ cells: ['db'] }] } });
+  });
+
   it('runs detectors on cells', () => {
     const masked = mask(table([{ cells: ['job', 'postgres://app:hunter2pw@db:5432/app'] }]));
     expect(masked).toMatchObject({ rows: [{ cells: ['job', `postgres://app:${MASKED_TEXT}@db:5432/app`] }] });

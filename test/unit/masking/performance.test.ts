@@ -36,7 +36,7 @@ function realisticSecret(i: number): Record<string, unknown> {
 }
 
 describe('a LIST of 2,000 Secrets', () => {
-  it('is masked completely, in well under a second', () => {
+  it('is masked completely, in less time than decoding it twice', () => {
     const body = JSON.stringify({
       apiVersion: 'v1',
       kind: 'SecretList',
@@ -66,7 +66,8 @@ describe('a LIST of 2,000 Secrets', () => {
     expect(masked.items.every((item) => Object.values(item.data).every((v) => v === MASKED_BASE64))).toBe(
       true,
     );
-    // Generous bound for a shared 2-core machine; the printed time is the figure to watch.
-    expect(maskedAt - parsedAt).toBeLessThan(2_000);
+    // Relative to decoding the same body, so the bound holds on a busy shared machine; the printed times are
+    // the figures to watch.
+    expect(maskedAt - parsedAt).toBeLessThan(2 * (parsedAt - started));
   });
 });

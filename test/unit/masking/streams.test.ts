@@ -14,7 +14,7 @@ const watchEvents = [
   { type: 'ADDED', object: secret('a', { lastApplied: true }) },
   { type: 'MODIFIED', object: { kind: 'ConfigMap', metadata: { name: 'ü-名前' }, data: { k: 'v' } } },
   { type: 'BOOKMARK', object: { kind: 'Secret', apiVersion: 'v1', metadata: { resourceVersion: '12' } } },
-  { type: 'DELETED', object: secret('b') },
+  { type: 'DELETED', object: { kind: 'Secret', metadata: { name: 'b' }, data: { k: CANARY_BASE64 } } },
 ];
 const watchBody = Buffer.from(watchEvents.map((event) => `${JSON.stringify(event)}\n`).join(''));
 

@@ -56,7 +56,8 @@ describe('write-back guard', () => {
     const body = {
       kind: 'ConfigMap',
       data: { url: `postgres://app:${MASKED_TEXT}@db/app` },
-      binaryData: { edited: b64(`${MASKED_TEXT}-v2`) },
+      // A 2-byte prefix shifts the base64 alignment: the encoded placeholder is no longer a substring.
+      binaryData: { edited: b64(`v:${MASKED_TEXT}`) },
       spec: {
         containers: [
           {
