@@ -18,7 +18,7 @@ export function evaluatePolicy(policy: Policy, input: PolicyInput): Decision {
   return policy.rules.find((rule) => ruleMatches(rule.match, input))?.decision ?? policy.defaultDeny;
 }
 
-export function ruleMatches(match: RuleMatch, input: PolicyInput): boolean {
+function ruleMatches(match: RuleMatch, input: PolicyInput): boolean {
   const { info } = input.request;
   // Resource rules never match non-resource requests and vice versa, as in RBAC.
   if (info.isResourceRequest === (match.nonResourceURLs !== undefined)) return false;

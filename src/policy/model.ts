@@ -7,8 +7,8 @@ import { parseDuration } from '../lib/duration.js';
 import type { Action, Decision, RecordingLevel } from './decision.js';
 import type { PolicyInput } from './evaluate.js';
 
-export const ACTIONS = ['allow', 'deny', 'review'] as const satisfies readonly Action[];
-export const RECORDING_LEVELS = [
+const ACTIONS = ['allow', 'deny', 'review'] as const satisfies readonly Action[];
+const RECORDING_LEVELS = [
   'none',
   'metadata',
   'request',
@@ -19,7 +19,7 @@ export const RECORDING_LEVELS = [
  * Verbs a request can carry: kube-apiserver's resource verbs, RBAC's special verbs and the lower-cased HTTP
  * methods of non-resource requests. Anything else in a rule is a typo that would make the rule dead.
  */
-export const KNOWN_VERBS = [
+const KNOWN_VERBS = [
   'get',
   'list',
   'watch',
@@ -42,7 +42,7 @@ export const KNOWN_VERBS = [
 ] as const;
 
 /** Match fields that only apply to resource requests (a rule with `nonResourceURLs` may not use them). */
-export const RESOURCE_MATCH_FIELDS = ['apiGroups', 'resources', 'namespaces', 'names', 'dryRun'] as const;
+const RESOURCE_MATCH_FIELDS = ['apiGroups', 'resources', 'namespaces', 'names', 'dryRun'] as const;
 
 // ---- error wording: every message completes the sentence "<path>: …" ----
 

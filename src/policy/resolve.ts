@@ -30,7 +30,7 @@ const DEFAULT_DENY_MESSAGE =
   'no rule in the Airlock policy allows this request, so it is denied; ask an Airlock administrator to add a rule if the agent needs it';
 
 /** Policy tests name a cluster only when it matters. */
-export const DEFAULT_TEST_CLUSTER = 'default';
+const DEFAULT_TEST_CLUSTER = 'default';
 
 export function resolvePolicy(
   doc: PolicyDocument,
