@@ -1,0 +1,126 @@
+/**
+ * Plain-text views of reviews and grants for the terminal. Pure functions; agent-supplied text is made inert
+ * (control characters escaped) so a reason or a body cannot drive the reader's terminal.
+ */
+import { stringify as toYaml } from 'yaml';
+import type { Grant, Review } from './model.js';
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Escapes C0/C1 control characters (ANSI escapes included) except newline and tab. */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function target(review: Review): string {
+  const c = review.classification;
+  const resource =
+    [c.resource, c.subresource].filter(Boolean).join('/') + (c.apiGroup ? `.${c.apiGroup}` : '');
+  const object = [c.namespace, c.name].filter(Boolean).join('/');
+  return `${c.verb} ${resource}${object ? ` ${object}` : ''}`;
+}
+
+function approvals(review: Review): string {
+  const approved = review.decisions.filter((d) => d.decision === 'approve').length;
+  return `${approved}/${Math.max(1, review.settings.approvals)}`;
+}
+
+export function renderReviewList(reviews: readonly Review[]): string {
+  if (reviews.length === 0) return 'No reviews.\n';
+  return table(
+    ['ID', 'STATE', 'CREATED', 'AGENT', 'CLUSTER', 'REQUEST', 'RULE', 'APPROVALS'],
+    reviews.map((r) => [
+      r.id,
+      r.state,
+      r.createdAt.toISOString(),
+      printable(r.agent.name),
+      printable(r.cluster),
+      printable(target(r)),
+      printable(r.rule),
+      approvals(r),
+    ]),
+  );
+}
+
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l ? `  ${l}` : l))
+    .join('\n');
+
+export function renderReview(review: Review): string {
+  const s = review.settings;
+  const approvers =
+    [...s.approvers.users, ...s.approvers.groups.map((g) => `group ${g}`)].join(', ') || 'none';
+  const lines = [
+    `Review ${review.id}: ${review.state}`,
+    `Agent:       ${review.agent.name}${review.owner ? ` (owner ${review.owner})` : ''}${review.sessionId ? `, session ${review.sessionId}` : ''}`,
+    `Cluster:     ${review.cluster}`,
+    `Request:     ${target(review)}${review.classification.dryRun ? ' (dry run)' : ''}`,
+    `Rule:        ${review.rule}: ${approvals(review)} approvals; approvers ${approvers}`,
+    ...(review.reason ? [`Reason:      ${review.reason}`] : []),
+    `Created:     ${review.createdAt.toISOString()}`,
+    `Expires:     ${review.expiresAt.toISOString()}`,
+    `Fingerprint: ${review.fingerprint}`,
+    ...(review.pin
+      ? [
+          `Pinned to:   ${[review.pin.resourceVersion && `resourceVersion ${review.pin.resourceVersion}`, review.pin.uid && `uid ${review.pin.uid}`].filter(Boolean).join(', ')}`,
+        ]
+      : []),
+    ...(review.outcome
+      ? [
+          `Outcome:     HTTP ${review.outcome.status}${review.outcome.message ? `: ${review.outcome.message}` : ''}${review.outcome.resourceVersion ? ` (resourceVersion ${review.outcome.resourceVersion})` : ''}`,
+        ]
+      : []),
+    ...(review.notification?.channel ? [`Slack:       channel ${review.notification.channel}`] : []),
+  ];
+  const decisions = review.decisions.map(
+    (d) =>
+      `  ${d.decision} by ${d.approver.name} via ${d.approver.via}${d.breakGlass ? ' (break-glass)' : ''} at ${d.at.toISOString()}` +
+      `${d.grantSeconds ? `, grant ${d.grantSeconds} s` : ''}${d.reason ? `: ${d.reason}` : ''}`,
+  );
+  const sections = [
+    lines.join('\n'),
+    ['Decisions:', ...(decisions.length ? decisions : ['  none yet'])].join('\n'),
+    `Request as stored (redacted):\n${indent(review.redactedRequest)}`,
+    ...(review.preview === undefined ? [] : [`Preview:\n${indent(toYaml(review.preview).trimEnd())}`]),
+  ];
+  return printable(sections.join('\n\n')) + '\n';
+}
+
+function grantState(grant: Grant, now: Date): string {
+  if (grant.revokedAt) return `revoked by ${grant.revokedBy ?? '?'}`;
+  return grant.expiresAt.getTime() <= now.getTime() ? 'expired' : 'active';
+}
+
+export function renderGrantList(grants: readonly Grant[], now: Date): string {
+  if (grants.length === 0) return 'No grants.\n';
+  return table(
+    ['ID', 'STATE', 'AGENT', 'CLUSTER', 'VERB', 'RESOURCE', 'NAMESPACE', 'EXPIRES', 'GRANTED BY', 'REVIEW'],
+    grants
+      .map((g) => [
+        g.id,
+        grantState(g, now),
+        g.agent.name,
+        g.cluster,
+        g.verb,
+        [g.resource, g.subresource].filter(Boolean).join('/') + (g.apiGroup ? `.${g.apiGroup}` : ''),
+        g.namespace || '(cluster)',
+        g.expiresAt.toISOString(),
+        g.grantedBy.join(', '),
+        g.reviewId,
+      ])
+      .map((row) => row.map(printable)),
+  );
+}
