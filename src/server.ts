@@ -16,6 +16,7 @@ import { builtInPolicy, loadPolicyFile, type PolicyDefaults } from './policy/loa
 import type { Policy } from './policy/model.js';
 import { createRecorder, type Recorder } from './recording/recorder.js';
 import { startRetentionSchedule } from './recording/retention.js';
+import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
@@ -34,16 +35,17 @@ export interface RunningAirlock {
 export function approverDefaults(config: AirlockConfig): PolicyDefaults {
   const ids = config.slack.approvers;
   return {
-    approvers: { users: ids.filter((id) => !id.startsWith('S')), groups: ids.filter((id) => id.startsWith('S')) },
+    approvers: {
+      users: ids.filter((id) => !id.startsWith('S')),
+      groups: ids.filter((id) => id.startsWith('S')),
+    },
     ...(config.slack.channel ? { channel: config.slack.channel } : {}),
   };
 }
 
-export async function loadConfiguredPolicy(config: AirlockConfig): Promise<{ policy: Policy; source: string }> {
+export async function loadConfiguredPolicy(config: AirlockConfig): Promise<Policy> {
   const defaults = approverDefaults(config);
-  return config.policy.file
-    ? { policy: await loadPolicyFile(config.policy.file, defaults), source: config.policy.file }
-    : { policy: builtInPolicy(defaults), source: 'built-in default policy' };
+  return config.policy.file ? loadPolicyFile(config.policy.file, defaults) : builtInPolicy(defaults);
 }
 
 function toIssuerConfig(s: AirlockConfig['identity']['issuers'][number]): IssuerConfig {
@@ -56,6 +58,18 @@ function toIssuerConfig(s: AirlockConfig['identity']['issuers'][number]): Issuer
     clockSkewSeconds: s.clockSkew,
     maxLifetimeSeconds: s.maxLifetime,
   };
+}
+
+async function servingTls(config: AirlockConfig): Promise<{ cert: Buffer | string; key: Buffer | string }> {
+  const { tls } = config.proxy;
+  if (tls) return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  const host = config.proxy.listen.slice(0, config.proxy.listen.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  const publicHost = config.proxy.publicUrl ? new URL(config.proxy.publicUrl).hostname : undefined;
+  const own = await loadOrCreateServingCertificate(config.dataDir, [
+    host,
+    ...(publicHost ? [publicHost] : []),
+  ]);
+  return { cert: own.certPem, key: own.keyPem };
 }
 
 function listen(server: http.Server, address: string): Promise<string> {
@@ -92,12 +106,15 @@ export async function startAirlock(
       maxLifetimeSeconds: config.identity.localIssuer.maxLifetime,
     });
     issuers.push(local.config);
-    logger.info({ issuer: local.config.issuer }, 'local development issuer enabled: mint tokens with `airlock token mint`');
+    logger.info(
+      { issuer: local.config.issuer },
+      'local development issuer enabled: mint tokens with `airlock token mint`',
+    );
   }
   const verifier = createTokenVerifier({ issuers });
 
-  const { policy, source: policySource } = await loadConfiguredPolicy(config);
-  logger.info({ policy: policySource, rules: policy.rules.length }, 'policy loaded');
+  const policy = await loadConfiguredPolicy(config);
+  logger.info({ policy: policy.source, rules: policy.rules.length }, 'policy loaded');
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
   if (clusters.length === 0) {
@@ -105,7 +122,8 @@ export async function startAirlock(
       'no upstream cluster configured: set KUBECONFIG or `clusters:` in airlock.yaml; agents get a 503 until then',
     );
   }
-  for (const c of clusters) logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
+  for (const c of clusters)
+    logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
 
   const masker = createMasker({
     ...defaultMaskingConfig(),
@@ -130,16 +148,15 @@ export async function startAirlock(
     policy: () => policy,
     masker,
     recorder,
-    reviewGate: createReviewGate(reviews),
+    reviewGate: createReviewGate(reviews, masker),
     metrics,
     logger,
     maxBodyBytes: config.proxy.maxBodyBytes,
   });
 
-  const tls = config.proxy.tls;
-  const proxyServer = tls
-    ? https.createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, gateway.handleRequest)
-    : http.createServer(gateway.handleRequest);
+  const proxyServer = config.proxy.plainHttp
+    ? http.createServer(gateway.handleRequest)
+    : https.createServer(await servingTls(config), gateway.handleRequest);
   proxyServer.on('upgrade', gateway.handleUpgrade);
   // Parked requests and watches are long-lived: no server-side request timeout.
   proxyServer.requestTimeout = 0;
@@ -148,7 +165,7 @@ export async function startAirlock(
   const webServer = http.createServer(createWebApp({ db, clusters, metrics }));
   const proxyAddress = await listen(proxyServer, config.proxy.listen);
   const webAddress = await listen(webServer, config.web.listen);
-  const proxyUrl = `${tls ? 'https' : 'http'}://${proxyAddress}`;
+  const proxyUrl = `${config.proxy.plainHttp ? 'http' : 'https'}://${proxyAddress}`;
   logger.info({ proxy: proxyUrl, web: `http://${webAddress}` }, 'Airlock listening');
 
   const stopRetention = config.recording.retention

@@ -4,6 +4,7 @@ import { stringify as toYaml } from 'yaml';
 import { ConfigError, databaseUrl, loadConfig, redactedConfig } from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
 import { migrate, openDatabase, createDatabase, type Database } from '../db/database.js';
+import { localCaPem } from '../gateway/serving-certificate.js';
 import { loadOrCreateLocalIssuer } from '../identity/local-issuer.js';
 import { parseDuration } from '../lib/duration.js';
 import { createLogger } from '../lib/logger.js';
@@ -105,20 +106,49 @@ program
   .option('--ttl <duration>', 'token lifetime', '1h')
   .option('--cluster <name>', 'upstream cluster name', 'default')
   .option('--namespace <ns>', 'default namespace')
-  .action(async (opts: { agent: string; group: string[]; owner?: string; ttl: string; cluster: string; namespace?: string }) => {
-    const cfg = currentConfig();
-    const base = cfg.proxy.publicUrl ?? `${cfg.proxy.tls ? 'https' : 'http'}://${cfg.proxy.listen}`;
-    const name = `airlock-${opts.cluster}`;
-    const kubeconfig = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name, cluster: { server: `${base.replace(/\/$/, '')}/clusters/${opts.cluster}` } }],
-      users: [{ name: opts.agent, user: { token: await mint(opts) } }],
-      contexts: [{ name, context: { cluster: name, user: opts.agent, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
-      'current-context': name,
-    };
-    process.stdout.write(toYaml(kubeconfig));
-  });
+  .action(
+    async (opts: {
+      agent: string;
+      group: string[];
+      owner?: string;
+      ttl: string;
+      cluster: string;
+      namespace?: string;
+    }) => {
+      const cfg = currentConfig();
+      const base = cfg.proxy.publicUrl ?? `${cfg.proxy.plainHttp ? 'http' : 'https'}://${cfg.proxy.listen}`;
+      const name = `airlock-${opts.cluster}`;
+      // With Airlock's self-managed certificate, agents must trust the local CA it keeps in the data directory.
+      const ca = cfg.proxy.tls || cfg.proxy.plainHttp ? undefined : await localCaPem(cfg.dataDir);
+      const server = `${base.replace(/\/$/, '')}/clusters/${opts.cluster}`;
+      const kubeconfig = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name,
+            cluster: {
+              server,
+              ...(ca ? { 'certificate-authority-data': Buffer.from(ca).toString('base64') } : {}),
+            },
+          },
+        ],
+        users: [{ name: opts.agent, user: { token: await mint(opts) } }],
+        contexts: [
+          {
+            name,
+            context: {
+              cluster: name,
+              user: opts.agent,
+              ...(opts.namespace ? { namespace: opts.namespace } : {}),
+            },
+          },
+        ],
+        'current-context': name,
+      };
+      process.stdout.write(toYaml(kubeconfig));
+    },
+  );
 
 program
   .command('config')
@@ -149,7 +179,6 @@ program
   .catch((err: unknown) => {
     if (err instanceof ConfigError || err instanceof PolicyError) {
       process.stderr.write(`airlock: ${err.message}\n`);
-      if (err instanceof PolicyError) for (const issue of err.issues) process.stderr.write(`  - ${issue}\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`airlock: ${(err as Error).message ?? String(err)}\n`);

@@ -26,12 +26,16 @@ const ENV_KEYS: Record<string, { path: string[]; parse?: (v: string) => unknown 
   AIRLOCK_PROXY_PUBLIC_URL: { path: ['proxy', 'publicUrl'] },
   AIRLOCK_TLS_CERT_FILE: { path: ['proxy', 'tls', 'certFile'] },
   AIRLOCK_TLS_KEY_FILE: { path: ['proxy', 'tls', 'keyFile'] },
+  AIRLOCK_PROXY_PLAIN_HTTP: { path: ['proxy', 'plainHttp'], parse: (v) => v === 'true' || v === '1' },
   AIRLOCK_WEB_LISTEN: { path: ['web', 'listen'] },
   AIRLOCK_DATA_DIR: { path: ['dataDir'] },
   AIRLOCK_DATABASE_URL: { path: ['database', 'url'] },
   AIRLOCK_POLICY: { path: ['policy', 'file'] },
   AIRLOCK_LOG_LEVEL: { path: ['log', 'level'] },
-  AIRLOCK_LOCAL_ISSUER: { path: ['identity', 'localIssuer', 'enabled'], parse: (v) => v === 'true' || v === '1' },
+  AIRLOCK_LOCAL_ISSUER: {
+    path: ['identity', 'localIssuer', 'enabled'],
+    parse: (v) => v === 'true' || v === '1',
+  },
   SLACK_BOT_TOKEN: { path: ['slack', 'botToken', 'value'] },
   SLACK_BOT_TOKEN_FILE: { path: ['slack', 'botToken', 'file'] },
   SLACK_SIGNING_SECRET: { path: ['slack', 'signingSecret', 'value'] },
@@ -61,7 +65,11 @@ function applyEnv(raw: Raw, env: Env, issues: string[]): Map<string, string> {
     if (target) {
       setPath(raw, target.path, target.parse ? target.parse(value) : value);
       origin.set(target.path.join('.'), name);
-    } else if (name.startsWith('AIRLOCK_') && !ENV_HANDLED_ELSEWHERE.has(name) && !name.startsWith('AIRLOCK_TEST_')) {
+    } else if (
+      name.startsWith('AIRLOCK_') &&
+      !ENV_HANDLED_ELSEWHERE.has(name) &&
+      !name.startsWith('AIRLOCK_TEST_')
+    ) {
       issues.push(`${name}: unknown environment variable (known: ${Object.keys(ENV_KEYS).join(', ')})`);
     }
   }
@@ -104,7 +112,8 @@ export function loadConfig(opts: { configPath?: string; env?: Env; cwd?: string 
     try {
       const parsed: unknown = parseYaml(readFileSync(source, 'utf8'));
       if (parsed !== null && parsed !== undefined) {
-        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('top level must be a mapping');
+        if (typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new Error('top level must be a mapping');
         raw = parsed as Raw;
       }
     } catch (err) {

@@ -31,12 +31,14 @@ const issuer = z.strictObject({
       owner: z.string().default('email'),
     })
     .default({ name: 'sub', groups: 'groups', owner: 'email' }),
-  clockSkew: duration.default(30),
+  clockSkew: duration.pipe(z.number().max(300, 'must be at most 5m')).default(30),
   maxLifetime: duration.default(3600),
 });
 
 const cluster = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case, digits, -)'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label (lower-case, digits, -)'),
   /** kubeconfig file (defaults to $KUBECONFIG / ~/.kube/config) */
   kubeconfig: z.string().optional(),
   /** context in that kubeconfig (defaults to its current context) */
@@ -58,13 +60,20 @@ export const configSchema = z.strictObject({
   proxy: z
     .strictObject({
       listen: listen.default('127.0.0.1:8080'),
+      /** certificate to serve; without one Airlock makes its own (CA kept in dataDir), see serving-certificate.ts */
       tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+      /** serve plain HTTP (only behind a TLS-terminating proxy: kubectl never sends tokens over plain HTTP) */
+      plainHttp: z.boolean().default(false),
       /** largest request body accepted from an agent (kube-apiserver's own limit is 3 MiB) */
-      maxBodyBytes: z.number().int().positive().default(3 * 1024 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(3 * 1024 * 1024),
       /** public URL agents use, for generated kubeconfigs (defaults to http(s)://listen) */
       publicUrl: z.string().url().optional(),
     })
-    .default({ listen: '127.0.0.1:8080', maxBodyBytes: 3 * 1024 * 1024 }),
+    .default({ listen: '127.0.0.1:8080', plainHttp: false, maxBodyBytes: 3 * 1024 * 1024 }),
   web: z.strictObject({ listen: listen.default('127.0.0.1:3000') }).default({ listen: '127.0.0.1:3000' }),
   dataDir: z.string().default('./data'),
   database: z.strictObject({ url: z.string().min(1).optional() }).default({}),
@@ -73,10 +82,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       issuers: z.array(issuer).default([]),
       localIssuer: z
-        .strictObject({ enabled: z.boolean().default(true), maxLifetime: duration.default(24 * 3600) })
-        .default({ enabled: true, maxLifetime: 24 * 3600 }),
+        // Agent tokens are meant to be short-lived; an hour covers a working session.
+        .strictObject({ enabled: z.boolean().default(true), maxLifetime: duration.default(3600) })
+        .default({ enabled: true, maxLifetime: 3600 }),
     })
-    .default({ issuers: [], localIssuer: { enabled: true, maxLifetime: 24 * 3600 } }),
+    .default({ issuers: [], localIssuer: { enabled: true, maxLifetime: 3600 } }),
   clusters: z.array(cluster).default([]),
   masking: z
     .strictObject({
@@ -87,7 +97,11 @@ export const configSchema = z.strictObject({
   recording: z
     .strictObject({
       batch: duration.default(0.1),
-      maxBodyBytes: z.number().int().positive().default(64 * 1024),
+      maxBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024),
       retention: z.strictObject({ olderThan: duration, every: duration.default(3600) }).optional(),
     })
     .default({ batch: 0.1, maxBodyBytes: 64 * 1024 }),

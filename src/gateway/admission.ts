@@ -82,7 +82,10 @@ export async function admit(
   if (!cluster) {
     const known = [...deps.clusters.keys()];
     throw known.length
-      ? new StatusError('NotFound', `cluster "${clusterName}" is not served by Airlock (known: ${known.join(', ')})`)
+      ? new StatusError(
+          'NotFound',
+          `cluster "${clusterName}" is not served by Airlock (known: ${known.join(', ')})`,
+        )
       : new StatusError(
           'ServiceUnavailable',
           'Airlock has no upstream cluster configured: set KUBECONFIG or `clusters:` in airlock.yaml and restart',

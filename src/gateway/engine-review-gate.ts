@@ -18,12 +18,18 @@ function where(review: Review): string {
 
 function denial(review: Review): StatusError {
   const deny = review.decisions.find((d) => d.decision === 'deny');
-  const who = deny ? `${deny.approver.name}${deny.approver.via === 'terminal' ? ' (terminal)' : ''}` : 'a reviewer';
+  const who = deny
+    ? `${deny.approver.name}${deny.approver.via === 'terminal' ? ' (terminal)' : ''}`
+    : 'a reviewer';
   return new StatusError(
     'Forbidden',
     `${target(review)} is forbidden: review ${review.id} was denied by ${who}: ${deny?.reason ?? 'no reason given'}. ` +
       'Do not retry the same request; change the approach or ask the reviewer.',
-    { name: review.classification.name, group: review.classification.apiGroup, kind: review.classification.resource },
+    {
+      name: review.classification.name,
+      group: review.classification.apiGroup,
+      kind: review.classification.resource,
+    },
   );
 }
 
@@ -42,7 +48,8 @@ function closed(review: Review): StatusError {
   const explanation: Partial<Record<Review['state'], string>> = {
     expired: 'expired before a decision was taken; run the command again to request a new review',
     cancelled: 'was cancelled; run the command again to request a new review',
-    conflicted: 'could not run because the object changed after it was reviewed; run the command again for a new review',
+    conflicted:
+      'could not run because the object changed after it was reviewed; run the command again for a new review',
     executed: 'has already run; running the command again requests a new review',
     failed: 'ran and failed; see the review for the cluster’s answer',
   };
@@ -77,7 +84,9 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
       }
       const { contentType } = a;
       const redactedBody =
-        a.parsedBody.kind === 'document' ? JSON.stringify(masker.maskDocument(a.parsedBody.value), null, 2) : undefined;
+        a.parsedBody.kind === 'document'
+          ? JSON.stringify(masker.maskDocument(a.parsedBody.value), null, 2)
+          : undefined;
       const result = await engine.park(
         {
           agent: a.agent,
@@ -102,7 +111,12 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
         case 'closed':
           throw closed(result.review);
         case 'execute': {
-          const pinned = pinRequest(a.request, result.body, contentType, result.review.pin);
+          const pinned = pinRequest(
+            a.request,
+            result.request.body,
+            result.request.contentType,
+            result.review.pin,
+          );
           return {
             body: pinned.body,
             contentType: pinned.contentType,

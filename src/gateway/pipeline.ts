@@ -9,7 +9,14 @@ import type { Logger } from '../lib/logger.js';
 import type { Masker } from '../masking/index.js';
 import type { Recorder } from '../recording/recorder.js';
 import type { GatewayMetrics } from '../web/metrics.js';
-import { admit, newPartialAdmission, policyDenial, type Admission, type AdmissionDeps, type PartialAdmission } from './admission.js';
+import {
+  admit,
+  newPartialAdmission,
+  policyDenial,
+  type Admission,
+  type AdmissionDeps,
+  type PartialAdmission,
+} from './admission.js';
 import { readBody } from './body.js';
 import { relayResponse, type RelayOutcome } from './response.js';
 import type { GatePass, GateTrace, ReviewGate } from './review-gate.js';
@@ -49,7 +56,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   /** Per-request state http-proxy's events need; keyed by the agent's request. */
   const forwarding = new WeakMap<
     IncomingMessage,
-    { a: Admission; headers: OutgoingHttpHeaders; resolve: (o: RelayOutcome) => void; reject: (e: Error) => void }
+    {
+      a: Admission;
+      headers: OutgoingHttpHeaders;
+      resolve: (o: RelayOutcome) => void;
+      reject: (e: Error) => void;
+    }
   >();
   let inFlight = 0;
 
@@ -58,15 +70,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (!state) return proxyReq.destroy();
     // http-proxy copies every inbound header; replace them wholesale with the allow-listed set.
     for (const name of proxyReq.getHeaderNames()) proxyReq.removeHeader(name);
-    for (const [name, value] of Object.entries(state.headers)) if (value !== undefined) proxyReq.setHeader(name, value);
+    for (const [name, value] of Object.entries(state.headers))
+      if (value !== undefined) proxyReq.setHeader(name, value);
   });
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const state = forwarding.get(req);
     if (!state) return proxyRes.destroy();
-    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker).then(state.resolve, state.reject);
+    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker).then(
+      state.resolve,
+      state.reject,
+    );
   });
 
-  async function upstreamHeaders(a: Admission, req: IncomingMessage, body: Buffer, upgrade: boolean, contentType?: string) {
+  async function upstreamHeaders(
+    a: Admission,
+    req: IncomingMessage,
+    body: Buffer,
+    upgrade: boolean,
+    contentType?: string,
+  ) {
     const authorization = await a.cluster.authorization();
     const headers = buildUpstreamHeaders(req.rawHeaders, {
       ...(authorization ? { authorization } : {}),
@@ -75,7 +97,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
             impersonate: {
               user: a.agent.subject,
               groups: [...a.agent.groups, 'system:authenticated'],
-              extra: { 'airlock.dev/agent': [a.agent.name], ...(a.agent.owner ? { 'airlock.dev/owner': [a.agent.owner] } : {}) },
+              extra: {
+                'airlock.dev/agent': [a.agent.name],
+                ...(a.agent.owner ? { 'airlock.dev/owner': [a.agent.owner] } : {}),
+              },
             },
           }
         : {}),
@@ -97,7 +122,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return url;
   }
 
-  async function forward(a: Admission, pass: GatePass, req: IncomingMessage, res: ServerResponse): Promise<RelayOutcome> {
+  async function forward(
+    a: Admission,
+    pass: GatePass,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<RelayOutcome> {
     const headers = await upstreamHeaders(a, req, pass.body, false, pass.contentType);
     return new Promise((resolve, reject) => {
       forwarding.set(req, { a, headers, resolve, reject });
@@ -131,7 +161,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return { body: a.body };
   }
 
-  function record(partial: PartialAdmission, a: Admission | undefined, trace: GateTrace, outcome: RelayOutcome, error?: string) {
+  function record(
+    partial: PartialAdmission,
+    a: Admission | undefined,
+    trace: GateTrace,
+    outcome: RelayOutcome,
+    error?: string,
+  ) {
     const seconds = (Date.now() - partial.receivedAt.getTime()) / 1000;
     deps.metrics.observe(
       {
@@ -182,7 +218,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   function statusOf(err: unknown): StatusError {
-    return isStatusError(err) ? err : new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
+    return isStatusError(err)
+      ? err
+      : new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
   }
 
   function sendStatus(res: ServerResponse, err: StatusError): RelayOutcome {
@@ -231,9 +269,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
       a = await admit(deps, req, async () => Buffer.alloc(0), partial);
       const pass = await gate(a, trace, aborted.signal);
       const headers = await upstreamHeaders(a, req, pass.body, true);
-      const outcome = await relayUpgrade({ url: upstreamUrl(a), method: req.method ?? 'GET', headers, cluster: a.cluster, socket, head });
+      const outcome = await relayUpgrade({
+        url: upstreamUrl(a),
+        method: req.method ?? 'GET',
+        headers,
+        cluster: a.cluster,
+        socket,
+        head,
+      });
       await pass.complete?.(outcome);
-      record(partial, a, trace, { ...outcome, summary: { ...outcome.summary, command: a.request.query.getAll('command') } });
+      record(partial, a, trace, {
+        ...outcome,
+        summary: { ...outcome.summary, command: a.request.query.getAll('command') },
+      });
     } catch (err) {
       const status = statusOf(err);
       if (!isStatusError(err)) deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');

@@ -53,7 +53,12 @@ function acceptsGzip(req: IncomingMessage): boolean {
   return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
-async function sendBuffered(req: IncomingMessage, res: ServerResponse, status: number, payload: Buffer): Promise<number> {
+async function sendBuffered(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  payload: Buffer,
+): Promise<number> {
   let out = payload;
   if (payload.length >= GZIP_THRESHOLD && acceptsGzip(req)) {
     out = await gzip(payload, { level: 1 });
@@ -86,7 +91,12 @@ function relayStream(
       resolve({
         status: upstream.statusCode ?? 502,
         bytesOut,
-        summary: { stream: true, ...(countEvents ? { events } : {}), bytes: bytesOut, durationMs: Date.now() - started },
+        summary: {
+          stream: true,
+          ...(countEvents ? { events } : {}),
+          bytes: bytesOut,
+          durationMs: Date.now() - started,
+        },
       });
     };
     masker.on('data', (chunk: Buffer) => {
@@ -166,7 +176,12 @@ export async function relayResponse(
       'InternalError',
       `the cluster answered with "${type}", which Airlock cannot inspect for secrets; the response was withheld`,
     );
-    const bytesOut = await sendBuffered(req, res, refusal.code, Buffer.from(JSON.stringify(refusal.toStatus())));
+    const bytesOut = await sendBuffered(
+      req,
+      res,
+      refusal.code,
+      Buffer.from(JSON.stringify(refusal.toStatus())),
+    );
     return { status: refusal.code, bytesOut, summary: { withheldContentType: type } };
   }
   // Non-resource binary bodies (e.g. OpenAPI protobuf) are API descriptions, not objects Airlock masks.

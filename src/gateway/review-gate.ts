@@ -21,4 +21,3 @@ export interface GatePass {
 export interface ReviewGate {
   hold(a: Admission, trace: GateTrace, signal: AbortSignal): Promise<GatePass>;
 }
-

@@ -7,7 +7,8 @@ import type { RelayOutcome } from './response.js';
 
 function statusLine(res: IncomingMessage): string {
   const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`];
-  for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  for (let i = 0; i < res.rawHeaders.length; i += 2)
+    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -73,7 +74,12 @@ export function relayUpgrade(opts: {
         resolve({
           status: 101,
           bytesOut: toAgent,
-          summary: { upgraded: true, bytesToAgent: toAgent, bytesFromAgent: fromAgent, durationMs: Date.now() - started },
+          summary: {
+            upgraded: true,
+            bytesToAgent: toAgent,
+            bytesFromAgent: fromAgent,
+            durationMs: Date.now() - started,
+          },
         });
       };
       upstreamSocket.on('close', finish);

@@ -17,7 +17,9 @@ const mediaType = (ct: string) => ct.split(';')[0]!.trim().toLowerCase();
 function parseDocument(body: Buffer, contentType: string): Record<string, unknown> | undefined {
   const text = body.toString('utf8');
   const value: unknown = mediaType(contentType).endsWith('yaml') ? parseYaml(text) : JSON.parse(text);
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function withResourceVersion(doc: Record<string, unknown>, resourceVersion: string): Record<string, unknown> {
@@ -31,7 +33,12 @@ function withResourceVersion(doc: Record<string, unknown>, resourceVersion: stri
  * (a leading `test` op for JSON patches), DeleteOptions `preconditions` for deletes. Creates need no pin
  * (an object appearing in between makes the create fail with AlreadyExists). Pure.
  */
-export function pinRequest(request: ClassifiedRequest, body: Buffer, contentType: string, pin: ObjectPin | undefined): PinnedRequest {
+export function pinRequest(
+  request: ClassifiedRequest,
+  body: Buffer,
+  contentType: string,
+  pin: ObjectPin | undefined,
+): PinnedRequest {
   const unchanged = { body, contentType };
   if (!pin?.resourceVersion && !pin?.uid) return unchanged;
   const verb = request.info.verb;
@@ -45,7 +52,10 @@ export function pinRequest(request: ClassifiedRequest, body: Buffer, contentType
         ...(pin.resourceVersion ? { resourceVersion: pin.resourceVersion } : {}),
       },
     };
-    return { body: Buffer.from(JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', ...options })), contentType: 'application/json' };
+    return {
+      body: Buffer.from(JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', ...options })),
+      contentType: 'application/json',
+    };
   }
   if ((verb !== 'update' && verb !== 'patch') || !pin.resourceVersion || body.length === 0) return unchanged;
 
@@ -57,6 +67,10 @@ export function pinRequest(request: ClassifiedRequest, body: Buffer, contentType
   }
   const doc = parseDocument(body, contentType);
   if (!doc) return unchanged;
-  const pinnedType = mediaType(contentType) === 'application/apply-patch+yaml' ? 'application/apply-patch+yaml' : contentType;
-  return { body: Buffer.from(JSON.stringify(withResourceVersion(doc, pin.resourceVersion))), contentType: pinnedType };
+  const pinnedType =
+    mediaType(contentType) === 'application/apply-patch+yaml' ? 'application/apply-patch+yaml' : contentType;
+  return {
+    body: Buffer.from(JSON.stringify(withResourceVersion(doc, pin.resourceVersion))),
+    contentType: pinnedType,
+  };
 }

@@ -34,7 +34,8 @@ function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): Kube
     return kc;
   }
   const file = settings.kubeconfig ?? defaultKubeconfigPath(env);
-  if (!file) throw new Error(`cluster "${settings.name}": no kubeconfig (set KUBECONFIG or clusters[].kubeconfig)`);
+  if (!file)
+    throw new Error(`cluster "${settings.name}": no kubeconfig (set KUBECONFIG or clusters[].kubeconfig)`);
   kc.loadFromFile(file);
   if (settings.context) {
     if (!kc.getContextObject(settings.context)) {

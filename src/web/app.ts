@@ -15,7 +15,9 @@ async function probeCluster(cluster: UpstreamCluster): Promise<string | undefine
       { agent: cluster.agent, headers: authorization ? { authorization } : {}, timeout: 2000 },
       (res) => {
         res.resume();
-        resolve(res.statusCode === 200 ? undefined : `cluster ${cluster.name}: /version answered ${res.statusCode}`);
+        resolve(
+          res.statusCode === 200 ? undefined : `cluster ${cluster.name}: /version answered ${res.statusCode}`,
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -49,7 +51,10 @@ export function createWebApp(deps: {
     }
     if (deps.clusters.length === 0) problems.push('no upstream cluster configured');
     for (const p of await Promise.all(deps.clusters.map(probeCluster))) if (p) problems.push(p);
-    res.status(problems.length ? 503 : 200).type('text/plain').send(problems.length ? problems.join('\n') : 'ok');
+    res
+      .status(problems.length ? 503 : 200)
+      .type('text/plain')
+      .send(problems.length ? problems.join('\n') : 'ok');
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

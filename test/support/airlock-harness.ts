@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { configSchema, type AirlockConfig } from '../../src/config/schema.js';
+import { localCaPem } from '../../src/gateway/serving-certificate.js';
 import { loadOrCreateLocalIssuer } from '../../src/identity/local-issuer.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startAirlock, type RunningAirlock } from '../../src/server.js';
@@ -35,8 +36,20 @@ export interface Harness {
   mint(identity: AgentIdentity): Promise<string>;
   /** Writes a kubeconfig for the agent pointing at Airlock; returns its path. */
   kubeconfig(identity: AgentIdentity, token?: string): Promise<string>;
-  kubectl(args: string[], opts?: { as?: AgentIdentity; token?: string; input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<KubectlResult>;
-  spawnKubectl(args: string[], opts?: { as?: AgentIdentity; env?: Record<string, string> }): Promise<ChildProcess>;
+  kubectl(
+    args: string[],
+    opts?: {
+      as?: AgentIdentity;
+      token?: string;
+      input?: string;
+      timeoutMs?: number;
+      env?: Record<string, string>;
+    },
+  ): Promise<KubectlResult>;
+  spawnKubectl(
+    args: string[],
+    opts?: { as?: AgentIdentity; env?: Record<string, string> },
+  ): Promise<ChildProcess>;
   close(): Promise<void>;
 }
 
@@ -50,7 +63,11 @@ export interface HarnessOptions {
   fake?: FakeApiServer;
 }
 
-export const DEFAULT_AGENT: AgentIdentity = { agent: 'test-agent', groups: ['agents'], owner: 'owner@example.com' };
+export const DEFAULT_AGENT: AgentIdentity = {
+  agent: 'test-agent',
+  groups: ['agents'],
+  owner: 'owner@example.com',
+};
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'airlock-test-')));
@@ -90,6 +107,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ttlSeconds: id.ttlSeconds ?? 900,
     });
 
+  const caData = Buffer.from((await localCaPem(dir)) ?? '').toString('base64');
   let kubeconfigs = 0;
   const kubeconfig = async (id: AgentIdentity, token?: string) => {
     const path = join(dir, `agent-${++kubeconfigs}.kubeconfig`);
@@ -99,7 +117,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       [
         'apiVersion: v1',
         'kind: Config',
-        `clusters: [{name: airlock, cluster: {server: "${server}"}}]`,
+        `clusters: [{name: airlock, cluster: {server: "${server}", certificate-authority-data: "${caData}"}}]`,
         `users: [{name: agent, user: {token: "${token ?? (await mint(id))}"}}]`,
         'contexts: [{name: airlock, context: {cluster: airlock, user: agent, namespace: default}}]',
         'current-context: airlock',
@@ -109,7 +127,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return path;
   };
 
-  const kubectlEnv = async (as: AgentIdentity, token: string | undefined, extra: Record<string, string> = {}) => ({
+  const kubectlEnv = async (
+    as: AgentIdentity,
+    token: string | undefined,
+    extra: Record<string, string> = {},
+  ) => ({
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
     KUBECONFIG: await kubeconfig(as, token),
@@ -128,10 +150,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     async kubectl(args, o = {}) {
       const env = await kubectlEnv(o.as ?? DEFAULT_AGENT, o.token, o.env);
       return new Promise((resolve) => {
-        const child = execFile(KUBECTL, args, { env, timeout: o.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        });
+        const child = execFile(
+          KUBECTL,
+          args,
+          { env, timeout: o.timeoutMs ?? 60_000 },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
         if (o.input !== undefined) child.stdin?.end(o.input);
       });
     },
