@@ -51,22 +51,27 @@ export function createDocumentMasker({
     const own = selected.length === 0 ? plans : plans.concat(selected);
     const masked: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
-      const child = object[key];
-      const childPlans = descend(own, key);
-      const placeholder = placeholderOf(childPlans);
-      let result: unknown;
-      if (placeholder !== undefined && child !== null) result = placeholder;
-      else if (key === LAST_APPLIED_ANNOTATION && typeof child === 'string') result = maskLastApplied(child);
-      else if (key === 'items' && Array.isArray(child))
-        result = child.map((item, i) => maskResource(item, descend(childPlans, String(i)), kind));
-      else if (key === 'object')
-        result = maskResource(child, childPlans); // WatchEvent, Table row
-      else if (key === 'env' && Array.isArray(child))
-        result = child.map((entry, i) => maskValue(entry, envPlans(entry, descend(childPlans, String(i)))));
-      else result = maskValue(child, childPlans);
-      setOwn(masked, key, result);
+      setOwn(masked, key, maskField(key, object[key], descend(own, key), kind));
     }
     return masked;
+  };
+
+  /** One field of an object of `kind`: the keys named here carry secrets or nested API objects by convention. */
+  const maskField = (
+    key: string,
+    value: unknown,
+    plans: readonly MaskPlan[],
+    kind: string | undefined,
+  ): unknown => {
+    const placeholder = placeholderOf(plans);
+    if (placeholder !== undefined && value !== null) return placeholder;
+    if (key === LAST_APPLIED_ANNOTATION && typeof value === 'string') return maskLastApplied(value);
+    if (key === 'object') return maskResource(value, plans); // WatchEvent, Table row
+    if (!Array.isArray(value)) return maskValue(value, plans);
+    if (key === 'items') return value.map((item, i) => maskResource(item, descend(plans, String(i)), kind));
+    if (key === 'env')
+      return value.map((entry, i) => maskValue(entry, envPlans(entry, descend(plans, String(i)))));
+    return maskValue(value, plans);
   };
 
   const envPlans = (entry: unknown, plans: readonly MaskPlan[]): readonly MaskPlan[] =>
