@@ -28,8 +28,8 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('events', (t) => {
     t.dropIndex(['cluster', 'seq']);
   });
-  await knex.schema.alterTable('sessions', (t) => {
-    t.dropColumn('label');
-  });
+  // Native DROP COLUMN (SQLite ≥ 3.35, Postgres): knex's SQLite fallback rebuilds the table, which the
+  // foreign keys from `events` forbid.
+  await knex.raw('ALTER TABLE ?? DROP COLUMN ??', ['sessions', 'label']);
   await knex.schema.dropTable('chain_heads');
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knex from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrationSource } from '../../migrations/index.js';
 import { createDatabase, migrate, type Database } from '../../src/db/database.js';
 import { sessionIdFor } from '../../src/recording/draft.js';
 import {
@@ -374,6 +375,16 @@ describe.each(dialects)('recording on %s', (_dialect, open) => {
         dryRun: false,
       });
     });
+  });
+
+  it('its migration goes down and up again', async () => {
+    await recordAll(t.db, mixedInputs());
+    await t.db.migrate.down({ migrationSource, name: '20261128_031_recording_chain' });
+    expect(await t.db.schema.hasTable('chain_heads')).toBe(false);
+    expect(await t.db.schema.hasColumn('sessions', 'label')).toBe(false);
+    await migrate(t.db);
+    expect(await t.db.schema.hasTable('chain_heads')).toBe(true);
+    expect(await t.db.schema.hasColumn('sessions', 'label')).toBe(true);
   });
 
   describe('bodies', () => {
