@@ -91,7 +91,9 @@ describe('review card', () => {
     expect(text).toContain('*Result*: HTTP 200 · resourceVersion `4712`');
     expect(text).toContain('*Alice* ✅ approved');
     expect(card.text).toMatch(/^Approved and applied/);
-    expect((card.blocks as AnyBlock[]).every((b) => String(b.block_id).endsWith('.v5'))).toBe(true);
+    expect((card.blocks as unknown as AnyBlock[]).every((b) => String(b.block_id).endsWith('.v5'))).toBe(
+      true,
+    );
   });
 
   it('renders agent text inert: no mention, no link, no formatting', () => {

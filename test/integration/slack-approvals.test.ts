@@ -1,0 +1,238 @@
+/**
+ * The approval flow through signed HTTP requests to Bolt's real receiver, a real review engine on SQLite, and
+ * the Web API mocked by nock.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION_IDS, CALLBACK_IDS, DENY_INPUT, grantOptionValue } from '../../src/slack/ids.js';
+import { blockKitViolations } from '../support/slack/block-kit-limits.js';
+import {
+  blockAction,
+  postInteraction,
+  signature,
+  SIGNING_SECRET,
+  viewSubmission,
+} from '../support/slack/signed.js';
+import {
+  ALICE,
+  BOB,
+  CHANNEL,
+  DAVE,
+  EVE,
+  eventually,
+  MALLORY,
+  reviewSettings,
+  type SlackEnv,
+  startSlackEnv,
+} from '../support/slack/slack-env.js';
+
+let env: SlackEnv;
+beforeEach(async () => {
+  env = await startSlackEnv();
+});
+afterEach(async () => {
+  await env.close();
+});
+
+type Blocks = { type: string; elements?: { action_id?: string }[] }[];
+const lastCardUpdate = (env: SlackEnv) => env.slack.callsTo('chat.update').at(-1)?.args;
+const ephemeralsFor = (env: SlackEnv, user: string) =>
+  env.slack
+    .callsTo('chat.postEphemeral')
+    .filter((c) => c.args.user === user)
+    .map((c) => String(c.args.text));
+const threadReplies = (env: SlackEnv) =>
+  env.slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.args.thread_ts)
+    .map((c) => String(c.args.text));
+
+describe('Slack approvals', () => {
+  it('posts a card that mentions on-call, within Block Kit limits, and saves where it is', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    const post = env.slack.callsTo('chat.postMessage')[0]!.args;
+    expect(post.channel).toBe(CHANNEL);
+    expect(blockKitViolations(post.blocks as unknown[])).toEqual([]);
+    expect(JSON.stringify(post.blocks)).toContain('<!subteam^S0ONCALL>');
+    expect((await env.engine.get(card.reviewId))?.notification).toEqual({ channel: CHANNEL, ts: card.ts });
+    parked.detach();
+  });
+
+  it('approves from a click: the agent proceeds, the card loses its buttons, the thread tells who', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    const res = await env.click(ALICE, card.reviewId, 'approve', card);
+    expect(res.status).toBe(200);
+    expect((await parked.result).kind).toBe('execute');
+    const update = await eventually(() => lastCardUpdate(env), 'the card update');
+    expect(update).toMatchObject({ channel: CHANNEL, ts: card.ts });
+    await eventually(
+      () => threadReplies(env).find((t) => t.includes('*Alice* approved')),
+      'the approval reply',
+    );
+    const final = await eventually(
+      () =>
+        env.slack
+          .callsTo('chat.update')
+          .find((c) => !(c.args.blocks as Blocks).some((b) => b.type === 'actions')),
+      'a card update without buttons',
+    );
+    expect(String(final.args.text)).toMatch(/^Approved/);
+  });
+
+  it('denies through the modal: the reason reaches the agent, the owner gets a DM', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    await env.click(BOB, card.reviewId, 'deny', card);
+    const opened = env.slack.callsTo('views.open')[0]!.args.view as {
+      callback_id: string;
+      private_metadata: string;
+    };
+    expect(opened).toMatchObject({ callback_id: CALLBACK_IDS.denyReason, private_metadata: card.reviewId });
+
+    const submit = (values: Record<string, Record<string, unknown>>) =>
+      postInteraction(
+        env.url,
+        viewSubmission(BOB, { callbackId: CALLBACK_IDS.denyReason, privateMetadata: card.reviewId, values }),
+      );
+    const empty = await submit({
+      [DENY_INPUT.reasonBlock]: { [DENY_INPUT.reasonAction]: { type: 'plain_text_input', value: '  ' } },
+    });
+    expect(await empty.json()).toMatchObject({ response_action: 'errors' });
+    expect((await env.engine.get(card.reviewId))?.state).toBe('pending');
+
+    await submit({
+      [DENY_INPUT.presetBlock]: {
+        [DENY_INPUT.presetAction]: {
+          type: 'static_select',
+          selected_option: { value: 'Too broad: narrow the change to what the task needs.' },
+        },
+      },
+      [DENY_INPUT.reasonBlock]: {
+        [DENY_INPUT.reasonAction]: { type: 'plain_text_input', value: 'Scale to 1, not 0.' },
+      },
+    });
+    const result = await parked.result;
+    expect(result.kind).toBe('denied');
+    expect(result.review.decisions[0]).toMatchObject({
+      approver: { id: 'U0BOB', name: 'Bob', via: 'slack' },
+      reason: 'Too broad: narrow the change to what the task needs. Scale to 1, not 0.',
+    });
+    await eventually(
+      () => env.slack.callsTo('chat.postMessage').find((c) => c.args.channel === 'U0DAVE'),
+      'the DM to the owner',
+    );
+    await eventually(
+      () => threadReplies(env).find((t) => t.includes('*Bob* denied') && t.includes('Scale to 1, not 0.')),
+      'the denial reply',
+    );
+  });
+
+  it('needs two distinct approvers when the rule says two', async () => {
+    const parked = env.park({ settings: reviewSettings({ approvals: 2 }) });
+    const card = await env.card();
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    await eventually(() => threadReplies(env).find((t) => t.includes('1/2 approvals')), 'the 1/2 reply');
+    expect((await env.engine.get(card.reviewId))?.state).toBe('pending');
+    await env.click(BOB, card.reviewId, 'approve', card);
+    expect((await parked.result).kind).toBe('execute');
+  });
+
+  it('approves for a time window from the menu, creating a grant', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    await postInteraction(
+      env.url,
+      blockAction(ALICE, card, {
+        type: 'static_select',
+        action_id: ACTION_IDS.approveFor,
+        selected_option: { value: grantOptionValue(card.reviewId, 900) },
+      }),
+    );
+    expect((await parked.result).kind).toBe('execute');
+    expect(await env.engine.listGrants({ active: true })).toHaveLength(1);
+  });
+
+  it.each([
+    ['the agent’s owner', DAVE, /owns agent ci-bot/],
+    ['someone who is not an approver', EVE, /not an approver/],
+    ['a user from another organisation', MALLORY, /other organisations/],
+  ])('refuses %s privately and changes nothing', async (_who, user, explanation) => {
+    const parked = env.park();
+    const card = await env.card();
+    expect((await env.click(user, card.reviewId, 'approve', card)).status).toBe(200);
+    const [note] = await eventually(
+      () => (ephemeralsFor(env, user.id).length > 0 ? ephemeralsFor(env, user.id) : undefined),
+      'the ephemeral',
+    );
+    expect(note).toMatch(explanation);
+    const review = await env.engine.get(card.reviewId);
+    expect(review?.state).toBe('pending');
+    expect(review?.decisions).toEqual([]);
+    parked.detach();
+  });
+
+  it('gives one decision per person for double and concurrent clicks', async () => {
+    const parked = env.park({ settings: reviewSettings({ approvals: 3 }) });
+    const card = await env.card();
+    const clicks = [ALICE, ALICE, ALICE, BOB, BOB].map((u) => env.click(u, card.reviewId, 'approve', card));
+    expect((await Promise.all(clicks)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const review = await env.engine.get(card.reviewId);
+    expect(review?.decisions.map((d) => d.approver.id).sort()).toEqual(['U0ALICE', 'U0BOB']);
+    expect(ephemeralsFor(env, 'U0ALICE').filter((t) => /already decided/.test(t))).toHaveLength(2);
+    expect(ephemeralsFor(env, 'U0BOB').filter((t) => /already decided/.test(t))).toHaveLength(1);
+    parked.detach();
+  });
+
+  it('answers a click on a decided card with a note and refreshes the card', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    await parked.result;
+    await eventually(() => lastCardUpdate(env), 'the card update');
+    const updates = env.slack.callsTo('chat.update').length;
+    await env.click(BOB, card.reviewId, 'approve', card);
+    expect(ephemeralsFor(env, 'U0BOB')[0]).toMatch(/already (approved|executing)/);
+    await eventually(
+      () => env.slack.callsTo('chat.update').length > updates || undefined,
+      'the refreshed card',
+    );
+  });
+
+  it('refuses replayed and badly signed requests with 401 and changes nothing', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    const payload = blockAction(ALICE, card, {
+      type: 'button',
+      action_id: ACTION_IDS.approve,
+      value: card.reviewId,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await postInteraction(env.url, payload, { timestamp: now - 6 * 60 })).status).toBe(401);
+    expect((await postInteraction(env.url, payload, { timestamp: now + 6 * 60 })).status).toBe(401);
+    expect((await postInteraction(env.url, payload, { secret: 'not-the-secret' })).status).toBe(401);
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const tampered = await fetch(`${env.url}/slack/events`, {
+      method: 'POST',
+      body: body.replace('U0ALICE', 'U0BOB'),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(now),
+        'x-slack-signature': signature(SIGNING_SECRET, now, body),
+      },
+    });
+    expect(tampered.status).toBe(401);
+    expect((await env.engine.get(card.reviewId))?.decisions).toEqual([]);
+    parked.detach();
+  });
+
+  it('opens the full diff in a modal', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    await env.click(EVE, card.reviewId, 'view_diff', card);
+    const view = env.slack.callsTo('views.open')[0]!.args.view as { callback_id: string; blocks: unknown[] };
+    expect(view.callback_id).toBe(CALLBACK_IDS.fullDiff);
+    expect(JSON.stringify(view.blocks)).toContain('replicas');
+    parked.detach();
+  });
+});
