@@ -1,0 +1,101 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, databaseUrl, loadConfig, redactedConfig } from '../../../src/config/load.js';
+
+function dirWith(yaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
+  if (yaml !== undefined) writeFileSync(join(dir, 'airlock.yaml'), yaml);
+  return dir;
+}
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('starts from safe defaults with no file and no env', () => {
+    const cwd = dirWith();
+    const { config, source } = loadConfig({ env: {}, cwd });
+    expect(source).toBeUndefined();
+    expect(config.proxy.listen).toBe('127.0.0.1:8080');
+    expect(config.proxy.plainHttp).toBe(false);
+    expect(config.web.listen).toBe('127.0.0.1:3000');
+    expect(config.dataDir).toBe(join(cwd, 'data'));
+    expect(databaseUrl(config)).toBe(`sqlite:${join(cwd, 'data', 'airlock.db')}`);
+    expect(config.identity.localIssuer.enabled).toBe(true);
+  });
+
+  it('reads ./airlock.yaml and lets env override it', () => {
+    const cwd = dirWith('proxy: { listen: 0.0.0.0:9443 }\nweb: { listen: 127.0.0.1:3001 }\n');
+    const { config, source } = loadConfig({ env: { AIRLOCK_WEB_LISTEN: '127.0.0.1:4000' }, cwd });
+    expect(source).toBe(join(cwd, 'airlock.yaml'));
+    expect(config.proxy.listen).toBe('0.0.0.0:9443');
+    expect(config.web.listen).toBe('127.0.0.1:4000');
+  });
+
+  it('maps the documented env vars', () => {
+    const { config } = loadConfig({
+      cwd: dirWith(),
+      env: {
+        AIRLOCK_DATABASE_URL: 'postgres://u:pw@db/airlock',
+        AIRLOCK_POLICY: '/etc/airlock/policy.yaml',
+        AIRLOCK_OIDC_ISSUER: 'https://issuer.example.com',
+        AIRLOCK_OIDC_AUDIENCE: 'airlock',
+        SLACK_BOT_TOKEN: 'xoxb-secret',
+        AIRLOCK_SLACK_APPROVERS: 'U1, S2',
+        AIRLOCK_SLACK_CHANNEL: 'C1',
+      },
+    });
+    expect(databaseUrl(config)).toBe('postgres://u:pw@db/airlock');
+    expect(config.policy.file).toBe('/etc/airlock/policy.yaml');
+    expect(config.identity.issuers).toEqual([
+      expect.objectContaining({ issuer: 'https://issuer.example.com', audiences: ['airlock'], maxLifetime: 3600 }),
+    ]);
+    expect(config.slack.approvers).toEqual(['U1', 'S2']);
+    const printed = JSON.stringify(redactedConfig(config));
+    expect(printed).not.toContain('xoxb-secret');
+    expect(printed).not.toContain(':pw@');
+  });
+
+  it('names an unknown file key', () => {
+    const issues = issuesOf(() => loadConfig({ env: {}, cwd: dirWith('proxy: { listn: 1.2.3.4:80 }\n') }));
+    expect(issues.join('\n')).toMatch(/proxy.*listn/);
+  });
+
+  it('names the env var a bad value came from', () => {
+    const issues = issuesOf(() => loadConfig({ env: { AIRLOCK_PROXY_LISTEN: 'localhost' }, cwd: dirWith() }));
+    expect(issues).toEqual([expect.stringContaining('proxy.listen (from AIRLOCK_PROXY_LISTEN): must be HOST:PORT')]);
+  });
+
+  it('refuses unknown AIRLOCK_ variables and half-configured issuers, all at once', () => {
+    const issues = issuesOf(() =>
+      loadConfig({ env: { AIRLOCK_PROXY_LISTNE: 'x', AIRLOCK_OIDC_ISSUER: 'https://i.example.com' }, cwd: dirWith() }),
+    );
+    expect(issues).toHaveLength(2);
+    expect(issues[0]).toMatch(/^AIRLOCK_PROXY_LISTNE: unknown environment variable/);
+    expect(issues[1]).toMatch(/AIRLOCK_OIDC_ISSUER and AIRLOCK_OIDC_AUDIENCE must be set together/);
+  });
+
+  it('reports bad durations and cluster names with their path', () => {
+    const issues = issuesOf(() =>
+      loadConfig({
+        env: {},
+        cwd: dirWith('clusters: [{ name: Prod_1 }]\nrecording: { retention: { olderThan: soon } }\n'),
+      }),
+    );
+    expect(issues.join('\n')).toMatch(/clusters\.0\.name: must be a DNS label/);
+    expect(issues.join('\n')).toMatch(/recording\.retention\.olderThan: .*soon/);
+  });
+
+  it('fails on a file that is not a mapping', () => {
+    expect(issuesOf(() => loadConfig({ env: {}, cwd: dirWith('- a\n- b\n') }))[0]).toMatch(/top level must be a mapping/);
+  });
+});
