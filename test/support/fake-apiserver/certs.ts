@@ -23,60 +23,23 @@ const SERVER_EXTENSIONS = [
   'extendedKeyUsage=serverAuth',
 ].join('\n');
 
+/** The openssl steps, run inside a private temp dir (so file names need no quoting). */
+const OPENSSL_STEPS = [
+  'req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 30 ' +
+    '-subj /CN=fake-apiserver-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign',
+  'req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost',
+  'x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 30 -extfile server.ext',
+];
+
 async function generate(): Promise<ServerCertificate> {
   const dir = await mkdtemp(join(tmpdir(), 'fake-apiserver-pki-'));
-  const file = (name: string) => join(dir, name);
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   try {
-    await run('openssl', [
-      'req',
-      '-x509',
-      ...ecKey,
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.crt'),
-      '-days',
-      '30',
-      '-subj',
-      '/CN=fake-apiserver-ca',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
-    await run('openssl', [
-      'req',
-      ...ecKey,
-      '-keyout',
-      file('server.key'),
-      '-out',
-      file('server.csr'),
-      '-subj',
-      '/CN=localhost',
-    ]);
-    await writeFile(file('server.ext'), SERVER_EXTENSIONS);
-    await run('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      file('server.csr'),
-      '-CA',
-      file('ca.crt'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      file('server.crt'),
-      '-days',
-      '30',
-      '-extfile',
-      file('server.ext'),
-    ]);
-    const [caPem, certPem, keyPem] = await Promise.all(
-      ['ca.crt', 'server.crt', 'server.key'].map((name) => readFile(file(name), 'utf8')),
+    await writeFile(join(dir, 'server.ext'), SERVER_EXTENSIONS);
+    for (const step of OPENSSL_STEPS) await run('openssl', step.split(' '), { cwd: dir });
+    const [caPem = '', certPem = '', keyPem = ''] = await Promise.all(
+      ['ca.crt', 'server.crt', 'server.key'].map((name) => readFile(join(dir, name), 'utf8')),
     );
-    return { caPem: caPem ?? '', certPem: certPem ?? '', keyPem: keyPem ?? '' };
+    return { caPem, certPem, keyPem };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

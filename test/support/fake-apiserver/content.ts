@@ -8,7 +8,7 @@ import type { IncludeObject, TableVersion } from './table.js';
 export const mediaTypeOf = (header: string | undefined): string =>
   (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
-export const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml'] as const;
+const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml'] as const;
 
 const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
   'application/json-patch+json': 'json',

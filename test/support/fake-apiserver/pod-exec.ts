@@ -23,7 +23,7 @@ const toBuffer = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 
 /** The Status kubelet sends on the error channel when the command ends. */
-export function exitStatus(argv: readonly string[], code: number): object {
+function exitStatus(argv: readonly string[], code: number): object {
   if (code === 0) return { metadata: {}, status: 'Success' };
   return {
     metadata: {},

@@ -7,7 +7,7 @@ import type { OpenStreams } from './open-streams.js';
 
 export const LOG_ANNOTATION = 'fake.airlock.dev/log';
 
-export function containerNames(pod: KubeObject): string[] {
+function containerNames(pod: KubeObject): string[] {
   const containers = isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers : [];
   return containers.map((c) => (isRecord(c) && typeof c.name === 'string' ? c.name : ''));
 }

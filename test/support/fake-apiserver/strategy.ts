@@ -162,7 +162,9 @@ export function prepareForCreate(
       break;
     case 'pods':
       object.spec = { restartPolicy: 'Always', nodeName: 'fake-node', ...spec };
-      object.status = runningPodStatus(record(object.spec), addresses.podIP(), now);
+      // Kept when given, so tests can seed pods in other phases (kube-apiserver would reset it).
+      if (!record(object.status).phase)
+        object.status = runningPodStatus(record(object.spec), addresses.podIP(), now);
       break;
     case 'deployments':
     case 'replicasets':

@@ -27,7 +27,7 @@ interface Column {
 }
 
 /** apimachinery's duration.HumanDuration, which kube-apiserver uses for the Age column. */
-export function humanDuration(ms: number): string {
+function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';

@@ -30,7 +30,7 @@ interface WatchEvent {
  * What a watcher filtered by `selected` sees of a change: objects entering the selection are ADDED,
  * objects leaving it are DELETED, as with kube-apiserver's watch cache.
  */
-export function visibleChange(
+function visibleChange(
   change: Change,
   selected: ObjectPredicate,
 ): { type: ChangeType; object: KubeObject } | undefined {
