@@ -567,6 +567,37 @@ describe('API semantics over HTTPS', () => {
     expect(await podNames('app=cascader')).toEqual([]);
   });
 
+  it('refuses SPDY exec upgrades with a 400 Status (kubectl 1.32 uses WebSocket first)', async () => {
+    fake.seed(pod('spdy-target'));
+    const res = await call(
+      'POST',
+      '/api/v1/namespaces/default/pods/spdy-target/exec?command=true&stdout=true',
+      {
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'SPDY/3.1',
+          'x-stream-protocol-version': 'v4.channel.k8s.io',
+        },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+  });
+
+  it('watches one object through the legacy /watch/ prefix', async () => {
+    fake.seed(configMap('legacy-watched', {}));
+    fake.seed(configMap('legacy-other', {}));
+    const res = await call(
+      'GET',
+      '/api/v1/watch/namespaces/default/configmaps/legacy-watched?timeoutSeconds=1',
+    );
+    const events = res.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; object: KubeObject });
+    expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([['ADDED', 'legacy-watched']]);
+  });
+
   it('injects faults: a 503 Status a given number of times, then normal service', async () => {
     fake.addFault({ match: (r) => r.path === `${cms}/twice`, respond: { status: 503 }, times: 1 });
     const failed = await call('GET', `${cms}/twice`);
