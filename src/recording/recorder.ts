@@ -38,6 +38,14 @@ export class RecordingQueueFullError extends Error {
   }
 }
 
+/** Shutdown could not store everything: names how many events are lost and why. */
+export class UnrecordedEventsError extends Error {
+  constructor(count: number, cause: Error) {
+    super(`${count} recorded events could not be stored before shutdown: ${cause.message}`, { cause });
+    this.name = 'UnrecordedEventsError';
+  }
+}
+
 export function createRecorder(db: Database, opts: RecorderOptions = {}): Recorder {
   return createBatchingRecorder((batch) => appendEvents(db, batch), opts);
 }
@@ -140,7 +148,9 @@ export function createBatchingRecorder(append: AppendBatch, opts: RecorderOption
     close() {
       closed = true;
       cancelTimer();
-      return drain();
+      return drain().catch((err: unknown) => {
+        throw new UnrecordedEventsError(queue.length, toError(err));
+      });
     },
   };
 }

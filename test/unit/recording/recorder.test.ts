@@ -3,6 +3,7 @@ import type { EventDraft } from '../../../src/recording/draft.js';
 import {
   RecorderClosedError,
   RecordingQueueFullError,
+  UnrecordedEventsError,
   createBatchingRecorder,
   type AppendBatch,
 } from '../../../src/recording/recorder.js';
@@ -85,6 +86,18 @@ describe('createBatchingRecorder', () => {
     await until(() => store.stored().length === 2);
     expect(store.stored()).toEqual(['a', 'b']);
     await recorder.close();
+  });
+
+  it('says how many events are lost when the store is still down at shutdown', async () => {
+    const store = fakeStore();
+    const recorder = createBatchingRecorder(store.append, { batchMs: 60_000 });
+    store.fail(true);
+    for (let i = 0; i < 3; i++) recorder.record(recordInput({ requestId: `r${i}` }));
+    const closing = recorder.close();
+    await expect(closing).rejects.toBeInstanceOf(UnrecordedEventsError);
+    await expect(closing).rejects.toThrow(
+      '3 recorded events could not be stored before shutdown: connection refused',
+    );
   });
 
   it('drops and reports events beyond the queue limit while the store is down', async () => {
