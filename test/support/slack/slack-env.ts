@@ -18,6 +18,7 @@ import {
   type ParkInput,
   type ParkResult,
   type ReviewEngine,
+  type ReviewPorts,
 } from '../../../src/reviews/engine.js';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/slack/adapter.js';
 import {
@@ -137,7 +138,13 @@ export async function eventually<T>(
   }
 }
 
-export async function startSlackEnv(opts: { outboxBaseDelayMs?: number } = {}): Promise<SlackEnv> {
+export interface SlackEnvOptions {
+  outboxBaseDelayMs?: number;
+  /** The review engine's preview port (what the preview module computes in production). */
+  preview?: ReviewPorts['preview'];
+}
+
+export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEnv> {
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   const dir = await mkdtemp(join(tmpdir(), 'airlock-slack-'));
@@ -156,7 +163,11 @@ export async function startSlackEnv(opts: { outboxBaseDelayMs?: number } = {}): 
   // The engine's notify port is the adapter, and the adapter reads reviews from the engine: both are closures.
   const engine: ReviewEngine = createReviewEngine(
     db,
-    { notify: (e) => adapter.notify(e), now: () => new Date() },
+    {
+      notify: (e) => adapter.notify(e),
+      now: () => new Date(),
+      ...(opts.preview ? { preview: opts.preview } : {}),
+    },
     { pollMs: 25, sweepMs: 60_000 },
   );
   const adapter = createSlackAdapter({
