@@ -27,7 +27,6 @@ import type {
   ReviewState,
 } from './model.js';
 import { ParkingLot } from './parking.js';
-import { PinError, pinRequest } from './pin.js';
 import { type NewReview, type ReviewChanges, type ReviewFilter, ReviewStore } from './store.js';
 
 export interface ParkInput {
@@ -47,7 +46,10 @@ export interface ParkInput {
 }
 
 export type ParkResult =
-  /** The caller holds the one execution claim: forward exactly this request, then call completeExecution. */
+  /**
+   * The caller holds the one execution claim: forward exactly this request, pinned to `review.pin` (the
+   * gateway's `kube/pin.ts`), then call completeExecution.
+   */
   | { kind: 'execute'; review: Review; request: { contentType: string; body: Buffer } }
   | { kind: 'denied'; review: Review }
   /** Undecided within the hold time (or the agent went away): the agent re-runs the command to keep waiting. */
@@ -318,30 +320,16 @@ class SqlReviewEngine implements ReviewEngine {
           { state: 'executing' },
           { kind: 'agent', name: input.agent.name },
         );
-        if (claimed) return this.execution(claimed, input);
+        if (claimed)
+          return {
+            kind: 'execute',
+            review: claimed,
+            request: { contentType: input.contentType, body: input.body },
+          };
       }
       current = await this.store.get(review.id);
     }
     return { kind: 'closed', review: current ?? review };
-  }
-
-  /** The claimed review's request, pinned; a request that cannot carry its pin fails instead of running unpinned. */
-  private async execution(review: Review, input: ParkInput): Promise<ParkResult> {
-    try {
-      const pinned = pinRequest(
-        { method: input.request.method, contentType: input.contentType, body: input.body },
-        review.pin,
-      );
-      return { kind: 'execute', review, request: { contentType: pinned.contentType, body: pinned.body } };
-    } catch (e) {
-      if (!(e instanceof PinError)) throw e;
-      const failed = await this.transition(
-        review,
-        { state: 'failed', executedAt: this.ports.now(), outcome: { status: 415, message: e.message } },
-        SYSTEM,
-      );
-      return { kind: 'closed', review: failed ?? review };
-    }
   }
 
   private async decideOnce(

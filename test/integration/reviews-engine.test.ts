@@ -441,7 +441,7 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     expect(await h.engine.cancel(review.id, { kind: 'person', name: 'alice' })).toBe(false);
   });
 
-  it('pins execution to the previewed resourceVersion and records a conflict', async () => {
+  it('keeps the preview and its pin with the review and records a conflict', async () => {
     const withPreview = createReviewEngine(db, {
       notify: () => undefined,
       now: () => clock.now(),
@@ -460,10 +460,12 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     const result = await withPreview.park(parkInput({ settings: shortHold() }), never());
     expect(result.kind).toBe('execute');
     if (result.kind !== 'execute') return;
-    expect(JSON.parse(result.request.body.toString())).toEqual({
-      propagationPolicy: 'Background',
-      preconditions: { uid: 'u-1', resourceVersion: '42' },
+    // The request comes back exactly as the agent sent it; the gateway applies `review.pin` when forwarding.
+    expect(result.request).toEqual({
+      contentType: 'application/json',
+      body: Buffer.from('{"propagationPolicy":"Background"}'),
     });
+    expect(result.review.pin).toEqual({ uid: 'u-1', resourceVersion: '42' });
     const done = await withPreview.completeExecution(result.review.id, {
       status: 409,
       conflict: true,
