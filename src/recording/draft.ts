@@ -45,9 +45,21 @@ export function agentIdOf(agent: Pick<Agent, 'issuer' | 'subject'>): string {
  * agent and cluster, so one agent cannot write into another's session by reusing its name.
  */
 export function sessionIdFor(input: Pick<RecordInput, 'agent' | 'cluster' | 'sessionHint'>): string {
-  const key = input.sessionHint
-    ? ['hint', agentIdOf(input.agent), input.cluster, input.sessionHint]
-    : ['token', agentIdOf(input.agent), input.agent.tokenId, input.cluster];
+  return input.sessionHint
+    ? namedSessionId(input.agent, input.cluster, input.sessionHint)
+    : digestId(['token', agentIdOf(input.agent), input.agent.tokenId, input.cluster]);
+}
+
+/** The id of a session the agent named (`X-Airlock-Session`): what a review's `sessionId` hint maps to. */
+export function namedSessionId(
+  agent: Pick<Agent, 'issuer' | 'subject'>,
+  cluster: string,
+  sessionHint: string,
+): string {
+  return digestId(['hint', agentIdOf(agent), cluster, sessionHint]);
+}
+
+function digestId(key: readonly string[]): string {
   return sha256Hex(JSON.stringify(key)).slice(0, 24);
 }
 
