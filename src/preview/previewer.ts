@@ -332,7 +332,9 @@ function summaryOf(request: ClassifiedRequest, draft: Draft): string {
   const { info } = request;
   const resource = info.apiGroup ? `${info.resource}.${info.apiGroup}` : info.resource;
   const name = info.name || draft.objectName;
-  const target = `${info.verb} ${resource}${info.subresource ? `/${info.subresource}` : ''}${name ? ` "${name}"` : ''}${info.namespace ? ` in ${info.namespace}` : ''}`;
+  // kube-apiserver's RequestInfo puts a namespace's own name in `namespace` too.
+  const namespace = info.resource === 'namespaces' && info.apiGroup === '' ? '' : info.namespace;
+  const target = `${info.verb} ${resource}${info.subresource ? `/${info.subresource}` : ''}${name ? ` "${name}"` : ''}${namespace ? ` in ${namespace}` : ''}`;
   if (draft.source === 'unavailable') return `${target}: preview unavailable`;
   if (draft.source === 'delete')
     return draft.dependents?.total ? `${target}: ${draft.dependents.total} objects go with it` : target;
