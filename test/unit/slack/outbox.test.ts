@@ -1,0 +1,134 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../../../src/db/database.js';
+import type { ReviewEvent } from '../../../src/reviews/model.js';
+import { backoffMs, classifyFailure } from '../../../src/slack/outbox/failures.js';
+import { outboxMessagesFor } from '../../../src/slack/outbox/messages.js';
+import { OutboxStore } from '../../../src/slack/outbox/store.js';
+import { hugeDiff, scaleToZero, storedReview } from '../../support/slack/reviews.js';
+
+const at = new Date('2026-11-28T10:01:00Z');
+const event = (type: ReviewEvent['type'], overrides: Partial<ReviewEvent> = {}): ReviewEvent => ({
+  type,
+  review: storedReview({ preview: scaleToZero }),
+  actor: { kind: 'person', name: 'Alice', via: 'slack' },
+  at,
+  ...overrides,
+});
+
+describe('outbox messages for review events', () => {
+  it('posts a card for a new review, and uploads the diff only when the card cannot show all of it', () => {
+    expect(outboxMessagesFor(event('created'))).toEqual([{ kind: 'post-card' }]);
+    expect(outboxMessagesFor(event('created', { review: storedReview({ preview: hugeDiff }) }))).toEqual([
+      { kind: 'post-card' },
+      { kind: 'upload-diff' },
+    ]);
+  });
+
+  it('tells the thread, updates the card and DMs the owner on a denial', () => {
+    const denied = storedReview({
+      state: 'denied',
+      decisions: [
+        {
+          approver: { id: 'U1', name: 'Bob', via: 'slack' },
+          decision: 'deny',
+          reason: 'not now',
+          breakGlass: false,
+          at,
+        },
+      ],
+    });
+    const messages = outboxMessagesFor(event('denied', { review: denied, decision: denied.decisions[0]! }));
+    expect(messages.map((m) => m.kind)).toEqual(['thread-reply', 'update-card', 'dm-owner']);
+    expect(messages[0]).toMatchObject({ text: expect.stringContaining('*Bob* denied') });
+    expect(messages[2]).toMatchObject({ text: expect.stringContaining('not now') });
+  });
+
+  it('only replies when the card does not change, and never DMs an agent without owner', () => {
+    expect(outboxMessagesFor(event('attached')).map((m) => m.kind)).toEqual(['thread-reply']);
+    const ownerless = storedReview({ owner: undefined, state: 'expired' });
+    expect(outboxMessagesFor(event('expired', { review: ownerless })).map((m) => m.kind)).toEqual([
+      'thread-reply',
+      'update-card',
+    ]);
+  });
+});
+
+describe('delivery failures', () => {
+  it('retries rate limits after Retry-After, Slack outages with back-off, and gives up on requests Slack rejects', () => {
+    expect(
+      classifyFailure({ code: 'slack_webapi_rate_limited_error', retryAfter: 7, message: 'rl' }),
+    ).toEqual({ retry: true, afterMs: 7000, reason: 'rl' });
+    expect(classifyFailure({ code: 'slack_webapi_http_error', statusCode: 503, message: 'x' })).toMatchObject(
+      { retry: true },
+    );
+    expect(classifyFailure({ code: 'slack_webapi_http_error', statusCode: 400, message: 'x' })).toMatchObject(
+      { retry: false },
+    );
+    expect(
+      classifyFailure({
+        code: 'slack_webapi_platform_error',
+        data: { error: 'channel_not_found' },
+        message: 'x',
+      }),
+    ).toMatchObject({ retry: false });
+    expect(
+      classifyFailure({
+        code: 'slack_webapi_platform_error',
+        data: { error: 'internal_error' },
+        message: 'x',
+      }),
+    ).toMatchObject({ retry: true });
+    expect(classifyFailure(new Error('ECONNRESET'))).toMatchObject({ retry: true, reason: 'ECONNRESET' });
+  });
+
+  it('doubles the delay per attempt up to the cap', () => {
+    expect([0, 1, 2, 3, 30].map((n) => backoffMs(n, 1000, 5000))).toEqual([1000, 2000, 4000, 5000, 5000]);
+  });
+});
+
+describe('outbox store', () => {
+  let dir: string;
+  let db: Database;
+  let store: OutboxStore;
+  const now = new Date('2026-11-28T10:00:00Z');
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'airlock-outbox-'));
+    db = await openDatabase(`sqlite:${join(dir, 'a.db')}`);
+    store = new OutboxStore(db);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands out one message per review at a time, in order, and not while another replica holds it', async () => {
+    await store.enqueue('rv-a', [{ kind: 'post-card' }, { kind: 'thread-reply', text: 'one' }], now);
+    await store.enqueue('rv-b', [{ kind: 'post-card' }], now);
+    const first = await store.nextDue(now, 10);
+    expect(first.map((e) => [e.reviewId, e.message.kind])).toEqual([
+      ['rv-a', 'post-card'],
+      ['rv-b', 'post-card'],
+    ]);
+    expect(await store.lease(first[0]!.id, now, 60_000)).toBe(true);
+    expect(await store.lease(first[0]!.id, now, 60_000)).toBe(false);
+    expect((await store.nextDue(now, 10)).map((e) => e.reviewId)).toEqual(['rv-b']);
+    await store.markDelivered(first[0]!, now);
+    expect((await store.nextDue(now, 10)).map((e) => e.message)).toEqual([
+      { kind: 'thread-reply', text: 'one' },
+      { kind: 'post-card' },
+    ]);
+  });
+
+  it('holds a rescheduled message (and the review’s later ones) until it is due', async () => {
+    await store.enqueue('rv-a', [{ kind: 'update-card' }, { kind: 'thread-reply', text: 'later' }], now);
+    const [head] = await store.nextDue(now, 10);
+    await store.lease(head!.id, now, 60_000);
+    await store.reschedule(head!.id, new Date(now.getTime() + 5000), 'HTTP 503');
+    expect(await store.nextDue(now, 10)).toEqual([]);
+    const [retry] = await store.nextDue(new Date(now.getTime() + 5000), 10);
+    expect(retry).toMatchObject({ id: head!.id, attempts: 1 });
+  });
+});
