@@ -1,5 +1,10 @@
-/** The preview as `airlock reviews show` prints it: plain text, with ANSI colours when writing to a TTY. */
+/**
+ * The preview as `airlock reviews show` prints it: plain text, with ANSI colours when writing to a TTY.
+ * Every stored string is made inert first: object names and values come from agents and could carry escapes.
+ */
+import { printable } from '../reviews/render-text.js';
 import { describeChange } from './field-changes.js';
+import { isRecord } from './json.js';
 import type { MutationPreview, RiskFact } from './model.js';
 
 export interface TerminalStyle {
@@ -8,6 +13,13 @@ export interface TerminalStyle {
 
 const ANSI = { red: '31', green: '32', yellow: '33', cyan: '36', bold: '1', dim: '2' } as const;
 type Tone = keyof typeof ANSI;
+
+interface Line {
+  text: string;
+  tone?: Tone;
+  /** A coloured tag before the text (risk severity). */
+  tag?: { text: string; tone: Tone };
+}
 
 const SEVERITY_TONE: Record<RiskFact['severity'], Tone> = { high: 'red', medium: 'yellow', info: 'dim' };
 
@@ -18,6 +30,18 @@ const SOURCE_LABEL: Record<MutationPreview['source'], string> = {
   unavailable: 'preview unavailable',
 };
 
+/** The stored preview when it has the shape this module writes; `Review.preview` is `unknown` to the engine. */
+export function asMutationPreview(value: unknown): MutationPreview | undefined {
+  if (!isRecord(value)) return undefined;
+  const valid =
+    typeof value.summary === 'string' &&
+    typeof value.diff === 'string' &&
+    typeof value.omittedLines === 'number' &&
+    Array.isArray(value.changes) &&
+    Array.isArray(value.risks);
+  return valid ? (value as unknown as MutationPreview) : undefined;
+}
+
 function diffTone(line: string): Tone | undefined {
   if (line.startsWith('+++') || line.startsWith('---')) return 'bold';
   if (line.startsWith('+')) return 'green';
@@ -27,31 +51,50 @@ function diffTone(line: string): Tone | undefined {
   return undefined;
 }
 
-export function renderPreview(preview: MutationPreview, style: TerminalStyle): string {
-  const paint = (tone: Tone | undefined, text: string) =>
-    style.color && tone ? `\u001b[${ANSI[tone]}m${text}\u001b[0m` : text;
+function previewLines(preview: MutationPreview): Line[] {
   const reason = preview.unavailableReason ? `: ${preview.unavailableReason}` : '';
-  const lines = [paint('bold', preview.summary), `Preview: ${SOURCE_LABEL[preview.source]}${reason}`];
+  const lines: Line[] = [
+    { text: preview.summary, tone: 'bold' },
+    { text: `Preview: ${SOURCE_LABEL[preview.source]}${reason}` },
+  ];
   if (preview.risks.length > 0) {
-    lines.push('', 'Risks:');
-    for (const risk of preview.risks)
-      lines.push(`  ${paint(SEVERITY_TONE[risk.severity], `[${risk.severity}]`)} ${risk.text}`);
+    lines.push({ text: '' }, { text: 'Risks:' });
+    for (const risk of preview.risks) {
+      lines.push({
+        tag: { text: `  [${risk.severity}]`, tone: SEVERITY_TONE[risk.severity] },
+        text: ` ${risk.text}`,
+      });
+    }
   }
   if (preview.changes.length > 0) {
-    lines.push('', 'Changes:');
-    for (const change of preview.changes) lines.push(`  ${describeChange(change)}`);
+    lines.push(
+      { text: '' },
+      { text: 'Changes:' },
+      ...preview.changes.map((c) => ({ text: `  ${describeChange(c)}` })),
+    );
   }
   if (preview.dependents && preview.dependents.total > 0) {
-    lines.push(
-      '',
-      `Goes with it: ${preview.dependents.total} objects (${preview.dependents.sample.join(', ')})`,
-    );
+    const { total, sample } = preview.dependents;
+    lines.push({ text: '' }, { text: `Goes with it: ${total} objects (${sample.join(', ')})` });
   }
-  lines.push('', ...preview.diff.split('\n').map((line) => paint(diffTone(line), line)));
+  lines.push({ text: '' });
+  for (const line of preview.diff.split('\n')) {
+    const tone = diffTone(line);
+    lines.push(tone ? { text: line, tone } : { text: line });
+  }
   if (preview.omittedLines > 0) {
-    lines.push(
-      paint('dim', `… ${preview.omittedLines} more lines (the full diff is stored with the review)`),
-    );
+    lines.push({
+      text: `… ${preview.omittedLines} more lines (the full diff is stored with the review)`,
+      tone: 'dim',
+    });
   }
-  return lines.join('\n');
+  return lines;
+}
+
+export function renderPreview(preview: MutationPreview, style: TerminalStyle): string {
+  const paint = (tone: Tone | undefined, text: string) =>
+    style.color && tone ? `\u001b[${ANSI[tone]}m${printable(text)}\u001b[0m` : printable(text);
+  return previewLines(preview)
+    .map((line) => (line.tag ? paint(line.tag.tone, line.tag.text) : '') + paint(line.tone, line.text))
+    .join('\n');
 }

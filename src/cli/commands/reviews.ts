@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
+import { asMutationPreview, renderPreview } from '../../preview/render-terminal.js';
 import type { DecisionRequest } from '../../reviews/decision-rules.js';
 import { type ReviewEngine, createReviewEngine } from '../../reviews/engine.js';
 import type { Approver, ReviewState } from '../../reviews/model.js';
@@ -120,7 +121,13 @@ export function register(program: Command, ctx: CliContext): void {
       const review = await (await terminalReviewEngine(ctx)).get(id);
       if (!review)
         throw new ReviewCommandError(`no review "${id}": \`airlock reviews list\` shows the stored reviews`);
-      ctx.stdout.write(opts.json ? json(review) : renderReview(review));
+      if (opts.json) return void ctx.stdout.write(json(review));
+      const preview = asMutationPreview(review.preview);
+      if (!preview) return void ctx.stdout.write(renderReview(review));
+      const color = (ctx.stdout as { isTTY?: boolean }).isTTY === true;
+      ctx.stdout.write(
+        `${renderReview({ ...review, preview: undefined })}\n${renderPreview(preview, { color })}\n`,
+      );
     });
 
   reviews

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MutationPreview } from '../../../src/preview/model.js';
-import { renderPreview } from '../../../src/preview/render-terminal.js';
+import { asMutationPreview, renderPreview } from '../../../src/preview/render-terminal.js';
 
 const preview: MutationPreview = {
   source: 'dry-run',
@@ -54,5 +54,22 @@ describe('renderPreview', () => {
       { color: false },
     );
     expect(text).toContain('Preview: preview unavailable: the dry run timed out');
+  });
+});
+
+describe('renderPreview safety', () => {
+  it('neutralises escape sequences an agent put into names or values', () => {
+    const hostile = { ...preview, diff: '+  name: "\u001b[2Jgotcha"' };
+    const text = renderPreview(hostile, { color: true });
+    expect(text).not.toContain('\u001b[2J');
+    expect(text).toContain('\\u001b[2Jgotcha');
+  });
+});
+
+describe('asMutationPreview', () => {
+  it('accepts a stored preview and rejects other shapes', () => {
+    expect(asMutationPreview(JSON.parse(JSON.stringify(preview)))).toEqual(preview);
+    expect(asMutationPreview({ summary: 'x' })).toBeUndefined();
+    expect(asMutationPreview('diff')).toBeUndefined();
   });
 });
