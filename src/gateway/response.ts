@@ -124,7 +124,8 @@ function relayStream(
 /**
  * Relays an upstream response to the agent with secrets masked: JSON documents are decoded, masked and
  * re-encoded; watch streams and followed logs are masked event by event; other text is masked by detectors.
- * A rule may allow unmasked reads, in which case the body is passed through untouched (still counted).
+ * A rule may allow unmasked reads, in which case the body is passed through untouched (still counted, and
+ * masked for the recording).
  */
 export async function relayResponse(
   a: Admission,
@@ -145,7 +146,7 @@ export async function relayResponse(
     }
     const raw = await readAll(upstream);
     const bytesOut = await sendBuffered(req, res, status, raw);
-    return { status, bytesOut, responseBody: isJson ? safeJson(raw) : raw.toString('utf8') };
+    return { status, bytesOut, responseBody: maskedForRecording(raw, isJson, masker) };
   }
   if (streaming) {
     return relayStream(
@@ -187,6 +188,13 @@ export async function relayResponse(
   // Non-resource binary bodies (e.g. OpenAPI protobuf) are API descriptions, not objects Airlock masks.
   const bytesOut = await sendBuffered(req, res, status, raw);
   return { status, bytesOut, summary: { contentType: type, opaque: true } };
+}
+
+/** Unmasking is for the agent's eyes only: the session log never stores a secret value. */
+function maskedForRecording(raw: Buffer, isJson: boolean, masker: Masker): unknown {
+  if (!isJson) return masker.maskText(raw.toString('utf8'));
+  const parsed = safeJson(raw);
+  return parsed === undefined ? undefined : masker.maskDocument(parsed);
 }
 
 function safeJson(raw: Buffer): unknown {
