@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../src/db/database.js';
 import { MASKED_BASE64, MASKED_TEXT } from '../../src/masking/index.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 
@@ -117,7 +118,7 @@ describe('masking and recording through the gateway: canaries', () => {
       metadata: { name: 'db-credentials', namespace: 'default', labels: { app: 'shop' } },
       type: 'Opaque',
       data: { password: b64(SECRET_DATA), username: b64('shop') },
-    } as never);
+    });
     // Through Airlock: the agent's own manifests carry the canaries, and kubectl copies them into the annotation.
     expect(await kubectl(['apply', '-f', '-'], APPLIED_SECRET)).toContain('secret/applied-secret created');
     expect(await kubectl(['apply', '-f', '-'], APPLIED_CONFIGMAP)).toContain('configmap/app-config created');
@@ -207,13 +208,13 @@ describe('masking and recording through the gateway: canaries', () => {
         metadata: { name: 'db-credentials', namespace: 'default', labels: { app: 'shop' } },
         type: 'Opaque',
         data: { password: b64(SECRET_DATA), username: b64('shop'), rotated: b64(WATCH_SECRET_VALUE) },
-      } as never);
+      });
       h.fake.seed({
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'app-config', namespace: 'default' },
         data: { CACHE_URL: `redis://cache:${WATCH_CONNECTION_PASSWORD}@redis:6379/0`, color: 'green' },
-      } as never);
+      });
 
       await until(() => secretJson().includes('"rotated"'), 15_000, 'the secret update in the JSON watch');
       await until(() => /db-credentials\s+Opaque\s+3/.test(secretTable()), 15_000, 'the table watch row');
@@ -274,7 +275,7 @@ describe('masking and recording through the gateway: canaries', () => {
     const patches = h.fake.requests.filter((r) => r.method !== 'GET' && r.path.endsWith('/db-credentials'));
     expect(patches).toEqual([]);
     expect(h.fake.getObject(at)).toEqual(upstreamBefore);
-    expect(h.fake.getObject(at)?.data?.password).toBe(b64(SECRET_DATA));
+    expect(h.fake.getObject(at)).toMatchObject({ data: { password: b64(SECRET_DATA) } });
   });
 
   it('no canary reached the agent, the logs, the stored events or the database file', async () => {
@@ -302,5 +303,55 @@ describe('masking and recording through the gateway: canaries', () => {
     const logs = h.logs.join('');
     expect(logs).toContain('db-credentials');
     expect(findCanaries(logs)).toEqual([]);
+  });
+});
+
+describe('masking and recording through the gateway: unmasked reads', () => {
+  const UNMASK_POLICY = `
+apiVersion: airlock.dev/v1
+kind: Policy
+rules:
+  - name: discovery
+    match: { nonResourceURLs: ['*'] }
+    action: allow
+  - name: rotation-bot-reads-secrets
+    match: { agents: [rotation-bot], verbs: [get, list], resources: [secrets] }
+    action: allow
+    masking: { unmask: true }
+    recording: { level: request-response }
+`;
+  let h: Harness;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'airlock-unmasked-'));
+    h = await startHarness({ policy: UNMASK_POLICY, dir });
+    h.fake.seed({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db-credentials', namespace: 'default' },
+      type: 'Opaque',
+      data: { password: b64(SECRET_DATA) },
+    });
+  });
+
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('lets the rule’s agent read the value, yet stores only the masked body', async () => {
+    const res = await h.kubectl(['get', 'secret', 'db-credentials', '-o', 'json'], {
+      as: { agent: 'rotation-bot' },
+    });
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toContain(b64(SECRET_DATA));
+    await h.close();
+
+    const db = createDatabase(join(dir, 'airlock.db'));
+    const stored: { response_body: string | null }[] = await db('events')
+      .where({ resource: 'secrets', verb: 'get' })
+      .select('response_body')
+      .finally(() => db.destroy());
+    expect(stored).toEqual([{ response_body: expect.stringContaining(MASKED_BASE64) as unknown }]);
+    const bytes = (await readFile(join(dir, 'airlock.db'))).toString('latin1');
+    expect(findCanaries(bytes)).toEqual([]);
   });
 });
