@@ -17,6 +17,7 @@ import { outboxMessagesFor, type OutboxMessage } from './outbox/messages.js';
 import { OutboxStore } from './outbox/store.js';
 import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { rejectFutureTimestamps } from './replay-guard.js';
+import { registerAgentSessions, sessionsAccessFrom } from './sessions/index.js';
 import {
   createInteractiveClient,
   createOutboxClient,
@@ -44,8 +45,6 @@ export interface SlackAdapterDeps {
   reviews: () => ReviewEngine;
   logger: Logger;
   now?: () => Date;
-  /** Registers more Slack surfaces on the same Bolt app (the `/agent-sessions` command). */
-  registerSlashCommands?: (app: App) => void;
   /** Tests: faster polling and back-off, and responses sent after the listener finishes. */
   tuning?: { outbox?: Partial<OutboxWorkerOptions>; processBeforeResponse?: boolean; cacheTtlMs?: number };
 }
@@ -136,7 +135,14 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     refreshCard: (reviewId) => enqueue(reviewId, [{ kind: 'update-card' }]),
     logger,
   });
-  deps.registerSlashCommands?.(app);
+  registerAgentSessions(app, {
+    db: deps.db,
+    access: sessionsAccessFrom(config),
+    // Read lazily: the engine does not exist yet while the adapter is being built.
+    reviews: { get: (id) => deps.reviews().get(id), list: (filter) => deps.reviews().list(filter) },
+    logger,
+    now,
+  });
 
   return {
     notify(event) {
