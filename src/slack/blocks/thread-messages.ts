@@ -72,5 +72,5 @@ export function ownerNotice(review: Review): string {
   const { emoji, label } = STATE_LABELS[review.state];
   const deny = review.decisions.find((d) => d.decision === 'deny');
   const reason = deny?.reason ? `\n${codeBlock(truncate(deny.reason, 1500))}` : '';
-  return `${emoji} Your agent ${inlineCode(review.agent.name)}: ${escapeMrkdwn(targetLabel(review))}: ${label}.${reason}`;
+  return `${emoji} Your agent ${inlineCode(review.agent.name)}: ${inlineCode(targetLabel(review), 300)}: ${label}.${reason}`;
 }

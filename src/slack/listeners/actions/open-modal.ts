@@ -1,6 +1,5 @@
-import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs, types } from '@slack/bolt';
 import type { Review } from '../../../reviews/model.js';
-import type { types } from '@slack/bolt';
 import { denyReasonModal, fullDiffModal } from '../../blocks/modals.js';
 import { type ListenerDeps, tellClicker } from '../decide.js';
 
