@@ -50,13 +50,11 @@ const quoted = (text: string): string => inlineCode(text, 60);
 
 const SESSION_ID = /^[0-9a-f]{24}$/;
 
-/** Words split on whitespace; double or single quotes keep spaces inside one word. */
+/** Words split on whitespace; double or single quotes keep spaces inside a word (`agent:"my bot"`). */
 export function tokenize(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) {
-    words.push(match[1] ?? match[2] ?? match[3] ?? '');
-  }
-  return words;
+  return [...text.matchAll(/(?:[^\s"']|"[^"]*"|'[^']*')+/g)].map((m) =>
+    m[0].replace(/"([^"]*)"|'([^']*)'/g, '$1$2'),
+  );
 }
 
 /** Slack turns typed addresses and links into `<mailto:a@b|a@b>` / `<https://…|…>`; people meant the label. */
