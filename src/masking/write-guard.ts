@@ -46,9 +46,12 @@ export function assertNoMaskedValues(body: unknown, target: { kind?: string; nam
     {
       ...(target.kind ? { kind: target.kind } : {}),
       ...(target.name ? { name: target.name } : {}),
+      // kubectl prints only the causes of an Invalid Status, so each one carries the way out as well.
       causes: fields.map((field) => ({
         reason: 'FieldValueInvalid',
-        message: `Invalid value: the masked placeholder "${MASKED_TEXT}" cannot be written back`,
+        message:
+          `Invalid value: the masked placeholder "${MASKED_TEXT}" cannot be written back ` +
+          '(send the real value or leave this field out)',
         field,
       })),
     },
