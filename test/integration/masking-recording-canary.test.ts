@@ -260,7 +260,7 @@ describe('masking and recording through the gateway: canaries', () => {
     expect(res.code).not.toBe(0);
     // kubectl prints an Invalid Status through its causes: the field and why it was refused.
     expect(res.stderr).toMatch(
-      /"db-credentials" is invalid: metadata\.annotations\[kubectl\.kubernetes\.io\/last-applied-configuration\]: Invalid value: the masked placeholder "\*\*masked-by-airlock\*\*" cannot be written back/,
+      /"db-credentials" is invalid: metadata\.annotations\[kubectl\.kubernetes\.io\/last-applied-configuration\]: Invalid value: the masked placeholder "\*\*masked-by-airlock\*\*" cannot be written back \(send the real value or leave this field out\)/,
     );
     let refused: { status: number; method: string }[] = [];
     await until(
