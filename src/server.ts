@@ -21,6 +21,8 @@ import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
+import { createPreviewer } from './preview/previewer.js';
+import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
 
 export interface RunningAirlock {
   proxyUrl: string;
@@ -135,15 +137,32 @@ export async function startAirlock(
     maxBodyBytes: config.recording.maxBodyBytes,
     onError: (err) => logger.error({ err: err.message }, 'recording store failing'),
   });
+  const slackOff = slackDisabledReason(config.slack);
+  const slack = slackOff
+    ? undefined
+    : createSlackAdapter({ config: config.slack, db, reviews: () => reviews, logger });
+  if (slackOff) {
+    logger.warn(
+      `Slack approvals are off (${slackOff}): decide reviews with \`airlock reviews approve|deny\``,
+    );
+  }
+  const clustersByName = new Map(clusters.map((c) => [c.name, c]));
   const reviews = createReviewEngine(db, {
-    notify: (event) => logger.info({ review: event.review.id, event: event.type }, 'review'),
+    notify: (event) => {
+      logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
+      slack?.notify(event);
+    },
     now: () => new Date(),
+    preview: createPreviewer({ clusters: clustersByName, masker }),
+    reportError: (err) =>
+      logger.error({ err: (err as Error).message }, 'review engine background task failed'),
   });
   reviews.start();
+  slack?.start();
 
   const metrics = createMetrics();
   const gateway = createGateway({
-    clusters: new Map(clusters.map((c) => [c.name, c])),
+    clusters: clustersByName,
     verifier,
     policy: () => policy,
     masker,
@@ -162,7 +181,9 @@ export async function startAirlock(
   proxyServer.requestTimeout = 0;
   proxyServer.keepAliveTimeout = 65_000;
 
-  const webServer = http.createServer(createWebApp({ db, clusters, metrics }));
+  const webServer = http.createServer(
+    createWebApp({ db, clusters, metrics, ...(slack ? { mount: (app) => slack.mount(app) } : {}) }),
+  );
   const proxyAddress = await listen(proxyServer, config.proxy.listen);
   const webAddress = await listen(webServer, config.web.listen);
   const proxyUrl = `${config.proxy.plainHttp ? 'http' : 'https'}://${proxyAddress}`;
@@ -172,8 +193,10 @@ export async function startAirlock(
     ? startRetentionSchedule(db, {
         olderThanSeconds: config.recording.retention.olderThan,
         everySeconds: config.recording.retention.every,
+        onPruned: (pruned) => logger.info(pruned, 'retention: pruned old recordings'),
+        onError: (err) => logger.error({ err: err.message }, 'retention: prune failed'),
       })
-    : () => undefined;
+    : async () => undefined;
 
   return {
     proxyUrl,
@@ -182,13 +205,14 @@ export async function startAirlock(
     reviews,
     gateway,
     async close() {
-      stopRetention();
+      await stopRetention();
       proxyServer.close();
       webServer.close();
       await drain(gateway, 10_000);
       proxyServer.closeAllConnections();
       webServer.closeAllConnections();
       await reviews.stop();
+      await slack?.stop();
       await recorder.close();
       for (const c of clusters) c.agent.destroy();
       await db.destroy();

@@ -1,4 +1,5 @@
 import { pinRequest } from '../kube/pin.js';
+import { sessionIdFor } from '../recording/draft.js';
 import { StatusError } from '../kube/status.js';
 import type { Masker } from '../masking/index.js';
 import type { ReviewEngine } from '../reviews/engine.js';
@@ -91,7 +92,8 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
         {
           agent: a.agent,
           cluster: a.cluster.name,
-          ...(a.sessionHint ? { sessionId: a.sessionHint } : {}),
+          // The recorded session's id, so `/agent-sessions pending` finds sessions with open reviews.
+          sessionId: sessionIdFor({ agent: a.agent, cluster: a.cluster.name, sessionHint: a.sessionHint }),
           request: a.request,
           contentType,
           body: a.body,

@@ -126,7 +126,8 @@ async function seedIncident(record: (i: RecordInput) => void): Promise<void> {
     parkInput({
       agent: incident.agent,
       cluster: incident.cluster,
-      sessionId: incident.hint,
+      // Reviews carry the recorded session's id (what the gateway passes to park).
+      sessionId: namedSessionId(incident.agent, incident.cluster, incident.hint),
       request: request({
         method: 'DELETE',
         verb: 'delete',
@@ -303,11 +304,14 @@ beforeAll(async () => {
   seedOthers((i) => recorder.record(i));
   await recorder.close();
   // A review still waiting for a decision, in the review-bot's named session.
+  const reviewBot = {
+    ...parkInput().agent,
+    name: 'review-bot',
+    subject: 'review-bot',
+    issuer: agent().issuer,
+  };
   engine.park(
-    parkInput({
-      agent: { ...parkInput().agent, name: 'review-bot', subject: 'review-bot', issuer: agent().issuer },
-      sessionId: 'waiting',
-    }),
+    parkInput({ agent: reviewBot, sessionId: namedSessionId(reviewBot, parkInput().cluster, 'waiting') }),
     AbortSignal.timeout(50),
   );
   await eventually(

@@ -3,7 +3,6 @@
  * queries, same redacted store) plus the reviews the events point to. No Slack here.
  */
 import type { Database } from '../../db/database.js';
-import { namedSessionId } from '../../recording/draft.js';
 import {
   getSession,
   iterateSessionEvents,
@@ -62,7 +61,7 @@ export function pendingSessionsOf(reviews: ReviewsReader): PendingReviewLookup {
   return {
     async sessionIdsWithPendingReviews() {
       const pending = await reviews.list({ states: ['pending'] });
-      return pending.flatMap((r) => (r.sessionId ? [namedSessionId(r.agent, r.cluster, r.sessionId)] : []));
+      return pending.flatMap((r) => (r.sessionId ? [r.sessionId] : []));
     },
   };
 }
