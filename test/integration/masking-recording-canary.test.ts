@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/database.js';
 import { MASKED_BASE64, MASKED_TEXT } from '../../src/masking/index.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { eventually } from '../support/eventually.js';
 
 /**
  * Canaries: known secret values planted upstream (and applied through Airlock), read back every way kubectl and
@@ -71,20 +72,6 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 
 function findCanaries(haystack: string): string[] {
   return FORBIDDEN.filter((canary) => haystack.includes(canary));
-}
-
-/** Polls (running `refresh` first each time) until `done`, or rejects after `ms`: nothing here waits unbounded. */
-async function until(
-  done: () => boolean,
-  ms: number,
-  what: string,
-  refresh: () => Promise<void> = async () => undefined,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (await refresh(); !done(); await refresh()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function collect(child: ChildProcess): () => string {
@@ -200,7 +187,7 @@ describe('masking and recording through the gateway: canaries', () => {
     ];
     try {
       const watching = () => h.fake.requests.filter((r) => r.query.get('watch') === 'true').length;
-      await until(() => watching() === watchers.length, 15_000, 'the watches to reach upstream');
+      await eventually(() => watching() === watchers.length, 'the watches to reach upstream', 15_000);
 
       h.fake.seed({
         apiVersion: 'v1',
@@ -216,9 +203,17 @@ describe('masking and recording through the gateway: canaries', () => {
         data: { CACHE_URL: `redis://cache:${WATCH_CONNECTION_PASSWORD}@redis:6379/0`, color: 'green' },
       });
 
-      await until(() => secretJson().includes('"rotated"'), 15_000, 'the secret update in the JSON watch');
-      await until(() => /db-credentials\s+Opaque\s+3/.test(secretTable()), 15_000, 'the table watch row');
-      await until(() => configYaml().includes('color: green'), 15_000, 'the configmap update');
+      await eventually(
+        () => secretJson().includes('"rotated"'),
+        'the secret update in the JSON watch',
+        15_000,
+      );
+      await eventually(
+        () => /db-credentials\s+Opaque\s+3/.test(secretTable()),
+        'the table watch row',
+        15_000,
+      );
+      await eventually(() => configYaml().includes('color: green'), 'the configmap update', 15_000);
     } finally {
       for (const w of watchers) w.kill();
     }
@@ -262,15 +257,13 @@ describe('masking and recording through the gateway: canaries', () => {
     expect(res.stderr).toMatch(
       /"db-credentials" is invalid: metadata\.annotations\[kubectl\.kubernetes\.io\/last-applied-configuration\]: Invalid value: the masked placeholder "\*\*masked-by-airlock\*\*" cannot be written back \(send the real value or leave this field out\)/,
     );
-    let refused: { status: number; method: string }[] = [];
-    await until(
-      () => refused.length > 0,
-      5_000,
-      'the refused write to be recorded',
-      async () => {
-        refused = await h.airlock.db('events').where({ name: 'db-credentials' }).whereNot({ method: 'GET' });
-      },
-    );
+    const refused: { status: number; method: string }[] = await eventually(async () => {
+      const rows: { status: number; method: string }[] = await h.airlock
+        .db('events')
+        .where({ name: 'db-credentials' })
+        .whereNot({ method: 'GET' });
+      return rows.length > 0 && rows;
+    }, 'the refused write to be recorded');
     expect(refused).toEqual([expect.objectContaining({ method: 'PATCH', status: 422 })]);
     const patches = h.fake.requests.filter((r) => r.method !== 'GET' && r.path.endsWith('/db-credentials'));
     expect(patches).toEqual([]);

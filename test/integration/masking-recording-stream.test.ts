@@ -8,26 +8,13 @@ import { localCaPem } from '../../src/gateway/serving-certificate.js';
 import { MASKED_BASE64, MASKED_TEXT } from '../../src/masking/index.js';
 import { verifyAuditChain } from '../../src/recording/verify.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { eventually } from '../support/eventually.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { startTrickleUpstream, type TrickleUpstream } from '../support/trickle-upstream.js';
 
 /** Watch streams split across chunks, and the store failing underneath a running gateway. */
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-
-/** Polls (running `refresh` first each time) until `done`, or rejects after `ms`. */
-async function until(
-  done: () => boolean,
-  ms: number,
-  what: string,
-  refresh: () => Promise<void> = async () => undefined,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (await refresh(); !done(); await refresh()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface AgentResponse {
   status: number;
@@ -128,9 +115,9 @@ describe('watch events split across chunks, through the gateway', () => {
     stream.on('data', (c: Buffer) => (received += c.toString('utf8')));
     const lines = () => received.split('\n').filter((l) => l !== '');
     try {
-      await until(() => lines().length >= 2, 15_000, 'the two initial events');
+      await eventually(() => lines().length >= 2, 'the two initial events', 15_000);
       fake.seed(secret('first', 'split-stream-updated-value'));
-      await until(() => lines().length >= 3 && received.endsWith('\n'), 15_000, 'the update event');
+      await eventually(() => lines().length >= 3 && received.endsWith('\n'), 'the update event', 15_000);
     } finally {
       stream.destroy();
     }
@@ -159,10 +146,10 @@ describe('watch events split across chunks, through the gateway', () => {
     let out = '';
     watcher.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     try {
-      await until(() => (out.match(/"type":"ADDED"/g) ?? []).length >= 2, 15_000, 'the initial events');
+      await eventually(() => (out.match(/"type":"ADDED"/g) ?? []).length >= 2, 'the initial events', 15_000);
       const trickledBefore = trickle.trickledBytes();
       fake.seed(secret('second', 'split-stream-kubectl-value'));
-      await until(() => out.includes('"type":"MODIFIED"'), 15_000, 'the update event');
+      await eventually(() => out.includes('"type":"MODIFIED"'), 'the update event', 15_000);
       expect(trickle.trickledBytes()).toBeGreaterThan(trickledBefore);
     } finally {
       watcher.kill();
@@ -223,7 +210,7 @@ rules:
     await h.airlock.db.raw('ALTER TABLE events RENAME TO events_away');
     // The recorder notices on its next write: this read is forwarded, its recording fails.
     expect((await agentRequest(h, token, 'GET', '/api/v1/namespaces/default/configmaps')).status).toBe(200);
-    await until(() => h.logs.some((l) => l.includes('recording store failing')), 5_000, 'the store failure');
+    await eventually(() => h.logs.some((l) => l.includes('recording store failing')), 'the store failure');
 
     const refused = await agentRequest(
       h,
@@ -255,15 +242,11 @@ rules:
     expect(read.stdout).toContain('before');
 
     await h.airlock.db.raw('ALTER TABLE events_away RENAME TO events');
-    let stored: Awaited<ReturnType<typeof storedEvents>> = [];
-    await until(
-      () => stored.length === 5,
-      15_000,
-      'the events queued during the outage',
-      async () => {
-        stored = await storedEvents();
-      },
-    );
+    const storedCount = (n: number) => async () => {
+      const rows = await storedEvents();
+      return rows.length === n && rows;
+    };
+    await eventually(storedCount(5), 'the events queued during the outage to be stored', 15_000);
     const accepted = await agentRequest(
       h,
       token,
@@ -272,14 +255,7 @@ rules:
       configMap('after'),
     );
     expect(accepted.status).toBe(201);
-    await until(
-      () => stored.length === 6,
-      5_000,
-      'the new event',
-      async () => {
-        stored = await storedEvents();
-      },
-    );
+    const stored = await eventually(storedCount(6), 'the new event');
     expect(stored.map((e) => `${e.method} ${e.resource} ${e.name} ${e.status}`)).toEqual([
       'POST configmaps  201',
       'GET configmaps  200',
