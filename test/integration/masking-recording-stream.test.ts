@@ -139,6 +139,18 @@ describe('watch events split across chunks, through the gateway', () => {
     }
     for (const canary of [GITHUB_TOKEN, b64(SECRET_VALUE), b64('split-stream-updated-value')])
       expect(received).not.toContain(canary);
+
+    // The watch is one recorded event, summarised when the agent hangs up, not one per frame.
+    const recorded = await eventually(async () => {
+      const rows: { summary: string }[] = await h.airlock.db('events').where({ verb: 'watch' });
+      return rows.length > 0 && rows;
+    }, 'the watch to be recorded');
+    expect(recorded).toHaveLength(1);
+    expect(JSON.parse(recorded[0]!.summary)).toMatchObject({
+      stream: true,
+      events: 3,
+      bytes: Buffer.byteLength(received),
+    });
   });
 
   it('keeps kubectl watching through a trickled stream', async () => {
