@@ -86,7 +86,7 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
       const { contentType } = a;
       const redactedBody =
         a.parsedBody.kind === 'document'
-          ? JSON.stringify(masker.maskDocument(a.parsedBody.value), null, 2)
+          ? JSON.stringify(masker.maskRequestBody(a.parsedBody.value, a.request.info), null, 2)
           : undefined;
       const result = await engine.park(
         {

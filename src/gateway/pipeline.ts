@@ -195,7 +195,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     else deps.logger.info(log, 'request');
     if (!partial.agent || !partial.request || !partial.decision || !partial.cluster) return;
     const requestBody =
-      a?.parsedBody.kind === 'document' ? deps.masker.maskDocument(a.parsedBody.value) : undefined;
+      a?.parsedBody.kind === 'document'
+        ? deps.masker.maskRequestBody(a.parsedBody.value, a.request.info)
+        : undefined;
     deps.recorder.record({
       requestId: partial.requestId,
       time: partial.receivedAt,

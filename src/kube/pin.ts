@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { ClassifiedRequest } from './request-info.js';
+import { StatusError } from './status.js';
 
 /** The live object version a reviewer saw. */
 export interface ObjectPin {
@@ -14,12 +15,24 @@ export interface PinnedRequest {
 
 const mediaType = (ct: string) => ct.split(';')[0]!.trim().toLowerCase();
 
-function parseDocument(body: Buffer, contentType: string): Record<string, unknown> | undefined {
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** An approved request that cannot be pinned is not sent: unpinned, it could overwrite a change nobody reviewed. */
+function unpinnable(why: string): StatusError {
+  return new StatusError(
+    'Conflict',
+    `the approved request cannot be pinned to the reviewed object version (${why}), so it was not sent`,
+  );
+}
+
+function parseOrRefuse(body: Buffer, contentType: string): unknown {
   const text = body.toString('utf8');
-  const value: unknown = mediaType(contentType).endsWith('yaml') ? parseYaml(text) : JSON.parse(text);
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+  try {
+    return mediaType(contentType).endsWith('yaml') ? parseYaml(text) : JSON.parse(text);
+  } catch {
+    throw unpinnable('the body could not be parsed');
+  }
 }
 
 function withResourceVersion(doc: Record<string, unknown>, resourceVersion: string): Record<string, unknown> {
@@ -31,7 +44,8 @@ function withResourceVersion(doc: Record<string, unknown>, resourceVersion: stri
  * Pins an approved request to the object version its preview saw, so a change in between fails with 409 Conflict
  * instead of silently applying something nobody reviewed: `metadata.resourceVersion` for updates and patches
  * (a leading `test` op for JSON patches), DeleteOptions `preconditions` for deletes. Creates need no pin
- * (an object appearing in between makes the create fail with AlreadyExists). Pure.
+ * (an object appearing in between makes the create fail with AlreadyExists). Pure; throws a Conflict StatusError
+ * when a pinned request cannot be pinned.
  */
 export function pinRequest(
   request: ClassifiedRequest,
@@ -45,11 +59,13 @@ export function pinRequest(
 
   if (verb === 'delete') {
     // A non-empty DELETE body makes kube-apiserver ignore query options, so the effective options move into it.
+    // The agent's own preconditions win: a delete it expected to fail must not succeed because of the pin.
     const options = {
       ...request.deleteOptions,
       preconditions: {
         ...(pin.uid ? { uid: pin.uid } : {}),
         ...(pin.resourceVersion ? { resourceVersion: pin.resourceVersion } : {}),
+        ...request.deleteOptions?.preconditions,
       },
     };
     return {
@@ -57,16 +73,16 @@ export function pinRequest(
       contentType: 'application/json',
     };
   }
-  if ((verb !== 'update' && verb !== 'patch') || !pin.resourceVersion || body.length === 0) return unchanged;
+  if ((verb !== 'update' && verb !== 'patch') || !pin.resourceVersion) return unchanged;
 
   if (mediaType(contentType) === 'application/json-patch+json') {
-    const ops: unknown = JSON.parse(body.toString('utf8'));
-    if (!Array.isArray(ops)) return unchanged;
+    const ops = parseOrRefuse(body, contentType);
+    if (!Array.isArray(ops)) throw unpinnable('a JSON patch must be a list of operations');
     const test = { op: 'test', path: '/metadata/resourceVersion', value: pin.resourceVersion };
     return { body: Buffer.from(JSON.stringify([test, ...ops])), contentType };
   }
-  const doc = parseDocument(body, contentType);
-  if (!doc) return unchanged;
+  const doc = parseOrRefuse(body, contentType);
+  if (!isObject(doc)) throw unpinnable('the body is not an object');
   const pinnedType =
     mediaType(contentType) === 'application/apply-patch+yaml' ? 'application/apply-patch+yaml' : contentType;
   return {

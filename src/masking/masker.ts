@@ -4,12 +4,15 @@ import { createTextMasker } from './detectors.js';
 import { createDocumentMasker } from './document.js';
 import { compileRules, type MaskRule } from './field-rules.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
+import { maskRequestBody, type RequestTarget } from './request-body.js';
 import { createTextStream, createWatchStream } from './streams.js';
 
 export interface Masker {
   /** Masks one decoded JSON document of any shape the API returns: object, *List, Table (rows[].object and cells),
    *  WatchEvent, Status. Returns a new value; never mutates the input. */
   maskDocument(doc: unknown): unknown;
+  /** Masks a request body whose kind the URL implies (patches and op lists carry none). */
+  maskRequestBody(body: unknown, target: RequestTarget): unknown;
   /** Detectors only: pod logs, error messages. */
   maskText(text: string): string;
   /** Newline-framed watch stream (compact JSON + \n; chunk boundaries are arbitrary): masks each event as it passes,
@@ -42,6 +45,7 @@ export function createMasker(config: MaskingConfig): Masker {
   const maskPemBlocks = config.detectors.includes('private-key');
   return {
     maskDocument,
+    maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument, maskText),
     maskText,
     createWatchStream: () => createWatchStream(maskDocument, maskText),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
