@@ -113,12 +113,20 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
         case 'closed':
           throw closed(result.review);
         case 'execute': {
-          const pinned = pinRequest(
-            a.request,
-            result.request.body,
-            result.request.contentType,
-            result.review.pin,
-          );
+          let pinned;
+          try {
+            pinned = pinRequest(
+              a.request,
+              result.request.body,
+              result.request.contentType,
+              result.review.pin,
+            );
+          } catch (err) {
+            // The execution claim is held: close the review as conflicted rather than leave it executing.
+            const message = (err as Error).message;
+            await engine.completeExecution(result.review.id, { status: 409, conflict: true, message });
+            throw err;
+          }
           return {
             body: pinned.body,
             contentType: pinned.contentType,
