@@ -102,6 +102,7 @@ describe('hash chain over real kubectl traffic', () => {
       ['get', 'pods'],
     ]) {
       // Each call mints its own token, so each is its own session: several sessions, one cluster chain.
+      // Only `create` reads the manifest on stdin.
       await h.kubectl(args, { input: configMap('settings') });
     }
     await h.close();
