@@ -60,6 +60,23 @@ function closed(review: Review): StatusError {
   );
 }
 
+/**
+ * The agent's view of an approved execution the cluster refused with 409: the pin caught drift (or a create found
+ * the object already there), so what was reviewed no longer applies and a re-run must be reviewed afresh.
+ */
+function conflicted(review: Review, clusterAnswer: unknown): StatusError {
+  const said = (clusterAnswer as { message?: unknown } | undefined)?.message;
+  return new StatusError(
+    'Conflict',
+    `${closed({ ...review, state: 'conflicted' }).message}${typeof said === 'string' ? ` (the cluster said: ${said})` : ''}`,
+    {
+      name: review.classification.name,
+      group: review.classification.apiGroup,
+      kind: review.classification.resource,
+    },
+  );
+}
+
 function resourceVersionOf(body: unknown): string | undefined {
   const rv = (body as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
   return typeof rv === 'string' ? rv : undefined;
@@ -130,6 +147,8 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
           return {
             body: pinned.body,
             contentType: pinned.contentType,
+            explain: (status, document) =>
+              status === 409 ? conflicted(result.review, document).toStatus() : document,
             async complete(outcome) {
               const resourceVersion = resourceVersionOf(outcome.responseBody);
               await engine.completeExecution(result.review.id, {

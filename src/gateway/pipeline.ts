@@ -58,6 +58,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     IncomingMessage,
     {
       a: Admission;
+      pass: GatePass;
       headers: OutgoingHttpHeaders;
       resolve: (o: RelayOutcome) => void;
       reject: (e: Error) => void;
@@ -76,7 +77,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const state = forwarding.get(req);
     if (!state) return proxyRes.destroy();
-    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker).then(
+    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker, state.pass.explain).then(
       state.resolve,
       state.reject,
     );
@@ -130,7 +131,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   ): Promise<RelayOutcome> {
     const headers = await upstreamHeaders(a, req, pass.body, false, pass.contentType);
     return new Promise((resolve, reject) => {
-      forwarding.set(req, { a, headers, resolve, reject });
+      forwarding.set(req, { a, pass, headers, resolve, reject });
       proxy.web(
         req,
         res,

@@ -133,6 +133,7 @@ export async function relayResponse(
   req: IncomingMessage,
   res: ServerResponse,
   masker: Masker,
+  explain: (status: number, document: unknown) => unknown = (_status, document) => document,
 ): Promise<RelayOutcome> {
   const status = upstream.statusCode ?? 502;
   copyHeaders(upstream, res);
@@ -161,7 +162,7 @@ export async function relayResponse(
   if (isJson) {
     const parsed = safeJson(raw);
     if (parsed !== undefined) {
-      const masked = masker.maskDocument(parsed);
+      const masked = explain(status, masker.maskDocument(parsed));
       const bytesOut = await sendBuffered(req, res, status, Buffer.from(JSON.stringify(masked)));
       return { status, bytesOut, responseBody: masked };
     }

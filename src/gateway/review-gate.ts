@@ -12,6 +12,8 @@ export interface GatePass {
   /** Set when the gate rewrote the body into another media type (a pinned DELETE gains a JSON body). */
   contentType?: string;
   complete?(outcome: { status: number; responseBody?: unknown }): Promise<void>;
+  /** Replaces the cluster's JSON answer before the agent sees it (a pinned execution's 409 becomes the review's story). */
+  explain?(status: number, document: unknown): unknown;
 }
 
 /**
