@@ -205,7 +205,7 @@ class SqlReviewEngine implements ReviewEngine {
       throw new ReviewStateError(id, review?.state ?? 'missing', 'executing');
     const state: ReviewState = report.conflict
       ? 'conflicted'
-      : report.status >= 200 && report.status < 300
+      : succeeded(report.status)
         ? 'executed'
         : 'failed';
     const outcome = {
@@ -516,6 +516,11 @@ class SqlReviewEngine implements ReviewEngine {
 }
 
 class CompareAndSetLost extends Error {}
+
+/** The cluster did what was approved: a 2xx answer, or 101 when it opened the approved exec/attach/port-forward session. */
+function succeeded(status: number): boolean {
+  return status === 101 || (status >= 200 && status < 300);
+}
 
 /** One open review per agent identity, cluster and fingerprint (hashed to fit an indexed column). */
 function openKey(agent: Pick<Agent, 'issuer' | 'subject'>, cluster: string, fingerprint: string): string {
