@@ -1,0 +1,508 @@
+/**
+ * Reviews end to end: real kubectl parks on Airlock in front of the fake API server while people decide from the
+ * terminal (the built `airlock` CLI) or through the engine, as the Slack adapter would.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl } from '../../src/config/load.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
+import type { Approver, Review } from '../../src/reviews/model.js';
+import { startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
+import { eventually } from '../support/eventually.js';
+import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+/** Holds are long where a test approves through the CLI (a cold start takes seconds on a busy machine). */
+const POLICY = `
+apiVersion: airlock.dev/v1
+kind: Policy
+defaults:
+  review:
+    approvers: { users: [alice, bob, carol, owner@example.com], groups: [oncall] }
+rules:
+  - name: discovery
+    match: { nonResourceURLs: ['*'] }
+    action: allow
+  # Before reads: kubectl's WebSocket exec is a GET, which kube-apiserver classifies as verb get.
+  - name: exec-under-review
+    match: { resources: [pods/exec] }
+    action: review
+    review: { hold: 45s }
+  - name: reads
+    match: { verbs: [get, list, watch] }
+    action: allow
+  - name: prod-changes
+    match: { namespaces: [prod] }
+    action: review
+    review: { hold: 45s, maxGrant: 15m }
+  - name: staging-changes
+    match: { namespaces: [staging] }
+    action: review
+    review: { hold: 3s }
+  - name: critical-changes
+    match: { namespaces: [critical] }
+    action: review
+    review: { approvals: 2, hold: 45s }
+  - name: scratch-changes
+    match: { namespaces: [scratch] }
+    action: review
+    review: { hold: 1s, timeout: 3s }
+  - name: everything-else
+    match: {}
+    action: allow
+`;
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ policy: POLICY });
+});
+
+afterAll(async () => h?.close());
+
+function deployment(namespace: string, name: string, replicas = 1): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: 'app:1.0' }] },
+      },
+    },
+  };
+}
+
+function configMap(namespace: string, name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { k: 'v' } };
+}
+
+const deploymentPath = (namespace: string, name: string) =>
+  `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`;
+
+const liveDeployment = (namespace: string, name: string) =>
+  h.fake.getObject({ group: 'apps', version: 'v1', resource: 'deployments', namespace, name });
+
+/** Requests that reached the cluster and changed (or tried to change) something: no dry runs. */
+const writesTo = (path: string, method = 'DELETE'): RecordedRequest[] =>
+  h.fake.requests.filter(
+    (r) => r.method === method && r.path === path && !r.query.has('dryRun') && !r.body.includes('"dryRun"'),
+  );
+
+/** Reviews of one object, oldest first. */
+async function reviewsOf(namespace: string, name: string): Promise<Review[]> {
+  const all = await h.airlock.reviews.list({ limit: 1000 });
+  return all
+    .filter((r) => r.classification.namespace === namespace && r.classification.name === name)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** The one pending review of an object, once the request has been parked. */
+function pendingReview(namespace: string, name: string): Promise<Review> {
+  return eventually(
+    async () => (await reviewsOf(namespace, name)).find((r) => r.state === 'pending'),
+    `a pending review of ${namespace}/${name}`,
+    20_000,
+  );
+}
+
+/** A re-run has re-attached once Airlock logged the attach for that review. */
+function attached(reviewId: string, times = 1): Promise<true> {
+  return eventually(
+    () =>
+      h.logs.filter((l) => l.includes(`"review":"${reviewId}"`) && l.includes('"event":"attached"')).length >=
+      times,
+    `a re-attach to ${reviewId}`,
+    20_000,
+  );
+}
+
+const person = (name: string, groups: string[] = []): Approver => ({
+  id: name,
+  name,
+  groups,
+  via: 'slack',
+});
+
+/** The built `airlock` command against the harness's data directory: the terminal adapter, break-glass path. */
+function airlock(args: string[]): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: h.dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h.dir, AIRLOCK_DATA_DIR: h.dir },
+        timeout: 30_000,
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('a reviewed delete with real kubectl', () => {
+  it('waits, is approved from the terminal while kubectl waits, and deletes exactly once', async () => {
+    h.fake.seed(deployment('prod', 'web'));
+    h.fake.requests.length = 0;
+    const run = h.kubectl(['delete', 'deployment', 'web', '-n', 'prod']);
+    const review = await pendingReview('prod', 'web');
+    expect(writesTo(deploymentPath('prod', 'web'))).toEqual([]);
+
+    const approved = await airlock(['reviews', 'approve', review.id, '--as', 'alice', '--reason', 'planned']);
+    expect(approved.stderr).toBe('');
+    expect(approved.stdout).toContain(`Review ${review.id}: approved.`);
+
+    const result = await run;
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('deployment.apps "web" deleted');
+    const deletes = writesTo(deploymentPath('prod', 'web'));
+    expect(deletes).toHaveLength(1);
+    // Pinned to the version the preview saw.
+    expect(JSON.parse(deletes[0]!.body)).toMatchObject({
+      preconditions: { resourceVersion: review.pin?.resourceVersion, uid: review.pin?.uid },
+    });
+    expect(liveDeployment('prod', 'web')).toBeUndefined();
+    expect(await h.airlock.reviews.get(review.id)).toMatchObject({
+      state: 'executed',
+      outcome: { status: 200 },
+      decisions: [{ approver: { name: 'alice', via: 'terminal' }, reason: 'planned' }],
+    });
+  }, 90_000);
+
+  it('denied: kubectl prints the reviewer and the reason, and nothing is deleted', async () => {
+    h.fake.seed(deployment('prod', 'api'));
+    h.fake.requests.length = 0;
+    const run = h.kubectl(['delete', 'deployment', 'api', '-n', 'prod']);
+    const review = await pendingReview('prod', 'api');
+
+    const denied = await airlock([
+      'reviews',
+      'deny',
+      review.id,
+      '--as',
+      'bob',
+      '--reason',
+      'Scale it to zero instead; the API has live traffic.',
+    ]);
+    expect(denied.stdout).toContain(`Review ${review.id}: denied.`);
+
+    const result = await run;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('Error from server (Forbidden)');
+    expect(result.stderr).toContain('bob (terminal)');
+    expect(result.stderr).toContain('Scale it to zero instead; the API has live traffic.');
+    expect(writesTo(deploymentPath('prod', 'api'))).toEqual([]);
+    expect(liveDeployment('prod', 'api')).toBeDefined();
+  }, 90_000);
+});
+
+describe('holding, re-attaching and fingerprints', () => {
+  it('after the hold kubectl prints the pending message; the re-run re-attaches, runs once; a third run is a new review', async () => {
+    h.fake.seed(deployment('staging', 'worker'));
+    h.fake.requests.length = 0;
+    const args = ['delete', 'deployment', 'worker', '-n', 'staging'];
+
+    const first = await h.kubectl(args);
+    expect(first.code).not.toBe(0);
+    const [review] = await reviewsOf('staging', 'worker');
+    expect(review?.state).toBe('pending');
+    expect(first.stderr).toContain(`review ${review!.id}`);
+    expect(first.stderr).toContain('Run the same command again');
+    expect(writesTo(deploymentPath('staging', 'worker'))).toEqual([]);
+
+    const rerun = h.kubectl(args);
+    await attached(review!.id);
+    expect(await reviewsOf('staging', 'worker')).toHaveLength(1);
+    await h.airlock.reviews.decide(review!.id, person('carol'), { decision: 'approve' });
+    const second = await rerun;
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toContain('deployment.apps "worker" deleted');
+    expect(writesTo(deploymentPath('staging', 'worker'))).toHaveLength(1);
+    expect(await h.airlock.reviews.get(review!.id)).toMatchObject({ state: 'executed' });
+
+    h.fake.seed(deployment('staging', 'worker'));
+    const third = await h.kubectl(args);
+    expect(third.stderr).toContain('Run the same command again');
+    const reviews = await reviewsOf('staging', 'worker');
+    expect(reviews.map((r) => r.state)).toEqual(['executed', 'pending']);
+    expect(third.stderr).toContain(`review ${reviews[1]!.id}`);
+    expect(writesTo(deploymentPath('staging', 'worker'))).toHaveLength(1);
+    expect(liveDeployment('staging', 'worker')).toBeDefined();
+  }, 60_000);
+
+  it('a changed body is a new review; the identical one re-attaches to its own', async () => {
+    h.fake.seed(deployment('staging', 'queue'));
+    const scale = (replicas: number) =>
+      h.kubectl(['patch', 'deployment', 'queue', '-n', 'staging', '-p', `{"spec":{"replicas":${replicas}}}`]);
+
+    const [toThree, toFour] = await Promise.all([scale(3), scale(4)]);
+    expect(toThree.stderr).toContain('Run the same command again');
+    expect(toFour.stderr).toContain('Run the same command again');
+    const reviews = await reviewsOf('staging', 'queue');
+    expect(reviews).toHaveLength(2);
+    const [a, b] = reviews as [Review, Review];
+    expect(a.fingerprint).not.toBe(b.fingerprint);
+    const byBody = (replicas: number) =>
+      reviews.find((r) => r.redactedRequest.includes(`"replicas": ${replicas}`));
+    expect(byBody(3)).toBeDefined();
+    expect(byBody(4)).toBeDefined();
+
+    const again = await scale(3);
+    expect(again.stderr).toContain(`review ${byBody(3)!.id}`);
+    expect(await reviewsOf('staging', 'queue')).toHaveLength(2);
+    expect(liveDeployment('staging', 'queue')?.spec).toMatchObject({ replicas: 1 });
+  }, 60_000);
+});
+
+describe('who may approve', () => {
+  it('two approvals need two distinct people; the same person twice counts once; the owner is refused', async () => {
+    h.fake.seed(deployment('critical', 'ledger'));
+    h.fake.requests.length = 0;
+    const run = h.kubectl(['delete', 'deployment', 'ledger', '-n', 'critical']);
+    const review = await pendingReview('critical', 'ledger');
+
+    const byOwner = await airlock(['reviews', 'approve', review.id, '--as', 'owner@example.com']);
+    expect(byOwner.code).not.toBe(0);
+    expect(byOwner.stderr).toContain('owner-self-approval');
+
+    expect(await h.airlock.reviews.decide(review.id, person('alice'), { decision: 'approve' })).toMatchObject(
+      {
+        ok: true,
+        review: { state: 'pending' },
+      },
+    );
+    expect(
+      await h.airlock.reviews.decide(
+        review.id,
+        { ...person('Alice'), via: 'terminal' },
+        { decision: 'approve' },
+      ),
+    ).toMatchObject({ ok: false, refusal: { code: 'already-voted' } });
+    expect(await h.airlock.reviews.get(review.id)).toMatchObject({ state: 'pending' });
+    expect(writesTo(deploymentPath('critical', 'ledger'))).toEqual([]);
+
+    expect(await h.airlock.reviews.decide(review.id, person('bob'), { decision: 'approve' })).toMatchObject({
+      ok: true,
+      review: { state: 'approved' },
+    });
+    const result = await run;
+    expect(result.stdout).toContain('deployment.apps "ledger" deleted');
+    expect(writesTo(deploymentPath('critical', 'ledger'))).toHaveLength(1);
+    const done = await h.airlock.reviews.get(review.id);
+    expect(done?.decisions.map((d) => d.approver.name)).toEqual(['alice', 'bob']);
+  }, 90_000);
+});
+
+describe('drift between preview and approval', () => {
+  it('a delete of an object changed after the preview does not happen; the review is conflicted and the agent told why', async () => {
+    h.fake.seed(deployment('prod', 'drifting'));
+    h.fake.requests.length = 0;
+    const run = h.kubectl(['delete', 'deployment', 'drifting', '-n', 'prod']);
+    const review = await pendingReview('prod', 'drifting');
+    expect(review.pin?.resourceVersion).toBeDefined();
+
+    h.fake.seed(deployment('prod', 'drifting', 5));
+    await h.airlock.reviews.decide(review.id, person('alice'), { decision: 'approve' });
+
+    const result = await run;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('Error from server (Conflict)');
+    expect(result.stderr).toContain(review.id);
+    expect(result.stderr).toMatch(/changed after it was reviewed/);
+    expect(liveDeployment('prod', 'drifting')?.spec).toMatchObject({ replicas: 5 });
+    expect(await h.airlock.reviews.get(review.id)).toMatchObject({ state: 'conflicted' });
+  }, 90_000);
+
+  it('a patch of an object changed after the preview does not apply; the review is conflicted', async () => {
+    h.fake.seed(deployment('prod', 'moving'));
+    const run = h.kubectl(['patch', 'deployment', 'moving', '-n', 'prod', '-p', '{"spec":{"replicas":2}}']);
+    const review = await pendingReview('prod', 'moving');
+
+    h.fake.seed(deployment('prod', 'moving', 7));
+    await h.airlock.reviews.decide(review.id, person('alice'), { decision: 'approve' });
+
+    const result = await run;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('Error from server (Conflict)');
+    expect(result.stderr).toContain(review.id);
+    expect(liveDeployment('prod', 'moving')?.spec).toMatchObject({ replicas: 7 });
+    expect(await h.airlock.reviews.get(review.id)).toMatchObject({ state: 'conflicted' });
+  }, 90_000);
+});
+
+describe('races', () => {
+  it('20 concurrent approve/deny calls from two engines on one review produce exactly one outcome', async () => {
+    h.fake.seed(deployment('prod', 'contested'));
+    h.fake.requests.length = 0;
+    const run = h.kubectl(['delete', 'deployment', 'contested', '-n', 'prod']);
+    const review = await pendingReview('prod', 'contested');
+    // A second engine on its own connection, as a terminal or another replica would decide.
+    const otherDb = await openDatabase(databaseUrl(h.config));
+    const other = createReviewEngine(otherDb, { notify: () => undefined, now: () => new Date() });
+    let results: DecideResult[];
+    try {
+      results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? h.airlock.reviews : other).decide(
+            review.id,
+            person(`oncall-${i}`, ['oncall']),
+            i % 4 < 2 ? { decision: 'approve' } : { decision: 'deny', reason: `not now (${i})` },
+          ),
+        ),
+      );
+    } finally {
+      await otherDb.destroy();
+    }
+
+    const winners = results.flatMap((r) => (r.ok ? [r.review] : []));
+    expect(winners).toHaveLength(1);
+    expect(results.flatMap((r) => (r.ok ? [] : [r.refusal.code]))).toEqual(
+      Array<string>(19).fill('already-decided'),
+    );
+    const decided = await h.airlock.reviews.get(review.id);
+    expect(decided?.decisions).toHaveLength(1);
+    const winner = decided!.decisions[0]!;
+    const result = await run;
+    if (winner.decision === 'approve') {
+      expect(result.stdout).toContain('deployment.apps "contested" deleted');
+      expect(writesTo(deploymentPath('prod', 'contested'))).toHaveLength(1);
+      expect(decided?.state).toMatch(/^(approved|executing|executed)$/); // completion trails kubectl's answer
+    } else {
+      expect(result.stderr).toContain(winner.reason!);
+      expect(writesTo(deploymentPath('prod', 'contested'))).toEqual([]);
+      expect(decided?.state).toBe('denied');
+    }
+  }, 90_000);
+
+  it('a grant used concurrently passes only the same agent, verb, resource and namespace', async () => {
+    for (const name of ['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4', 'cm-5']) h.fake.seed(configMap('prod', name));
+    h.fake.seed(configMap('staging', 'cm-elsewhere'));
+    h.fake.requests.length = 0;
+    const first = h.kubectl(['delete', 'configmap', 'cm-0', '-n', 'prod']);
+    const review = await pendingReview('prod', 'cm-0');
+    const approved = await airlock(['reviews', 'approve', review.id, '--as', 'alice', '--for', '10m']);
+    const grantId = /Grant (gr-[0-9a-f]+)/.exec(approved.stdout)?.[1];
+    expect(grantId, approved.stdout + approved.stderr).toBeDefined();
+    expect((await first).stdout).toContain('configmap "cm-0" deleted');
+
+    const other = { agent: 'other-agent', groups: ['agents'], owner: 'owner@example.com' };
+    const [granted, elsewhere, otherVerb, otherAgent] = await Promise.all([
+      Promise.all(
+        ['cm-1', 'cm-2', 'cm-3', 'cm-4'].map((n) => h.kubectl(['delete', 'configmap', n, '-n', 'prod'])),
+      ),
+      h.kubectl(['delete', 'configmap', 'cm-elsewhere', '-n', 'staging']),
+      h.kubectl(['label', 'configmap', 'cm-5', '-n', 'prod', 'tier=gold']),
+      h.kubectl(['delete', 'configmap', 'cm-5', '-n', 'prod'], { as: other }),
+      // The two prod requests outside the grant wait for 45 s; cancel them once parked.
+      (async () => {
+        for (const target of [
+          (r: Review) => r.classification.verb === 'patch',
+          (r: Review) => r.agent.name === 'other-agent',
+        ]) {
+          const parked = await eventually(
+            async () => (await reviewsOf('prod', 'cm-5')).find((r) => r.state === 'pending' && target(r)),
+            'a parked request outside the grant',
+            20_000,
+          );
+          await h.airlock.reviews.cancel(parked.id, { kind: 'person', name: 'alice' });
+        }
+      })(),
+    ]);
+
+    for (const [i, result] of granted.entries())
+      expect(result.stdout).toContain(`configmap "cm-${i + 1}" deleted`);
+    for (const name of ['cm-1', 'cm-2', 'cm-3', 'cm-4']) expect(await reviewsOf('prod', name)).toEqual([]);
+    // Each pass under the grant is recorded with the grant's id.
+    await eventually(
+      async () =>
+        (
+          await h.airlock
+            .db('events')
+            .where({ grant_id: grantId!, verb: 'delete', namespace: 'prod' })
+            .count({ n: '*' })
+        )[0]?.n === 4,
+      'four recorded deletes under the grant',
+    );
+
+    expect(elsewhere.stderr).toContain('Run the same command again');
+    expect(await reviewsOf('staging', 'cm-elsewhere')).toHaveLength(1);
+    expect(otherVerb.stderr).toContain('was cancelled');
+    expect(otherAgent.stderr).toContain('was cancelled');
+    const untouched = h.fake.getObject({
+      group: '',
+      version: 'v1',
+      resource: 'configmaps',
+      namespace: 'prod',
+      name: 'cm-5',
+    });
+    expect(untouched?.metadata.labels).toBeUndefined();
+  }, 120_000);
+});
+
+describe('expiry', () => {
+  it('an expired review never runs; the re-run makes a new review', async () => {
+    h.fake.seed(deployment('scratch', 'temp'));
+    h.fake.requests.length = 0;
+    const args = ['delete', 'deployment', 'temp', '-n', 'scratch'];
+    const first = await h.kubectl(args);
+    expect(first.stderr).toContain('Run the same command again');
+    const [review] = await reviewsOf('scratch', 'temp');
+
+    await eventually(
+      async () => (await h.airlock.reviews.get(review!.id))?.state === 'expired',
+      'the review to expire',
+      15_000,
+    );
+    expect(
+      await h.airlock.reviews.decide(review!.id, person('alice'), { decision: 'approve' }),
+    ).toMatchObject({
+      ok: false,
+      refusal: { code: 'already-decided' },
+    });
+
+    const again = await h.kubectl(args);
+    const reviews = await reviewsOf('scratch', 'temp');
+    expect(reviews.map((r) => r.state)).toEqual(['expired', 'pending']);
+    expect(again.stderr).toContain(`review ${reviews[1]!.id}`);
+    expect(writesTo(deploymentPath('scratch', 'temp'))).toEqual([]);
+    expect(liveDeployment('scratch', 'temp')).toBeDefined();
+  }, 60_000);
+});
+
+describe('exec under review', () => {
+  it('is held before any upgrade, then upgraded on approval and kubectl prints the output', async () => {
+    h.fake.seed({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'shell', namespace: 'default' },
+      spec: { containers: [{ name: 'app', image: 'busybox' }] },
+    });
+    h.fake.requests.length = 0;
+    const run = h.kubectl(['exec', 'shell', '--', 'echo', 'hi']);
+    const review = await pendingReview('default', 'shell');
+    expect(review.classification).toMatchObject({ resource: 'pods', subresource: 'exec' });
+    const execs = () =>
+      h.fake.requests.filter((r) => r.path === '/api/v1/namespaces/default/pods/shell/exec');
+    expect(execs()).toEqual([]);
+
+    await h.airlock.reviews.decide(review.id, person('bob'), { decision: 'approve' });
+    const result = await run;
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('hi\n');
+    expect(execs()).toHaveLength(1);
+    expect(execs()[0]!.query.getAll('command')).toEqual(['echo', 'hi']);
+    // The review completes when the upgraded session closes, just after kubectl has its output.
+    const done = await eventually(async () => {
+      const current = await h.airlock.reviews.get(review.id);
+      return current?.outcome && current;
+    }, 'the exec review to complete');
+    expect(done).toMatchObject({ state: 'executed', outcome: { status: 101 } });
+  }, 90_000);
+});
