@@ -1,0 +1,207 @@
+/**
+ * Two Airlock processes on one database: this test process (replica A, in-process) and a real `airlock serve` child
+ * (replica B). A decision stored anywhere releases the request parked on the other replica, exactly once.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Review } from '../../src/reviews/model.js';
+import { DEFAULT_AGENT, startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
+import { eventually } from '../support/eventually.js';
+import type { KubeObject } from '../support/fake-apiserver/index.js';
+
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+
+const POLICY = `
+apiVersion: airlock.dev/v1
+kind: Policy
+rules:
+  - name: discovery
+    match: { nonResourceURLs: ['*'] }
+    action: allow
+  - name: reads
+    match: { verbs: [get, list, watch] }
+    action: allow
+  - name: prod-changes
+    match: { namespaces: [prod] }
+    action: review
+    review: { approvers: { users: [alice, bob] }, hold: 45s }
+`;
+
+let h: Harness;
+let replicaB: ChildProcess;
+let replicaBLog = '';
+/** A kubeconfig for the default agent pointing at replica B. */
+let kubeconfigB: string;
+
+function baseEnv(): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: h.dir, AIRLOCK_DATA_DIR: h.dir };
+}
+
+/** Starts `airlock serve` on the harness's data directory, upstream and policy; resolves with its proxy URL. */
+function startReplicaB(): Promise<string> {
+  replicaB = spawn(process.execPath, [CLI, 'serve'], {
+    cwd: h.dir,
+    env: {
+      ...baseEnv(),
+      KUBECONFIG: join(h.dir, 'upstream.kubeconfig'),
+      AIRLOCK_POLICY: join(h.dir, 'policy.yaml'),
+      AIRLOCK_PROXY_LISTEN: '127.0.0.1:0',
+      AIRLOCK_WEB_LISTEN: '127.0.0.1:0',
+      AIRLOCK_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`replica B did not start:\n${replicaBLog}`)), 30_000);
+    const onOutput = (chunk: Buffer) => {
+      replicaBLog += chunk.toString();
+      const proxy = /"proxy":"(https:\/\/127\.0\.0\.1:\d+)"/.exec(replicaBLog)?.[1];
+      if (proxy) {
+        clearTimeout(timer);
+        resolve(proxy);
+      }
+    };
+    replicaB.stdout?.on('data', onOutput);
+    replicaB.stderr?.on('data', onOutput);
+    replicaB.once('exit', (code) => reject(new Error(`replica B exited (${code}):\n${replicaBLog}`)));
+  });
+}
+
+beforeAll(async () => {
+  h = await startHarness({ policy: POLICY });
+  const proxyB = await startReplicaB();
+  // Same data directory, so the same CA, serving certificate and local token issuer.
+  const kubeconfigA = await readFile(await h.kubeconfig(DEFAULT_AGENT), 'utf8');
+  kubeconfigB = join(h.dir, 'replica-b.kubeconfig');
+  await writeFile(kubeconfigB, kubeconfigA.replace(h.airlock.proxyUrl, proxyB));
+}, 60_000);
+
+afterAll(async () => {
+  if (replicaB && replicaB.exitCode === null) {
+    const exited = new Promise((resolve) => replicaB.once('exit', resolve));
+    replicaB.kill('SIGTERM');
+    await exited;
+  }
+  await h?.close();
+});
+
+function airlockCli(args: string[]): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: h.dir, env: baseEnv(), timeout: 30_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function seedDeployment(name: string): void {
+  const deployment: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'prod' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'app:1' }] } },
+    },
+  };
+  h.fake.seed(deployment);
+}
+
+const deletesOf = (name: string) =>
+  h.fake.requests.filter(
+    (r) => r.method === 'DELETE' && r.path === `/apis/apps/v1/namespaces/prod/deployments/${name}`,
+  );
+
+function pendingReview(name: string): Promise<Review> {
+  return eventually(
+    async () =>
+      (await h.airlock.reviews.list({ states: ['pending'] })).find((r) => r.classification.name === name),
+    `a pending review of ${name}`,
+    20_000,
+  );
+}
+
+/** kubectl options that send the request through replica B. */
+const onB = () => ({ env: { KUBECONFIG: kubeconfigB } });
+
+describe('two gateway processes on one database', () => {
+  it('parked on A, approved from the terminal (another process): A releases it', async () => {
+    seedDeployment('on-a');
+    const run = h.kubectl(['delete', 'deployment', 'on-a', '-n', 'prod']);
+    const review = await pendingReview('on-a');
+    await eventually(
+      () => h.logs.some((l) => l.includes(`"review":"${review.id}","event":"created"`)),
+      'replica A to create the review',
+    );
+
+    const approved = await airlockCli(['reviews', 'approve', review.id, '--as', 'alice']);
+    expect(approved.stdout).toContain(`Review ${review.id}: approved.`);
+    const result = await run;
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('deployment.apps "on-a" deleted');
+    expect(deletesOf('on-a')).toHaveLength(1);
+  }, 90_000);
+
+  it('parked on B, approved by A: B releases it within a second', async () => {
+    seedDeployment('on-b');
+    const run = h.kubectl(['delete', 'deployment', 'on-b', '-n', 'prod'], onB());
+    const review = await pendingReview('on-b');
+    await eventually(
+      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
+      'replica B to create the review',
+    );
+    expect(deletesOf('on-b')).toEqual([]);
+
+    const decidedAt = Date.now();
+    await h.airlock.reviews.decide(
+      review.id,
+      { id: 'bob', name: 'bob', groups: [], via: 'slack' },
+      { decision: 'approve' },
+    );
+    await eventually(() => deletesOf('on-b').length > 0, 'the delete from replica B', 5_000);
+    expect(Date.now() - decidedAt).toBeLessThan(1_000);
+    const result = await run;
+    expect(result.stdout).toContain('deployment.apps "on-b" deleted');
+    expect(deletesOf('on-b')).toHaveLength(1);
+    // Replica B claimed and completed the execution in the shared database.
+    await eventually(
+      async () => (await h.airlock.reviews.get(review.id))?.state === 'executed',
+      'the review executed by B',
+    );
+  }, 90_000);
+
+  it('the same request parked on both replicas shares one review and runs exactly once', async () => {
+    seedDeployment('both');
+    const args = ['delete', 'deployment', 'both', '-n', 'prod'];
+    const viaA = h.kubectl(args);
+    const viaB = h.kubectl(args, onB());
+    const review = await pendingReview('both');
+    // Both replicas are parked on it: each logged its create or attach.
+    const logged = `"review":"${review.id}"`;
+    await eventually(
+      () => h.logs.some((l) => l.includes(logged)) && replicaBLog.includes(logged),
+      'both replicas to park on the review',
+      20_000,
+    );
+
+    await h.airlock.reviews.decide(
+      review.id,
+      { id: 'alice', name: 'alice', groups: [], via: 'slack' },
+      { decision: 'approve' },
+    );
+    const results = await Promise.all([viaA, viaB]);
+    expect(deletesOf('both')).toHaveLength(1);
+    const succeeded = results.filter((r) => r.stdout.includes('deployment.apps "both" deleted'));
+    const refused = results.filter((r) => r.code !== 0);
+    expect(succeeded).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.stderr).toContain(`review ${review.id}`);
+    expect((await h.airlock.reviews.list()).filter((r) => r.classification.name === 'both')).toHaveLength(1);
+  }, 90_000);
+});
