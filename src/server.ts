@@ -9,6 +9,7 @@ import { createGateway, type Gateway } from './gateway/pipeline.js';
 import type { IssuerConfig } from './identity/issuer-config.js';
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
+import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
 import { loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
@@ -113,7 +114,7 @@ export async function startAirlock(
       'local development issuer enabled: mint tokens with `airlock token mint`',
     );
   }
-  const verifier = createTokenVerifier({ issuers });
+  const verifier = cacheVerifiedTokens(createTokenVerifier({ issuers }));
 
   const policy = await loadConfiguredPolicy(config);
   logger.info({ policy: policy.source, rules: policy.rules.length }, 'policy loaded');
@@ -208,9 +209,11 @@ export async function startAirlock(
       await stopRetention();
       proxyServer.close();
       webServer.close();
+      gateway.stop();
       await drain(gateway, 10_000);
       proxyServer.closeAllConnections();
       webServer.closeAllConnections();
+      await drain(gateway, 1_000); // requests cut just now still record their outcome
       await reviews.stop();
       await slack?.stop();
       await recorder.close();

@@ -36,6 +36,9 @@ export interface Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Requests currently being served or parked (graceful shutdown waits for them). */
   inFlight(): number;
+  /** Graceful shutdown: parked requests are released (the agent is told to re-run and re-attach), open watches and
+   * exec sessions are ended, so in-flight requests finish and get recorded before the recorder closes. */
+  stop(): void;
 }
 
 const READ_VERBS = new Set(['get', 'list', 'watch']);
@@ -65,6 +68,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   >();
   let inFlight = 0;
+  const shutdown = new AbortController();
+  /** Closers of long-lived exchanges (watches, followed logs, upgrades) still open. */
+  const openStreams = new Set<() => void>();
+  const holdOpen = (close: () => void, until: NodeJS.EventEmitter) => {
+    openStreams.add(close);
+    until.once('close', () => openStreams.delete(close));
+  };
 
   proxy.on('proxyReq', (proxyReq, req) => {
     const state = forwarding.get(req);
@@ -250,7 +260,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     let a: Admission | undefined;
     try {
       a = await admit(deps, req, () => readBody(req, deps.maxBodyBytes), partial);
-      const pass = await gate(a, trace, aborted.signal);
+      if (a.request.info.verb === 'watch' || a.request.query.get('follow') === 'true')
+        holdOpen(() => res.end(), res);
+      const pass = await gate(a, trace, AbortSignal.any([aborted.signal, shutdown.signal]));
       const outcome = await forward(a, pass, req, res);
       await pass.complete?.(outcome);
       record(partial, a, trace, outcome);
@@ -270,7 +282,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     try {
       // Same admission and gate as plain requests: an upgrade is never a shorter path around policy.
       a = await admit(deps, req, async () => Buffer.alloc(0), partial);
-      const pass = await gate(a, trace, aborted.signal);
+      holdOpen(() => socket.end(), socket);
+      const pass = await gate(a, trace, AbortSignal.any([aborted.signal, shutdown.signal]));
       const headers = await upstreamHeaders(a, req, pass.body, true);
       const outcome = await relayUpgrade({
         url: upstreamUrl(a),
@@ -305,5 +318,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     handleRequest: (req, res) => track(serve(req, res)),
     handleUpgrade: (req, socket, head) => track(serveUpgrade(req, socket, head)),
     inFlight: () => inFlight,
+    stop() {
+      shutdown.abort();
+      for (const close of openStreams) close();
+    },
   };
 }

@@ -113,10 +113,9 @@ function relayStream(
       finish();
     });
     upstream.on('error', () => masker.destroy());
-    // The agent going away must release the upstream watch at once (it holds a pooled socket).
-    res.on('close', () => {
-      if (!res.writableFinished) finish();
-    });
+    // Whether the agent went away or Airlock ended the stream (shutdown), the upstream watch is released at once:
+    // it holds a pooled socket.
+    res.on('close', finish);
     upstream.pipe(masker);
   });
 }

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
+import { startHarness } from '../support/airlock-harness.js';
+
+it('a graceful stop ends open watches promptly and still records them', async () => {
+  const h = await startHarness({ dir: undefined });
+  const watcher = await h.spawnKubectl(['get', 'configmaps', '--watch']);
+  let out = '';
+  watcher.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  await new Promise((r) => setTimeout(r, 2000)); // listed, now watching
+  const exited = new Promise<number | null>((r) => watcher.once('exit', r));
+
+  const started = Date.now();
+  const dir = h.dir;
+  await h.airlock.close(); // the harness's close() would also delete the directory
+  const stopMs = Date.now() - started;
+  watcher.kill();
+  await exited;
+  await h.fake.close();
+
+  expect(stopMs).toBeLessThan(5_000);
+  const db = await openDatabase(`sqlite:${join(dir, 'airlock.db')}`);
+  const watches = await db('events').where({ verb: 'watch' });
+  await db.destroy();
+  expect(watches).toHaveLength(1);
+  expect(JSON.parse(watches[0].summary as string)).toMatchObject({ stream: true });
+}, 60_000);
