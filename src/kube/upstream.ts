@@ -61,8 +61,8 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
   };
   const agent =
     server.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: 512, ...tls })
-      : new http.Agent({ keepAlive: true, maxSockets: 512 });
+      ? new https.Agent({ keepAlive: true, noDelay: true, maxSockets: 512, ...tls })
+      : new http.Agent({ keepAlive: true, noDelay: true, maxSockets: 512 });
 
   let cached: { value: string | undefined; at: number } | undefined;
   const authorization = async (): Promise<string | undefined> => {
