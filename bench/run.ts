@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,27 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promis
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
   });
+}
+
+async function waitForHealthy(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`Airlock exited with code ${child.exitCode}`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('Airlock did not become healthy');
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ=100)
 }
 
 function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -98,17 +119,19 @@ interface Row {
   scenario: string;
   direct: LoadResult;
   gateway: LoadResult;
+  /** CPU per request: the fake API server's when hit directly, Airlock's own when going through it. */
+  cpuUs: { direct: number; gateway: number };
 }
 
 function report(rows: Row[], extra: string[]): void {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(
-    '\n| scenario | direct req/s | Airlock req/s | throughput ratio | direct p50 / p99 ms | Airlock p50 / p99 ms | added p50 ms | errors (d/a) |',
+    '\n| scenario | direct req/s | Airlock req/s | throughput ratio | direct p50 / p99 ms | Airlock p50 / p99 ms | added p50 ms | CPU µs/req: API server / Airlock | errors (d/a) |',
   );
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|');
-  for (const { scenario, direct: d, gateway: g } of rows) {
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const { scenario, direct: d, gateway: g, cpuUs } of rows) {
     console.log(
-      `| ${scenario} | ${f(d.rps)} | ${f(g.rps)} | ${f(g.rps / d.rps, 2)} | ${f(d.p50ms, 2)} / ${f(d.p99ms, 2)} | ${f(g.p50ms, 2)} / ${f(g.p99ms, 2)} | ${f(g.p50ms - d.p50ms, 2)} | ${d.errors}/${g.errors} |`,
+      `| ${scenario} | ${f(d.rps)} | ${f(g.rps)} | ${f(g.rps / d.rps, 2)} | ${f(d.p50ms, 2)} / ${f(d.p99ms, 2)} | ${f(g.p50ms, 2)} / ${f(g.p99ms, 2)} | ${f(g.p50ms - d.p50ms, 2)} | ${f(cpuUs.direct, 0)} / ${f(cpuUs.gateway, 0)} | ${d.errors}/${g.errors} |`,
     );
   }
   for (const line of extra) console.log(line);
@@ -119,6 +142,7 @@ async function main(): Promise<void> {
   const kubeconfigPath = join(dir, 'fake.kubeconfig');
   const children: ChildProcess[] = [];
   const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
+  const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
   process.on('exit', stopAll);
   try {
     const fake = spawn(process.execPath, [FAKE, kubeconfigPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -153,13 +177,20 @@ async function main(): Promise<void> {
     })
       .toString()
       .trim();
-    const airlock = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_PROFILE=DIR writes a V8 CPU profile of the gateway there (open it in Chrome DevTools).
+    const profile = process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [];
+    // Logs go to a file, as in production: one JSON line per request.
+    const log = openSync(join(dir, 'airlock.log'), 'a');
+    const airlock = spawn(process.execPath, [...profile, CLI, 'serve'], { env, stdio: ['ignore', log, log] });
     children.push(airlock);
-    await waitForLine(airlock, /Airlock listening/, 'Airlock');
-    airlock.stdout?.resume(); // one JSON log line per request, as in production; read and dropped
-    const gatewayBase = `http://127.0.0.1:${proxyPort}/clusters/default`;
+    await waitForHealthy(`http://127.0.0.1:${webPort}/healthz`, airlock);
+    const gatewayBase = `https://127.0.0.1:${proxyPort}/clusters/default`;
+    const airlockCa = readFileSync(join(dir, 'data', 'airlock-ca.crt'), 'utf8');
     const viaAirlock = (path: string, accept?: string): Target => ({
       url: `${gatewayBase}${path}`,
+      ca: airlockCa,
       headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) },
     });
     const directTo = (path: string, accept?: string): Target => ({
@@ -190,25 +221,39 @@ async function main(): Promise<void> {
       },
     ];
     const rows: Row[] = [];
-    for (const s of scenarios) {
+    // BENCH_ONLY=<substring> runs only the matching scenarios (e.g. with BENCH_PROFILE, to profile one of them).
+    for (const s of scenarios.filter((x) => x.name.includes(process.env.BENCH_ONLY ?? ''))) {
       // Warm both paths, then measure them back to back on the same machine state.
       await runLoad(directTo(s.path), { concurrency: s.concurrency, seconds: 1 });
       await runLoad(viaAirlock(s.path), { concurrency: s.concurrency, seconds: 1 });
+      const fakeCpu = cpuMs(fake.pid!);
       const d = await runLoad(directTo(s.path), { concurrency: s.concurrency, seconds: s.seconds });
+      const airlockCpu = cpuMs(airlock.pid!);
       const g = await runLoad(viaAirlock(s.path), { concurrency: s.concurrency, seconds: s.seconds });
-      rows.push({ scenario: s.name, direct: d, gateway: g });
+      const cpuUs = {
+        direct: ((cpuMs(fake.pid!) - fakeCpu) * 1000) / Math.max(1, d.requests),
+        gateway: ((cpuMs(airlock.pid!) - airlockCpu) * 1000) / Math.max(1, g.requests),
+      };
+      rows.push({ scenario: s.name, direct: d, gateway: g, cpuUs });
       console.log(`done: ${s.name}`);
     }
     const peak = rssMiB(airlock.pid!, 'VmHWM');
-    report(rows, [
-      '',
-      `Airlock RSS before load: ${rssBefore.toFixed(0)} MiB; peak RSS over the run: ${peak.toFixed(0)} MiB ` +
-        `(the Secret list body is ~${(rows[2]!.direct.bytes / Math.max(1, rows[2]!.direct.requests) / 1024 / 1024).toFixed(1)} MiB).`,
-      `Time per Secret list: direct ${(1000 / rows[2]!.direct.rps).toFixed(0)} ms, through Airlock ${(1000 / rows[2]!.gateway.rps).toFixed(0)} ms ` +
-        `(${(rows[2]!.direct.rps / rows[2]!.gateway.rps).toFixed(2)}× direct).`,
-    ]);
+    const secrets = rows.find((r) => r.scenario.includes('Secrets'));
+    report(
+      rows,
+      !secrets
+        ? []
+        : [
+            '',
+            `Airlock RSS before load: ${rssBefore.toFixed(0)} MiB; peak RSS over the run: ${peak.toFixed(0)} MiB ` +
+              `(the Secret list body is ~${(secrets.direct.bytes / Math.max(1, secrets.direct.requests) / 1024 / 1024).toFixed(1)} MiB).`,
+            `Time per Secret list: direct ${(1000 / secrets.direct.rps).toFixed(0)} ms, through Airlock ${(1000 / secrets.gateway.rps).toFixed(0)} ms ` +
+              `(${(secrets.direct.rps / secrets.gateway.rps).toFixed(2)}× direct).`,
+          ],
+    );
   } finally {
     stopAll();
+    await Promise.all(children.map(exited));
     rmSync(dir, { recursive: true, force: true });
   }
 }
