@@ -13,7 +13,14 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       base: { service: 'airlock' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['*.authorization', '*.headers.authorization', '*.token', '*.botToken', '*.signingSecret', '*.password'],
+        paths: [
+          '*.authorization',
+          '*.headers.authorization',
+          '*.token',
+          '*.botToken',
+          '*.signingSecret',
+          '*.password',
+        ],
         censor: '<redacted>',
       },
     },

@@ -57,7 +57,11 @@ describe('loadConfig', () => {
     expect(databaseUrl(config)).toBe('postgres://u:pw@db/airlock');
     expect(config.policy.file).toBe('/etc/airlock/policy.yaml');
     expect(config.identity.issuers).toEqual([
-      expect.objectContaining({ issuer: 'https://issuer.example.com', audiences: ['airlock'], maxLifetime: 3600 }),
+      expect.objectContaining({
+        issuer: 'https://issuer.example.com',
+        audiences: ['airlock'],
+        maxLifetime: 3600,
+      }),
     ]);
     expect(config.slack.approvers).toEqual(['U1', 'S2']);
     const printed = JSON.stringify(redactedConfig(config));
@@ -72,12 +76,17 @@ describe('loadConfig', () => {
 
   it('names the env var a bad value came from', () => {
     const issues = issuesOf(() => loadConfig({ env: { AIRLOCK_PROXY_LISTEN: 'localhost' }, cwd: dirWith() }));
-    expect(issues).toEqual([expect.stringContaining('proxy.listen (from AIRLOCK_PROXY_LISTEN): must be HOST:PORT')]);
+    expect(issues).toEqual([
+      expect.stringContaining('proxy.listen (from AIRLOCK_PROXY_LISTEN): must be HOST:PORT'),
+    ]);
   });
 
   it('refuses unknown AIRLOCK_ variables and half-configured issuers, all at once', () => {
     const issues = issuesOf(() =>
-      loadConfig({ env: { AIRLOCK_PROXY_LISTNE: 'x', AIRLOCK_OIDC_ISSUER: 'https://i.example.com' }, cwd: dirWith() }),
+      loadConfig({
+        env: { AIRLOCK_PROXY_LISTNE: 'x', AIRLOCK_OIDC_ISSUER: 'https://i.example.com' },
+        cwd: dirWith(),
+      }),
     );
     expect(issues).toHaveLength(2);
     expect(issues[0]).toMatch(/^AIRLOCK_PROXY_LISTNE: unknown environment variable/);
@@ -96,6 +105,8 @@ describe('loadConfig', () => {
   });
 
   it('fails on a file that is not a mapping', () => {
-    expect(issuesOf(() => loadConfig({ env: {}, cwd: dirWith('- a\n- b\n') }))[0]).toMatch(/top level must be a mapping/);
+    expect(issuesOf(() => loadConfig({ env: {}, cwd: dirWith('- a\n- b\n') }))[0]).toMatch(
+      /top level must be a mapping/,
+    );
   });
 });
