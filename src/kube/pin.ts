@@ -6,7 +6,12 @@ import { StatusError } from './status.js';
 export interface ObjectPin {
   resourceVersion?: string;
   uid?: string;
+  /** The object did not exist when reviewed: a delete must not remove one that appeared since. */
+  absent?: true;
 }
+
+/** No object ever has this uid, so as a delete precondition it fails (409) whenever the object exists. */
+const NO_OBJECT_UID = '00000000-0000-0000-0000-000000000000';
 
 export interface PinnedRequest {
   body: Buffer;
@@ -54,7 +59,7 @@ export function pinRequest(
   pin: ObjectPin | undefined,
 ): PinnedRequest {
   const unchanged = { body, contentType };
-  if (!pin?.resourceVersion && !pin?.uid) return unchanged;
+  if (!pin?.resourceVersion && !pin?.uid && !pin?.absent) return unchanged;
   const verb = request.info.verb;
 
   if (verb === 'delete') {
@@ -63,6 +68,7 @@ export function pinRequest(
     const options = {
       ...request.deleteOptions,
       preconditions: {
+        ...(pin.absent ? { uid: NO_OBJECT_UID } : {}),
         ...(pin.uid ? { uid: pin.uid } : {}),
         ...(pin.resourceVersion ? { resourceVersion: pin.resourceVersion } : {}),
         ...request.deleteOptions?.preconditions,

@@ -244,8 +244,11 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
   const read = await readLive(ctx);
   if ('failure' in read) return unavailable(ctx.input, read.failure);
   const { live, pin } = read;
-  if (live === undefined)
-    return unavailable(ctx.input, `${labelOf(info)} does not exist, so the delete would fail`);
+  if (live === undefined) {
+    // Approving "would fail" must not delete an object created since: the execution is pinned to its absence.
+    const draft = unavailable(ctx.input, `${labelOf(info)} does not exist, so the delete would fail`);
+    return { ...draft, pin: { absent: true } };
+  }
   const uid = pin?.uid;
   const impact =
     info.resource === 'namespaces' && info.apiGroup === '' && info.subresource === ''

@@ -76,3 +76,12 @@ describe('pinRequest', () => {
     expect(pinRequest(upd.req, upd.buf, 'application/json', undefined).body).toBe(upd.buf);
   });
 });
+
+describe('pinRequest for an object reviewed while absent', () => {
+  it('makes the delete fail if an object has appeared since', () => {
+    const { req, buf } = request('DELETE', '/api/v1/namespaces/prod-eu');
+    expect(json(pinRequest(req, buf, '', { absent: true }).body)).toMatchObject({
+      preconditions: { uid: '00000000-0000-0000-0000-000000000000' },
+    });
+  });
+});
