@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runLoad, type LoadResult, type Target } from './load.js';
+import { runParkedBenchmark } from './parked.js';
 
 /**
  * `npm run bench`: Airlock vs the same fake API server directly, side by side in one run, as ratios.
@@ -258,10 +259,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+main()
+  .then(runParkedBenchmark)
+  .then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
