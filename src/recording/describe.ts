@@ -33,19 +33,6 @@ export function requestLine(event: Pick<RecordedEvent, 'method' | 'path' | 'quer
   return `${event.method} ${event.path}${event.query ? `?${event.query}` : ''}`;
 }
 
-/** Verb and target in Kubernetes terms: `delete deployments.apps prod/web`, `exec pods/exec prod/web`. */
-export function verbAndTarget(
-  event: Pick<
-    RecordedEvent,
-    'verb' | 'apiGroup' | 'resource' | 'subresource' | 'namespace' | 'name' | 'path'
-  >,
-): string {
-  if (!event.resource) return `${event.verb} ${event.path}`;
-  const kind = `${event.resource}${event.apiGroup ? `.${event.apiGroup}` : ''}${event.subresource ? `/${event.subresource}` : ''}`;
-  const object = [event.namespace, event.name].filter(Boolean).join('/');
-  return `${event.verb} ${kind}${object ? ` ${object}` : ''}`;
-}
-
 const DECISION_WORDS = { allow: 'allowed', deny: 'denied', review: 'reviewed' } as const;
 
 /** `reviewed by rule "prod-deletes" (review r-1, grant g-2)`. */

@@ -1,3 +1,4 @@
+import { describeRequest } from '../kube/describe.js';
 import { formatDuration } from '../lib/duration.js';
 import { includesRequestBody, includesResponseBody } from './capture.js';
 import {
@@ -8,7 +9,6 @@ import {
   outcomeText,
   requestLine,
   sessionDurationMs,
-  verbAndTarget,
 } from './describe.js';
 import { kubectlEquivalent } from './kubectl.js';
 import type { RecordedEvent, SessionSummary } from './types.js';
@@ -86,7 +86,7 @@ export function renderSessionSummary(session: SessionSummary, events: readonly R
     events.map((e, i) => [
       String(i + 1),
       formatOffset(e.time.getTime() - session.startedAt.getTime()),
-      verbAndTarget(e),
+      describeRequest(e),
       `${e.decision} (${e.rule})`,
       e.status === undefined ? '-' : String(e.status),
     ]),

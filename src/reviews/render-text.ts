@@ -2,6 +2,7 @@
  * Plain-text views of reviews and grants for the terminal. Pure functions; agent-supplied text is made inert
  * (control characters escaped) so a reason or a body cannot drive the reader's terminal.
  */
+import { describeRequest } from '../kube/describe.js';
 import { stringify as toYaml } from 'yaml';
 import type { Grant, Review } from './model.js';
 
@@ -24,11 +25,7 @@ function table(header: string[], rows: string[][]): string {
 }
 
 function target(review: Review): string {
-  const c = review.classification;
-  const resource =
-    [c.resource, c.subresource].filter(Boolean).join('/') + (c.apiGroup ? `.${c.apiGroup}` : '');
-  const object = [c.namespace, c.name].filter(Boolean).join('/');
-  return `${c.verb} ${resource}${object ? ` ${object}` : ''}`;
+  return describeRequest(review.classification);
 }
 
 function approvals(review: Review): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatOffset, verbAndTarget } from '../../../src/recording/describe.js';
+import { describeRequest } from '../../../src/kube/describe.js';
+import { formatOffset } from '../../../src/recording/describe.js';
 import {
   renderReplayStep,
   renderSessionList,
@@ -66,12 +67,27 @@ describe('formatOffset', () => {
   });
 });
 
-describe('verbAndTarget', () => {
+describe('describeRequest', () => {
   it('names group, subresource, namespace and name', () => {
-    expect(verbAndTarget(event())).toBe('delete deployments.apps prod/web');
-    expect(verbAndTarget(event({ verb: 'get', apiGroup: '', resource: 'pods', subresource: 'exec' }))).toBe(
+    expect(describeRequest(event())).toBe('delete deployments.apps prod/web');
+    expect(describeRequest(event({ verb: 'get', apiGroup: '', resource: 'pods', subresource: 'exec' }))).toBe(
       'get pods/exec prod/web',
     );
+  });
+
+  it('says a namespace’s name once and falls back to the path for non-resource requests', () => {
+    expect(
+      describeRequest(
+        event({
+          verb: 'delete',
+          apiGroup: '',
+          resource: 'namespaces',
+          namespace: 'prod-eu',
+          name: 'prod-eu',
+        }),
+      ),
+    ).toBe('delete namespaces prod-eu');
+    expect(describeRequest(event({ verb: 'get', resource: '', path: '/version' }))).toBe('get /version');
   });
 });
 

@@ -1,3 +1,4 @@
+import { describeRequest } from '../../../kube/describe.js';
 import type { types } from '@slack/bolt';
 import { includesRequestBody, includesResponseBody } from '../../../recording/capture.js';
 import {
@@ -6,7 +7,6 @@ import {
   formatOffset,
   outcomeText,
   requestLine,
-  verbAndTarget,
 } from '../../../recording/describe.js';
 import { kubectlEquivalent } from '../../../recording/kubectl.js';
 import type { RecordedEvent } from '../../../recording/types.js';
@@ -192,6 +192,6 @@ export function replayStepMessage(view: ReplayView, ctx: ReplayContext): Rendere
     ...actions('navigation', navigation(view)),
     ...actions('transcript', transcriptButtons(view)),
   ];
-  const text = `Step ${step.index + 1}/${total} of session ${session.id}: ${escapeMrkdwn(verbAndTarget(event))}, ${event.decision}`;
+  const text = `Step ${step.index + 1}/${total} of session ${session.id}: ${escapeMrkdwn(describeRequest(event))}, ${event.decision}`;
   return { text, blocks };
 }

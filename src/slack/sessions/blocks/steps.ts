@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
-import { formatOffset, verbAndTarget } from '../../../recording/describe.js';
+import { describeRequest } from '../../../kube/describe.js';
+import { formatOffset } from '../../../recording/describe.js';
 import { escapeMrkdwn, inlineCode, truncate } from '../../blocks/text.js';
 import { PAGE_SIZE, type SessionStep, type StepsView } from '../load.js';
 import {
@@ -28,7 +29,7 @@ function stepLine(step: SessionStep, sessionStart: Date): string {
   const status = event.status === undefined ? 'no status' : String(event.status);
   return [
     `\`#${step.index + 1}\` ${formatOffset(event.time.getTime() - sessionStart.getTime())}`,
-    `${decisionEmoji(event)} ${inlineCode(verbAndTarget(event), 160)}`,
+    `${decisionEmoji(event)} ${inlineCode(describeRequest(event), 160)}`,
     `${event.decision} (${escapeMrkdwn(truncate(event.rule, 60))})${reviewers ? ` by ${reviewers}` : ''}`,
     status,
   ].join(' · ');
