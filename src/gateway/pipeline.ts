@@ -68,7 +68,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
   >();
   let inFlight = 0;
-  const shutdown = new AbortController();
+  /** One per request in flight; aborting releases a parked request. (A set rather than AbortSignal.any with a
+   * process-long signal, which retains every request's signal on Node 20.) */
+  const inFlightSignals = new Set<AbortController>();
+  const abortOnClose = (emitter: NodeJS.EventEmitter): AbortController => {
+    const aborted = new AbortController();
+    inFlightSignals.add(aborted);
+    emitter.once('close', () => {
+      aborted.abort();
+      inFlightSignals.delete(aborted);
+    });
+    return aborted;
+  };
   /** Closers of long-lived exchanges (watches, followed logs, upgrades) still open. */
   const openStreams = new Set<() => void>();
   const holdOpen = (close: () => void, until: NodeJS.EventEmitter) => {
@@ -255,14 +266,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const partial = newPartialAdmission();
     const trace: GateTrace = {};
-    const aborted = new AbortController();
-    res.on('close', () => aborted.abort());
+    const aborted = abortOnClose(res);
     let a: Admission | undefined;
     try {
       a = await admit(deps, req, () => readBody(req, deps.maxBodyBytes), partial);
       if (a.request.info.verb === 'watch' || a.request.query.get('follow') === 'true')
         holdOpen(() => res.end(), res);
-      const pass = await gate(a, trace, AbortSignal.any([aborted.signal, shutdown.signal]));
+      const pass = await gate(a, trace, aborted.signal);
       const outcome = await forward(a, pass, req, res);
       await pass.complete?.(outcome);
       record(partial, a, trace, outcome);
@@ -276,14 +286,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const partial = newPartialAdmission();
     const trace: GateTrace = {};
-    const aborted = new AbortController();
-    socket.on('close', () => aborted.abort());
+    const aborted = abortOnClose(socket);
     let a: Admission | undefined;
     try {
       // Same admission and gate as plain requests: an upgrade is never a shorter path around policy.
       a = await admit(deps, req, async () => Buffer.alloc(0), partial);
       holdOpen(() => socket.end(), socket);
-      const pass = await gate(a, trace, AbortSignal.any([aborted.signal, shutdown.signal]));
+      const pass = await gate(a, trace, aborted.signal);
       const headers = await upstreamHeaders(a, req, pass.body, true);
       const outcome = await relayUpgrade({
         url: upstreamUrl(a),
@@ -319,7 +328,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     handleUpgrade: (req, socket, head) => track(serveUpgrade(req, socket, head)),
     inFlight: () => inFlight,
     stop() {
-      shutdown.abort();
+      for (const aborted of inFlightSignals) aborted.abort();
       for (const close of openStreams) close();
     },
   };
