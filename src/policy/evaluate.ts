@@ -26,11 +26,22 @@ function ruleMatches(match: RuleMatch, input: PolicyInput): boolean {
     anyGlobMatches(match.agents, input.agent.name) &&
     (match.groups === undefined || input.agent.groups.some((group) => anyGlobMatches(match.groups, group))) &&
     anyGlobMatches(match.clusters, input.cluster) &&
-    anyGlobMatches(match.verbs, info.verb) &&
+    anyGlobMatches(match.verbs, policyVerb(info)) &&
     (info.isResourceRequest
       ? resourceMatches(match, info, input.request.dryRun)
       : anyGlobMatches(match.nonResourceURLs, input.request.path))
   );
+}
+
+/** Subresources that open an interactive stream into a workload. */
+const STREAM_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+
+/**
+ * kubectl opens exec/attach/port-forward with a WebSocket GET (verb `get`) or a SPDY POST (verb `create`). Policy sees
+ * both as `create`, as Kubernetes 1.35 authorises them, so a rule for reads can never let a shell through.
+ */
+function policyVerb(info: RequestInfo): string {
+  return info.resource === 'pods' && STREAM_SUBRESOURCES.has(info.subresource) ? 'create' : info.verb;
 }
 
 function resourceMatches(match: RuleMatch, info: RequestInfo, dryRun: boolean): boolean {

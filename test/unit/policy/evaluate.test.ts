@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from '../../../src/policy/evaluate.js';
+import { parsePolicy } from '../../../src/policy/load.js';
 import { nonResourceRequest, policyWithRules, resourceRequest, type ResourceFields } from './fixtures.js';
 
 const getPods: ResourceFields = { verb: 'get', resource: 'pods', namespace: 'dev', name: 'web-0' };
@@ -133,5 +134,47 @@ describe('evaluatePolicy', () => {
       recording: { level: 'request-response', bestEffort: true },
     });
     expect(Object.isFrozen(decision) && Object.isFrozen(decision.recording)).toBe(true);
+  });
+});
+
+describe('interactive stream subresources', () => {
+  const policy = parsePolicy(
+    `
+apiVersion: airlock.dev/v1
+kind: Policy
+rules:
+  - name: reads
+    match: { verbs: [get, list, watch] }
+    action: allow
+  - name: exec
+    match: { resources: [pods/exec, pods/attach, pods/portforward] }
+    action: deny
+    message: no shells
+`,
+    { approvers: { users: [], groups: [] } },
+  );
+
+  it.each(['exec', 'attach', 'portforward'])('a WebSocket GET to pods/%s is never a read', (subresource) => {
+    const decision = evaluatePolicy(policy, {
+      agent: { name: 'a', groups: [] },
+      cluster: 'default',
+      request: {
+        path: `/api/v1/namespaces/default/pods/web/${subresource}`,
+        dryRun: false,
+        info: {
+          isResourceRequest: true,
+          verb: 'get',
+          apiPrefix: 'api',
+          apiGroup: '',
+          apiVersion: 'v1',
+          namespace: 'default',
+          resource: 'pods',
+          subresource,
+          name: 'web',
+          parts: ['pods', 'web', subresource],
+        },
+      },
+    });
+    expect(decision.rule).toBe('exec');
   });
 });
