@@ -28,6 +28,14 @@ const RESPONSE_HEADERS = new Set([
   'retry-after',
   'location',
 ]);
+/** Lists above this (or of unknown length) are masked item by item as they stream instead of decoded whole. */
+const STREAM_LIST_ABOVE = 1024 * 1024;
+
+function isLarge(upstream: IncomingMessage): boolean {
+  const length = Number(upstream.headers['content-length'] ?? NaN);
+  return !Number.isFinite(length) || length > STREAM_LIST_ABOVE;
+}
+
 /** Like kube-apiserver: compress only large bodies; small ones cost more to gzip than they save. */
 const GZIP_THRESHOLD = 128 * 1024;
 
@@ -155,6 +163,10 @@ export async function relayResponse(
       isJson ? masker.createWatchStream() : masker.createTextStream(),
       a.request.info.verb === 'watch',
     );
+  }
+
+  if (isJson && a.request.info.verb === 'list' && isLarge(upstream)) {
+    return relayStream(upstream, res, masker.createListStream(), false);
   }
 
   const raw = await readAll(upstream);

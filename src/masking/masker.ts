@@ -4,6 +4,7 @@ import { createTextMasker } from './detectors.js';
 import { createDocumentMasker } from './document.js';
 import { compileRules, type MaskRule } from './field-rules.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
+import { createListMaskStream } from './list-stream.js';
 import { maskRequestBody, type RequestTarget } from './request-body.js';
 import { createTextStream, createWatchStream } from './streams.js';
 
@@ -20,6 +21,8 @@ export interface Masker {
   createWatchStream(): Transform;
   /** Line-based text stream (pods/log with follow=true). */
   createTextStream(): Transform;
+  /** A large `*List` masked item by item as it streams (memory near one item, not several copies of the body). */
+  createListStream(): Transform;
 }
 
 /** Fields that hold secrets by definition, whatever the configuration. */
@@ -49,5 +52,17 @@ export function createMasker(config: MaskingConfig): Masker {
     maskText,
     createWatchStream: () => createWatchStream(maskDocument, maskText),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
+    createListStream: () =>
+      createListMaskStream({
+        // Items usually carry no kind: mask each as the sole item of a list of the same kind.
+        maskItem: (item, list) =>
+          (
+            maskDocument({ kind: list.kind, apiVersion: list.apiVersion, items: [item] }) as {
+              items: unknown[];
+            }
+          ).items[0],
+        maskText,
+        maskWhole: maskDocument,
+      }),
   };
 }
