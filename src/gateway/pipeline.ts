@@ -160,7 +160,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
           target: upstreamUrl(a).href,
           agent: a.cluster.agent,
           secure: a.cluster.tls.rejectUnauthorized !== false,
-          buffer: Readable.from([pass.body]),
+          // No chunk at all for an empty body, so headers and end leave in one write.
+          buffer: Readable.from(pass.body.length ? [pass.body] : []),
         },
         (err) => reject(upstreamUnavailable(a, err)),
       );

@@ -24,6 +24,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '<redacted>',
       },
     },
-    destination ?? process.stdout,
+    // Asynchronous: lines written while a write is in flight are coalesced into the next one, so a busy gateway
+    // does not pay a write(2) per request; pino flushes what is left when the process exits.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
