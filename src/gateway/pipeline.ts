@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { toInspectableAccept } from '../kube/content-negotiation.js';
-import { buildUpstreamHeaders } from '../kube/headers.js';
+import { buildUpstreamHeaders, impersonatedIdentity } from '../kube/headers.js';
 import { StatusError, isStatusError } from '../kube/status.js';
 import type { Logger } from '../lib/logger.js';
 import type { Masker } from '../masking/index.js';
@@ -114,18 +114,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const authorization = await a.cluster.authorization();
     const headers = buildUpstreamHeaders(req.rawHeaders, {
       ...(authorization ? { authorization } : {}),
-      ...(a.cluster.impersonate
-        ? {
-            impersonate: {
-              user: a.agent.subject,
-              groups: [...a.agent.groups, 'system:authenticated'],
-              extra: {
-                'airlock.dev/agent': [a.agent.name],
-                ...(a.agent.owner ? { 'airlock.dev/owner': [a.agent.owner] } : {}),
-              },
-            },
-          }
-        : {}),
+      ...(a.cluster.impersonate ? { impersonate: impersonatedIdentity(a.agent) } : {}),
       accept: toInspectableAccept(req.headers.accept),
       upgrade,
       requestId: a.requestId,

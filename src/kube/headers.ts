@@ -3,6 +3,7 @@
  * set, and Airlock's own credential and impersonation are written last (reference kubernetes-api.md §2.3).
  */
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { Agent } from '../identity/agent.js';
 import { StatusError } from './status.js';
 
 export interface UpstreamIdentity {
@@ -162,4 +163,17 @@ export function buildUpstreamHeaders(
   if (opts.authorization !== undefined) headers.authorization = opts.authorization;
   if (opts.impersonate) Object.assign(headers, impersonationHeaders(opts.impersonate));
   return headers;
+}
+
+/** Who the cluster sees when Airlock impersonates an agent: the same identity for forwarded requests and previews. */
+export function impersonatedIdentity(agent: Agent): UpstreamIdentity {
+  return {
+    user: agent.subject,
+    // With explicit groups the apiserver adds none itself, so the authenticated group is named here.
+    groups: [...agent.groups, 'system:authenticated'],
+    extra: {
+      'airlock.dev/agent': [agent.name],
+      ...(agent.owner ? { 'airlock.dev/owner': [agent.owner] } : {}),
+    },
+  };
 }

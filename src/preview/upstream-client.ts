@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Agent } from '../identity/agent.js';
-import { buildUpstreamHeaders, type UpstreamIdentity } from '../kube/headers.js';
+import { buildUpstreamHeaders, impersonatedIdentity } from '../kube/headers.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
 
@@ -31,18 +31,6 @@ export interface PreviewUpstream {
 
 /** Previews read single objects and bounded lists; anything larger is not worth holding in memory. */
 const MAX_ANSWER_BYTES = 8 * 1024 * 1024;
-
-/** Who the cluster sees when Airlock impersonates the agent (the same identity the gateway forwards as). */
-export function impersonatedIdentity(agent: Agent): UpstreamIdentity {
-  return {
-    user: agent.subject,
-    groups: [...agent.groups, 'system:authenticated'],
-    extra: {
-      'airlock.dev/agent': [agent.name],
-      ...(agent.owner ? { 'airlock.dev/owner': [agent.owner] } : {}),
-    },
-  };
-}
 
 interface Call {
   method: string;
