@@ -189,6 +189,7 @@ export async function relayResponse(
       'InternalError',
       `the cluster answered with "${type}", which Airlock cannot inspect for secrets; the response was withheld`,
     );
+    res.setHeader('content-type', 'application/json');
     const bytesOut = await sendBuffered(
       req,
       res,
