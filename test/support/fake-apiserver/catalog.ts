@@ -3,7 +3,7 @@
  * so a resource added here is served consistently everywhere.
  */
 
-export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'token';
+export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'portforward' | 'token';
 
 export interface SubresourceType {
   name: SubresourceName;
@@ -94,6 +94,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
       status('Pod'),
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
     ],
     fieldLabels: ['spec.nodeName', 'spec.serviceAccountName', 'status.phase', 'status.podIP'],
   }),

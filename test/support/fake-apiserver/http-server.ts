@@ -10,6 +10,7 @@ import { badRequest, pathNotFound, methodNotAllowed, unauthorized } from './erro
 import { faultReply, type FaultInjector, type RecordedRequest } from './faults.js';
 import { errorReply, readBody, sendReply, sendReplyOnSocket, statusReply, type Reply } from './http-io.js';
 import type { PodExecServer } from './pod-exec.js';
+import type { PodPortForwardServer } from './pod-portforward.js';
 import type { Registry } from './registry.js';
 import { parseResourcePath } from './request-target.js';
 import type { ResourceHandler } from './resource-handler.js';
@@ -25,6 +26,7 @@ export interface HttpDeps {
   registry: Registry;
   resources: ResourceHandler;
   exec: PodExecServer;
+  portForward: PodPortForwardServer;
 }
 
 /** What the edge decided before any API logic runs. */
@@ -120,11 +122,15 @@ export function createUpgradeListener(
     if (screening) return sendReplyOnSocket(socket, screening);
     try {
       const target = parseResourcePath(request.path);
-      if (target?.rt !== PODS || target.subresource?.name !== 'exec' || target.name === undefined) {
-        throw badRequest(`this fake API server upgrades only pods/exec requests, not ${request.path}`);
+      const sub = target?.subresource?.name;
+      if (target?.rt !== PODS || (sub !== 'exec' && sub !== 'portforward') || target.name === undefined) {
+        throw badRequest(
+          `this fake API server upgrades only pods/exec and pods/portforward, not ${request.path}`,
+        );
       }
       const pod = deps.registry.get(PODS, { namespace: target.namespace, name: target.name });
-      deps.exec.handleUpgrade(req, socket, head, { pod, query: request.query });
+      if (sub === 'portforward') deps.portForward.handleUpgrade(req, socket, head, request.query);
+      else deps.exec.handleUpgrade(req, socket, head, { pod, query: request.query });
     } catch (err) {
       sendReplyOnSocket(socket, errorReply(err));
     }

@@ -15,6 +15,7 @@ import { renderKubeconfig } from './kubeconfig.js';
 import type { KubeObject } from './objects.js';
 import { OpenStreams } from './open-streams.js';
 import { PodExecServer } from './pod-exec.js';
+import { PodPortForwardServer } from './pod-portforward.js';
 import { Registry, type WriteContext } from './registry.js';
 import { ResourceHandler } from './resource-handler.js';
 import { ObjectStore } from './store.js';
@@ -107,6 +108,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     registry,
     resources: new ResourceHandler({ registry, store, streams, clock }),
     exec: new PodExecServer(streams),
+    portForward: new PodPortForwardServer(streams),
   };
   const server = createServer({ cert: certPem, key: keyPem });
   server.on('request', createRequestListener(deps));

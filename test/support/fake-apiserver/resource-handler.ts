@@ -126,6 +126,7 @@ export class ResourceHandler {
         if (method !== 'GET') throw methodNotAllowed(method);
         return this.log(at, req, res);
       case 'exec':
+      case 'portforward':
         throw badRequest('Upgrade request required');
       case 'token':
         if (method !== 'POST') throw methodNotAllowed(method);
