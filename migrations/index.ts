@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as identityAndRecording from './20261128_001_identity_and_recording.js';
 import * as reviews from './20261128_002_reviews.js';
 import * as slack from './20261128_004_slack.js';
+import * as reviewEvents from './20261128_005_review_events.js';
 import * as recordingChain from './20261128_031_recording_chain.js';
 
 /**
@@ -18,6 +19,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['20261128_002_reviews', reviews],
   ['20261128_004_slack', slack],
   ['20261128_031_recording_chain', recordingChain],
+  ['20261128_005_review_events', reviewEvents],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

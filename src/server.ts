@@ -151,7 +151,6 @@ export async function startAirlock(
   const reviews = createReviewEngine(db, {
     notify: (event) => {
       logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
-      slack?.notify(event);
     },
     now: () => new Date(),
     preview: createPreviewer({ clusters: clustersByName, masker }),

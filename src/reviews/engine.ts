@@ -23,8 +23,8 @@ import type {
   ReviewActor,
   ReviewerDecision,
   ReviewEvent,
-  ReviewEventType,
   ReviewState,
+  SequencedReviewEvent,
 } from './model.js';
 import { ParkingLot } from './parking.js';
 import { type NewReview, type ReviewChanges, type ReviewFilter, ReviewStore } from './store.js';
@@ -73,7 +73,10 @@ export interface GrantQuery {
 export interface ReviewPorts {
   /** Computes what the request would change and the object version to pin execution to (the preview module). */
   preview?(input: ParkInput): Promise<{ preview: unknown; pin?: ExecutionPin }>;
-  /** Every transition, once, after it is committed. Must not throw; errors are reported, never propagated. */
+  /**
+   * Every transition made by this engine, once, after it is committed. Must not throw; errors are reported, never
+   * propagated. Transitions made by any process are also stored as events: see `ReviewEngine.eventsAfter`.
+   */
   notify(event: ReviewEvent): void;
   now(): Date;
   /** Failures of the background sweep/poll (they retry on the next tick) and of `notify`. */
@@ -110,6 +113,13 @@ export interface ReviewEngine {
   get(id: string): Promise<Review | undefined>;
   listGrants(filter?: { active?: boolean; limit?: number }): Promise<Grant[]>;
   setNotification(id: string, location: { channel?: string; ts?: string }): Promise<void>;
+  /**
+   * Committed events after `seq`, oldest first, each with its review as stored now: how an adapter follows
+   * transitions made by any process (the terminal, another replica).
+   */
+  eventsAfter(seq: number, limit: number): Promise<SequencedReviewEvent[]>;
+  /** The newest committed event's `seq` (0 when there is none): where a new follower starts. */
+  lastEventSeq(): Promise<number>;
   /** Expires overdue reviews now (what the background sweep runs); returns how many it closed. */
   expireOverdue(): Promise<number>;
   /** Starts the expiry sweep and the cross-process wake-up poll. */
@@ -141,12 +151,12 @@ export function createReviewEngine(
   return new SqlReviewEngine(new ReviewStore(db), ports, { ...DEFAULTS, ...options });
 }
 
-interface PendingEvent {
-  type: ReviewEventType;
-  review: Review;
-  actor: ReviewActor;
-  decision?: ReviewerDecision;
-  grant?: Grant;
+type PendingEvent = Omit<ReviewEvent, 'at'>;
+
+/** What a transaction produced, and the events to store with it. */
+interface Committed<T> {
+  value: T;
+  events: PendingEvent[];
 }
 
 const SYSTEM: ReviewActor = { kind: 'system', name: 'airlock' };
@@ -173,14 +183,23 @@ class SqlReviewEngine implements ReviewEngine {
     const key = openKey(input.agent, input.cluster, fingerprint);
 
     let review = await this.openReview(key);
-    if (review) this.emit({ type: 'attached', review, actor: agentActor });
-    else {
+    if (review) {
+      const attached = review;
+      // Attaching changes no row: the event is the transaction's only write.
+      await this.inTransaction(async () => ({
+        value: undefined,
+        events: [{ type: 'attached', review: attached, actor: agentActor }],
+      }));
+    } else {
       const candidate = await this.newReview(input, fingerprint);
-      review = await this.store.insertUnlessOpen(candidate, key);
-      // Undefined only if the open review that beat ours closed at once; ours was not stored, so store it now.
-      review ??= await this.store.insertUnlessOpen(candidate, key);
-      if (!review) throw new Error(`could not store or find the open review for ${input.request.path}`);
-      this.emit({ type: review.id === candidate.id ? 'created' : 'attached', review, actor: agentActor });
+      review = await this.inTransaction(async (tx) => {
+        // Undefined only if the open review that beat ours closed at once; ours was not stored, so store it now.
+        const stored =
+          (await tx.insertUnlessOpen(candidate, key)) ?? (await tx.insertUnlessOpen(candidate, key));
+        if (!stored) throw new Error(`could not store or find the open review for ${input.request.path}`);
+        const type = stored.id === candidate.id ? 'created' : 'attached';
+        return { value: stored, events: [{ type, review: stored, actor: agentActor }] };
+      });
     }
 
     for (;;) {
@@ -223,16 +242,15 @@ class SqlReviewEngine implements ReviewEngine {
 
   async decide(id: string, approver: Approver, request: DecisionRequest): Promise<DecideResult> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const outcome = await this.store
-        .transaction((tx) => this.decideOnce(tx, id, approver, request))
-        .catch((e: unknown) => {
+      const outcome = await this.inTransaction((tx) => this.decideOnce(tx, id, approver, request)).catch(
+        (e: unknown) => {
           if (e instanceof CompareAndSetLost) return 'retry' as const;
           throw e;
-        });
+        },
+      );
       if (outcome === 'retry') continue;
-      outcome.events.forEach((e) => this.emit(e));
       this.parking.wake(id);
-      return outcome.result;
+      return outcome;
     }
     throw new Error(
       `review ${id}: decision kept colliding with concurrent writers after ${MAX_ATTEMPTS} attempts`,
@@ -252,13 +270,17 @@ class SqlReviewEngine implements ReviewEngine {
     return this.store.findGrant(query, this.ports.now());
   }
 
-  async revokeGrant(id: string, by: string): Promise<boolean> {
-    if (!(await this.store.revokeGrant(id, by, this.ports.now()))) return false;
-    const grant = await this.store.getGrant(id);
-    const review = grant && (await this.store.get(grant.reviewId));
-    if (grant && review)
-      this.emit({ type: 'grant-revoked', review, grant, actor: { kind: 'person', name: by } });
-    return true;
+  revokeGrant(id: string, by: string): Promise<boolean> {
+    return this.inTransaction(async (tx) => {
+      if (!(await tx.revokeGrant(id, by, this.ports.now()))) return { value: false, events: [] };
+      const grant = await tx.getGrant(id);
+      const review = grant && (await tx.get(grant.reviewId));
+      const actor: ReviewActor = { kind: 'person', name: by };
+      return {
+        value: true,
+        events: grant && review ? [{ type: 'grant-revoked', review, grant, actor }] : [],
+      };
+    });
   }
 
   list(filter?: ReviewFilter): Promise<Review[]> {
@@ -278,6 +300,24 @@ class SqlReviewEngine implements ReviewEngine {
 
   setNotification(id: string, location: { channel?: string; ts?: string }): Promise<void> {
     return this.store.setNotification(id, location);
+  }
+
+  async eventsAfter(seq: number, limit: number): Promise<SequencedReviewEvent[]> {
+    const stored = await this.store.eventsAfter(seq, limit);
+    const reviews = new Map<string, Review>();
+    for (const id of new Set(stored.map((e) => e.reviewId))) {
+      const review = await this.store.get(id);
+      if (review) reviews.set(id, review);
+    }
+    // Reviews are never deleted (and events reference them), so every event finds its review.
+    return stored.flatMap(({ reviewId, ...event }) => {
+      const review = reviews.get(reviewId);
+      return review ? [{ ...event, review }] : [];
+    });
+  }
+
+  lastEventSeq(): Promise<number> {
+    return this.store.lastEventSeq();
   }
 
   async expireOverdue(): Promise<number> {
@@ -337,9 +377,10 @@ class SqlReviewEngine implements ReviewEngine {
     id: string,
     approver: Approver,
     request: DecisionRequest,
-  ): Promise<{ result: DecideResult; events: PendingEvent[] } | 'retry'> {
+  ): Promise<Committed<DecideResult | 'retry'>> {
+    const retry = { value: 'retry' as const, events: [] };
     const refused = (refusal: DecideRefusal, events: PendingEvent[] = []) => ({
-      result: { ok: false as const, refusal },
+      value: { ok: false as const, refusal },
       events,
     });
     await tx.lock(id);
@@ -347,7 +388,7 @@ class SqlReviewEngine implements ReviewEngine {
     if (!review) return refused({ code: 'not-found', message: `There is no review ${id}.` });
     const now = this.ports.now();
     if (review.state === 'pending' && this.overdue(review)) {
-      if (!(await tx.compareAndSet(review, { state: 'expired' }))) return 'retry';
+      if (!(await tx.compareAndSet(review, { state: 'expired' }))) return retry;
       const expired = await tx.get(id);
       return refused(
         { code: 'already-decided', message: `Review ${id} expired at ${review.expiresAt.toISOString()}.` },
@@ -373,7 +414,7 @@ class SqlReviewEngine implements ReviewEngine {
       breakGlass: usesBreakGlass(approver, request),
       at: now,
     };
-    if (!(await tx.insertDecision(id, decision))) return 'retry';
+    if (!(await tx.insertDecision(id, decision))) return retry;
     const outcome = tally(review.settings, [...review.decisions, decision]);
     const changes: ReviewChanges =
       outcome.state === 'pending'
@@ -398,7 +439,7 @@ class SqlReviewEngine implements ReviewEngine {
       await tx.insertGrant(grant);
       events.push({ type: 'grant-created', review: decided, actor, grant });
     }
-    return { result: { ok: true, review: decided, ...(grant ? { grant } : {}) }, events };
+    return { value: { ok: true, review: decided, ...(grant ? { grant } : {}) }, events };
   }
 
   private grantFor(review: Review, seconds: number, now: Date): Grant {
@@ -469,18 +510,37 @@ class SqlReviewEngine implements ReviewEngine {
     return (await this.transition(review, { state: 'expired' }, SYSTEM)) !== undefined;
   }
 
-  /** Compare-and-set, then (only if it won) the event and the wake-up of local waiters. */
+  /** Compare-and-set with its event in one transaction, then (only if it won) the wake-up of local waiters. */
   private async transition(
     review: Review,
     changes: ReviewChanges,
     actor: ReviewActor,
   ): Promise<Review | undefined> {
-    if (!(await this.store.compareAndSet(review, changes))) return undefined;
-    const updated = await this.store.get(review.id);
-    if (!updated) return undefined;
-    if (changes.state) this.emit({ type: changes.state, review: updated, actor });
-    this.parking.wake(review.id);
+    const updated = await this.inTransaction(async (tx) => {
+      if (!(await tx.compareAndSet(review, changes))) return { value: undefined, events: [] };
+      const stored = await tx.get(review.id);
+      const { state } = changes;
+      return { value: stored, events: stored && state ? [{ type: state, review: stored, actor }] : [] };
+    });
+    if (updated) this.parking.wake(review.id);
     return updated;
+  }
+
+  /**
+   * Runs `work` in one transaction that also stores the events it reports (so an event exists iff its change
+   * committed), then passes them to `notify`.
+   */
+  private async inTransaction<T>(work: (tx: ReviewStore) => Promise<Committed<T>>): Promise<T> {
+    const { value, events } = await this.store.transaction(async (tx) => {
+      const done = await work(tx);
+      const at = this.ports.now();
+      const stamped = done.events.map((e) => ({ ...e, at }));
+      // Last in the transaction: on Postgres it takes the event table's lock (see insertEvents).
+      await tx.insertEvents(stamped);
+      return { value: done.value, events: stamped };
+    });
+    events.forEach((e) => this.emit(e));
+    return value;
   }
 
   private async wakeChangedReviews(): Promise<void> {
@@ -506,9 +566,9 @@ class SqlReviewEngine implements ReviewEngine {
     return timer;
   }
 
-  private emit(event: PendingEvent): void {
+  private emit(event: ReviewEvent): void {
     try {
-      this.ports.notify({ ...event, at: this.ports.now() });
+      this.ports.notify(event);
     } catch (e) {
       this.ports.reportError?.(e, `notify ${event.type}`);
     }

@@ -161,3 +161,11 @@ export interface ReviewEvent {
   grant?: Grant;
   at: Date;
 }
+
+/**
+ * An event as read back from SQL: `seq` orders all committed events, whichever process committed them. Its
+ * `review` is the review as stored when the event was read, which later transitions may have changed.
+ */
+export interface SequencedReviewEvent extends ReviewEvent {
+  seq: number;
+}

@@ -4,7 +4,16 @@
  */
 import type { Knex } from 'knex';
 import type { ReviewSettings } from '../policy/decision.js';
-import type { ExecutionOutcome, Grant, Review, ReviewerDecision, ReviewState } from './model.js';
+import type {
+  ExecutionOutcome,
+  Grant,
+  Review,
+  ReviewActor,
+  ReviewerDecision,
+  ReviewEvent,
+  ReviewState,
+  SequencedReviewEvent,
+} from './model.js';
 
 const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
 /** Keeps `WHERE id IN (…)` under every SQLite build's bound-parameter limit. */
@@ -111,6 +120,27 @@ interface GrantRow {
   revoked_at: number | string | null;
   revoked_by: string | null;
 }
+
+interface EventRow {
+  seq: number | string;
+  review_id: string;
+  type: ReviewEvent['type'];
+  actor: string;
+  decision: string | null;
+  grant: string | null;
+  at: number | string;
+}
+
+/** An event as stored: the review is referenced by id (load it to render the event). */
+export type StoredReviewEvent = Omit<SequencedReviewEvent, 'review'> & { reviewId: string };
+
+/** JSON forms of what an event carries; dates as epoch milliseconds, like every other stored time. */
+type DecisionJson = Omit<ReviewerDecision, 'at'> & { at: number };
+type GrantJson = Omit<Grant, 'createdAt' | 'expiresAt' | 'revokedAt'> & {
+  createdAt: number;
+  expiresAt: number;
+  revokedAt?: number;
+};
 
 // Postgres returns bigint as a string and SQLite booleans as 0/1: normalise before anything leaves the store.
 const toDate = (ms: number | string): Date => new Date(Number(ms));
@@ -301,6 +331,30 @@ export class ReviewStore {
     return count === 1;
   }
 
+  /**
+   * Records committed-together events; call it last in the transition's transaction. On Postgres the table lock
+   * makes event transactions commit in `seq` order, so a reader past `seq` n never misses a late-committing n-1.
+   */
+  async insertEvents(events: readonly ReviewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (this.db.client.config.client === 'pg')
+      await this.db.raw('LOCK TABLE review_events IN EXCLUSIVE MODE');
+    await this.db('review_events').insert(events.map(toEventRow));
+  }
+
+  /** Events after `seq`, oldest first. */
+  async eventsAfter(seq: number, limit: number): Promise<StoredReviewEvent[]> {
+    const rows = await this.db<EventRow>('review_events').where('seq', '>', seq).orderBy('seq').limit(limit);
+    return rows.map(fromEventRow);
+  }
+
+  /** The newest event's `seq`, 0 when there is none. */
+  async lastEventSeq(): Promise<number> {
+    const row = (await this.db('review_events').max({ seq: 'seq' }).first()) as
+      { seq: number | string | null } | undefined;
+    return Number(row?.seq ?? 0);
+  }
+
   private async withDecisions(rows: readonly ReviewRow[]): Promise<Review[]> {
     const byReview = new Map<string, ReviewerDecision[]>();
     for (const chunk of chunks(rows.map((r) => r.id))) {
@@ -449,5 +503,47 @@ function fromGrantRow(row: GrantRow): Grant {
     expiresAt: toDate(row.expires_at),
     revokedAt: optionalDate(row.revoked_at),
     revokedBy: optional(row.revoked_by),
+  };
+}
+
+function toEventRow(event: ReviewEvent): Omit<EventRow, 'seq'> {
+  const { decision, grant } = event;
+  const decisionJson: DecisionJson | undefined = decision && { ...decision, at: decision.at.getTime() };
+  const grantJson: GrantJson | undefined = grant && {
+    ...grant,
+    createdAt: grant.createdAt.getTime(),
+    expiresAt: grant.expiresAt.getTime(),
+    revokedAt: grant.revokedAt?.getTime(),
+  };
+  return {
+    review_id: event.review.id,
+    type: event.type,
+    actor: JSON.stringify(event.actor),
+    decision: decisionJson ? JSON.stringify(decisionJson) : null,
+    grant: grantJson ? JSON.stringify(grantJson) : null,
+    at: event.at.getTime(),
+  };
+}
+
+function fromEventRow(row: EventRow): StoredReviewEvent {
+  const decision = row.decision === null ? undefined : (JSON.parse(row.decision) as DecisionJson);
+  const grant = row.grant === null ? undefined : (JSON.parse(row.grant) as GrantJson);
+  return {
+    seq: Number(row.seq),
+    reviewId: row.review_id,
+    type: row.type,
+    actor: JSON.parse(row.actor) as ReviewActor,
+    ...(decision ? { decision: { ...decision, at: toDate(decision.at) } } : {}),
+    ...(grant
+      ? {
+          grant: {
+            ...grant,
+            createdAt: toDate(grant.createdAt),
+            expiresAt: toDate(grant.expiresAt),
+            revokedAt: optionalDate(grant.revokedAt ?? null),
+          },
+        }
+      : {}),
+    at: toDate(row.at),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The Slack adapter of the review engine: receives the engine's events (into the SQL outbox), delivers them as
- * cards and thread replies, and turns clicks on the cards into decisions. The engine knows nothing of Slack.
+ * The Slack adapter of the review engine: follows the review events stored in SQL (into the SQL outbox), delivers
+ * them as cards and thread replies, and turns clicks on the cards into decisions. The engine knows nothing of Slack.
  */
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { Express } from 'express';
@@ -9,11 +9,11 @@ import type { AirlockConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { ReviewEngine } from '../reviews/engine.js';
-import type { ReviewEvent } from '../reviews/model.js';
 import { SlackDirectory } from './directory.js';
 import { registerReviewListeners } from './listeners/index.js';
 import { createDelivery } from './outbox/delivery.js';
-import { outboxMessagesFor, type OutboxMessage } from './outbox/messages.js';
+import { DEFAULT_FEED_OPTIONS, type EventFeedOptions, ReviewEventFeed } from './outbox/event-feed.js';
+import type { OutboxMessage } from './outbox/messages.js';
 import { OutboxStore } from './outbox/store.js';
 import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { rejectFutureTimestamps } from './replay-guard.js';
@@ -28,12 +28,13 @@ import {
 export type SlackSettings = AirlockConfig['slack'];
 
 export interface SlackAdapter {
-  /** The review engine's notify port: queues what Slack must be told in SQL. Never throws. */
-  notify(event: ReviewEvent): void;
   /** Mounts Bolt at `/slack/events`; call before any body parser (signatures cover the raw body). */
   mount(app: Express): void;
-  /** Starts delivering the outbox. */
-  start(): void;
+  /**
+   * Starts following review events and delivering the outbox. Settles once the event cursor is in place (a new
+   * one starts at the newest event); never rejects.
+   */
+  start(): Promise<void>;
   /** Waits for queued writes and the delivery in flight; undelivered messages stay in SQL for the next start. */
   stop(): Promise<void>;
 }
@@ -41,12 +42,17 @@ export interface SlackAdapter {
 export interface SlackAdapterDeps {
   config: SlackSettings;
   db: Database;
-  /** A thunk: the engine is created with this adapter's `notify` as its port. */
+  /** A thunk: the engine may be created after the adapter. */
   reviews: () => ReviewEngine;
   logger: Logger;
   now?: () => Date;
   /** Tests: faster polling and back-off, and responses sent after the listener finishes. */
-  tuning?: { outbox?: Partial<OutboxWorkerOptions>; processBeforeResponse?: boolean; cacheTtlMs?: number };
+  tuning?: {
+    outbox?: Partial<OutboxWorkerOptions>;
+    events?: Partial<EventFeedOptions>;
+    processBeforeResponse?: boolean;
+    cacheTtlMs?: number;
+  };
 }
 
 /** Why Slack approvals are off, or undefined when the bot token and signing secret are both configured. */
@@ -91,6 +97,10 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     logger,
     now,
     { ...DEFAULT_WORKER_OPTIONS, ...deps.tuning?.outbox },
+  );
+  const feed = new ReviewEventFeed(
+    { store, source: deps.reviews, queued: () => worker.kick(), logger, now },
+    { ...DEFAULT_FEED_OPTIONS, ...deps.tuning?.events },
   );
 
   const writes = new Set<Promise<void>>();
@@ -145,21 +155,15 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   });
 
   return {
-    notify(event) {
-      try {
-        enqueue(event.review.id, outboxMessagesFor(event));
-      } catch (e) {
-        logger.error(
-          { review: event.review.id, event: event.type, err: (e as Error).message },
-          'could not render Slack messages',
-        );
-      }
-    },
     mount(web) {
       web.use('/slack', rejectFutureTimestamps(now), receiver.router);
     },
-    start: () => worker.start(),
+    start() {
+      worker.start();
+      return feed.start();
+    },
     async stop() {
+      await feed.stop();
       await Promise.allSettled([...writes]);
       await worker.stop();
     },

@@ -271,7 +271,7 @@ beforeAll(async () => {
   const logger = createLogger('silent');
   engine = createReviewEngine(
     db,
-    { notify: (e) => adapter.notify(e), now: () => new Date() },
+    { notify: () => undefined, now: () => new Date() },
     { pollMs: 25, sweepMs: 60_000 },
   );
   adapter = createSlackAdapter({
@@ -288,10 +288,14 @@ beforeAll(async () => {
     db,
     reviews: () => engine,
     logger,
-    tuning: { processBeforeResponse: true, outbox: { pollMs: 25, baseDelayMs: 50, maxDelayMs: 1_000 } },
+    tuning: {
+      processBeforeResponse: true,
+      outbox: { pollMs: 25, baseDelayMs: 50, maxDelayMs: 1_000 },
+      events: { pollMs: 25 },
+    },
   });
   engine.start();
-  adapter.start();
+  await adapter.start();
   const web = express();
   adapter.mount(web);
   server = await new Promise((resolve) => {

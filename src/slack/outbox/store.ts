@@ -1,5 +1,6 @@
 /**
- * The outbox table: messages owed to Slack, delivered in order per review. The only Slack module that speaks SQL.
+ * The outbox table: messages owed to Slack, delivered in order per review, and the outbox's position in the review
+ * event feed. The only Slack module that speaks SQL.
  */
 import type { Database } from '../../db/database.js';
 import type { OutboxKind, OutboxMessage } from './messages.js';
@@ -21,6 +22,7 @@ interface OutboxRow {
 }
 
 const TABLE = 'slack_outbox';
+const CURSORS = 'review_event_cursors';
 
 function toEntry(row: OutboxRow): OutboxEntry {
   return {
@@ -33,6 +35,31 @@ function toEntry(row: OutboxRow): OutboxEntry {
 
 export class OutboxStore {
   constructor(private readonly db: Database) {}
+
+  /** Runs `work` in one SQL transaction; throwing rolls everything back. */
+  transaction<T>(work: (tx: OutboxStore) => Promise<T>): Promise<T> {
+    return this.db.transaction((trx) => work(new OutboxStore(trx)));
+  }
+
+  /** The last review event `consumer` has queued messages for; a new consumer starts at `start()`. */
+  async eventCursor(consumer: string, start: () => Promise<number>): Promise<number> {
+    const existing = await this.readCursor(consumer);
+    if (existing !== undefined) return existing;
+    // Two replicas starting at once both try; the first insert wins and both read it back.
+    await this.db(CURSORS)
+      .insert({ consumer, seq: await start() })
+      .onConflict('consumer')
+      .ignore();
+    const created = await this.readCursor(consumer);
+    if (created === undefined) throw new Error(`the ${consumer} event cursor vanished after being created`);
+    return created;
+  }
+
+  /** Compare-and-set from `from` to `to`: false when another replica moved the cursor first. */
+  async advanceEventCursor(consumer: string, from: number, to: number): Promise<boolean> {
+    const updated = await this.db(CURSORS).where({ consumer, seq: from }).update({ seq: to });
+    return updated === 1;
+  }
 
   async enqueue(reviewId: string, messages: readonly OutboxMessage[], now: Date): Promise<void> {
     if (messages.length === 0) return;
@@ -113,5 +140,11 @@ export class OutboxStore {
     await this.db(TABLE)
       .where({ id })
       .update({ state: 'abandoned', finished_at: now.getTime(), leased_until: null, last_error: error });
+  }
+
+  private async readCursor(consumer: string): Promise<number | undefined> {
+    const row = (await this.db(CURSORS).select('seq').where({ consumer }).first()) as
+      { seq: number | string } | undefined;
+    return row === undefined ? undefined : Number(row.seq);
   }
 }

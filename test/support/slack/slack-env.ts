@@ -20,7 +20,7 @@ import {
   type ReviewEngine,
   type ReviewPorts,
 } from '../../../src/reviews/engine.js';
-import { createSlackAdapter, type SlackAdapter } from '../../../src/slack/adapter.js';
+import { createSlackAdapter, type SlackAdapter, type SlackSettings } from '../../../src/slack/adapter.js';
 import {
   type FakeSlack,
   type FakeSlackDirectory,
@@ -107,6 +107,8 @@ export function parkInput(overrides: Partial<ParkInput> = {}): ParkInput {
 export interface SlackEnv {
   url: string;
   db: Database;
+  /** Where `db` lives: another process (the CLI, a replica) opens it again from here. */
+  dbUrl: string;
   engine: ReviewEngine;
   adapter: SlackAdapter;
   slack: FakeSlack;
@@ -144,14 +146,9 @@ export interface SlackEnvOptions {
   preview?: ReviewPorts['preview'];
 }
 
-export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEnv> {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  const dir = await mkdtemp(join(tmpdir(), 'airlock-slack-'));
-  const db = await openDatabase(`sqlite:${join(dir, 'airlock.db')}`);
-  const slack = startFakeSlack(DIRECTORY);
-  const logger = createLogger('silent');
-  const config = configSchema.parse({
+/** Slack settings pointing at the fake Slack, with the test signing secret. */
+export function slackTestConfig(): SlackSettings {
+  return configSchema.parse({
     slack: {
       botToken: { value: 'xoxb-test' },
       signingSecret: { value: SIGNING_SECRET },
@@ -159,12 +156,23 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
       channel: CHANNEL,
     },
   }).slack;
+}
 
-  // The engine's notify port is the adapter, and the adapter reads reviews from the engine: both are closures.
+export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEnv> {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+  const dir = await mkdtemp(join(tmpdir(), 'airlock-slack-'));
+  const dbUrl = `sqlite:${join(dir, 'airlock.db')}`;
+  const db = await openDatabase(dbUrl);
+  const slack = startFakeSlack(DIRECTORY);
+  const logger = createLogger('silent');
+  const config = slackTestConfig();
+
+  // The adapter follows the engine's stored events, not its notify port (a no-op, as in the terminal CLI).
   const engine: ReviewEngine = createReviewEngine(
     db,
     {
-      notify: (e) => adapter.notify(e),
+      notify: () => undefined,
       now: () => new Date(),
       ...(opts.preview ? { preview: opts.preview } : {}),
     },
@@ -178,10 +186,11 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
     tuning: {
       processBeforeResponse: true,
       outbox: { pollMs: 25, baseDelayMs: opts.outboxBaseDelayMs ?? 50, maxDelayMs: 1_000 },
+      events: { pollMs: 25 },
     },
   });
   engine.start();
-  adapter.start();
+  await adapter.start();
 
   const web = express();
   adapter.mount(web);
@@ -195,6 +204,7 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
   return {
     url,
     db,
+    dbUrl,
     engine,
     adapter,
     slack,
