@@ -54,6 +54,21 @@ function upstreamUnavailable(a: Admission, err: Error): StatusError {
   );
 }
 
+/** `complete` runs at most once: before a buffered answer is sent, or after a stream or upgrade ends. */
+function completingOnce(pass: GatePass): GatePass {
+  const { complete } = pass;
+  if (!complete) return pass;
+  let done = false;
+  return {
+    ...pass,
+    async complete(outcome) {
+      if (done) return;
+      done = true;
+      await complete.call(pass, outcome);
+    },
+  };
+}
+
 export function createGateway(deps: GatewayDeps): Gateway {
   const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, ignorePath: true, xfwd: false });
   /** Per-request state http-proxy's events need; keyed by the agent's request. */
@@ -98,7 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   proxy.on('proxyRes', (proxyRes, req, res) => {
     const state = forwarding.get(req);
     if (!state) return proxyRes.destroy();
-    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker, state.pass.explain).then(
+    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker, state.pass).then(
       state.resolve,
       state.reject,
     );
@@ -169,7 +184,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         { retryAfterSeconds: 5 },
       );
     }
-    if (decision.action === 'review') return deps.reviewGate.hold(a, trace, signal);
+    if (decision.action === 'review') return completingOnce(await deps.reviewGate.hold(a, trace, signal));
     return { body: a.body };
   }
 

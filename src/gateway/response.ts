@@ -5,6 +5,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { StatusError } from '../kube/status.js';
 import type { Masker } from '../masking/index.js';
 import type { Admission } from './admission.js';
+import type { GatePass } from './review-gate.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -140,8 +141,19 @@ export async function relayResponse(
   req: IncomingMessage,
   res: ServerResponse,
   masker: Masker,
-  explain: (status: number, document: unknown) => unknown = (_status, document) => document,
+  gate: Pick<GatePass, 'explain' | 'complete'> = {},
 ): Promise<RelayOutcome> {
+  const explain = gate.explain ?? ((_status: number, document: unknown) => document);
+  /** A buffered answer is reported to the review before the agent gets it, so the review's outcome is stored
+   * by the time the agent can look. Streams report when they end. */
+  const answer = async (
+    status: number,
+    payload: Buffer,
+    outcome: Omit<RelayOutcome, 'bytesOut'>,
+  ): Promise<RelayOutcome> => {
+    await gate.complete?.(outcome);
+    return { ...outcome, bytesOut: await sendBuffered(req, res, status, payload) };
+  };
   const status = upstream.statusCode ?? 502;
   copyHeaders(upstream, res);
   const type = mediaType(upstream.headers['content-type']);
@@ -153,8 +165,7 @@ export async function relayResponse(
       return relayStream(upstream, res, new PassThrough(), a.request.info.verb === 'watch');
     }
     const raw = await readAll(upstream);
-    const bytesOut = await sendBuffered(req, res, status, raw);
-    return { status, bytesOut, responseBody: maskedForRecording(raw, isJson, masker) };
+    return answer(status, raw, { status, responseBody: maskedForRecording(raw, isJson, masker) });
   }
   if (streaming) {
     return relayStream(
@@ -174,14 +185,12 @@ export async function relayResponse(
     const parsed = safeJson(raw);
     if (parsed !== undefined) {
       const masked = explain(status, masker.maskDocument(parsed));
-      const bytesOut = await sendBuffered(req, res, status, Buffer.from(JSON.stringify(masked)));
-      return { status, bytesOut, responseBody: masked };
+      return answer(status, Buffer.from(JSON.stringify(masked)), { status, responseBody: masked });
     }
   }
   if (raw.length === 0 || type.startsWith('text/') || isJson) {
     const text = masker.maskText(raw.toString('utf8'));
-    const bytesOut = await sendBuffered(req, res, status, Buffer.from(text));
-    return { status, bytesOut, responseBody: text };
+    return answer(status, Buffer.from(text), { status, responseBody: text });
   }
   if (a.request.info.isResourceRequest) {
     // Airlock asked for JSON; an object it cannot decode might carry secrets, so it never reaches the agent.
@@ -199,8 +208,7 @@ export async function relayResponse(
     return { status: refusal.code, bytesOut, summary: { withheldContentType: type } };
   }
   // Non-resource binary bodies (e.g. OpenAPI protobuf) are API descriptions, not objects Airlock masks.
-  const bytesOut = await sendBuffered(req, res, status, raw);
-  return { status, bytesOut, summary: { contentType: type, opaque: true } };
+  return answer(status, raw, { status, summary: { contentType: type, opaque: true } });
 }
 
 /** Unmasking is for the agent's eyes only: the session log never stores a secret value. */
