@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,11 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ=100)
 }
 
+/** Resets the kernel's peak-RSS mark (VmHWM), so the next read is the peak since now. */
+function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
 function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
@@ -122,17 +127,19 @@ interface Row {
   gateway: LoadResult;
   /** CPU per request: the fake API server's when hit directly, Airlock's own when going through it. */
   cpuUs: { direct: number; gateway: number };
+  /** Airlock's resident memory when the scenario started and its peak during it, MiB. */
+  rss: { start: number; peak: number };
 }
 
 function report(rows: Row[], extra: string[]): void {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(
-    '\n| scenario | direct req/s | Airlock req/s | throughput ratio | direct p50 / p99 ms | Airlock p50 / p99 ms | added p50 ms | CPU µs/req: API server / Airlock | errors (d/a) |',
+    '\n| scenario | direct req/s | Airlock req/s | throughput ratio | direct p50 / p99 ms | Airlock p50 / p99 ms | added p50 ms | CPU µs/req: API server / Airlock | Airlock RSS start → peak MiB | errors (d/a) |',
   );
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|');
-  for (const { scenario, direct: d, gateway: g, cpuUs } of rows) {
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const { scenario, direct: d, gateway: g, cpuUs, rss } of rows) {
     console.log(
-      `| ${scenario} | ${f(d.rps)} | ${f(g.rps)} | ${f(g.rps / d.rps, 2)} | ${f(d.p50ms, 2)} / ${f(d.p99ms, 2)} | ${f(g.p50ms, 2)} / ${f(g.p99ms, 2)} | ${f(g.p50ms - d.p50ms, 2)} | ${f(cpuUs.direct, 0)} / ${f(cpuUs.gateway, 0)} | ${d.errors}/${g.errors} |`,
+      `| ${scenario} | ${f(d.rps)} | ${f(g.rps)} | ${f(g.rps / d.rps, 2)} | ${f(d.p50ms, 2)} / ${f(d.p99ms, 2)} | ${f(g.p50ms, 2)} / ${f(g.p99ms, 2)} | ${f(g.p50ms - d.p50ms, 2)} | ${f(cpuUs.direct, 0)} / ${f(cpuUs.gateway, 0)} | ${f(rss.start, 0)} → ${f(rss.peak, 0)} | ${d.errors}/${g.errors} |`,
     );
   }
   for (const line of extra) console.log(line);
@@ -200,7 +207,6 @@ async function main(): Promise<void> {
       headers: { ...direct.headers, ...(accept ? { accept } : {}) },
     });
 
-    const rssBefore = rssMiB(airlock.pid!, 'VmRSS');
     const scenarios: { name: string; path: string; concurrency: number; seconds: number }[] = [
       {
         // One connection, one request at a time: the latency Airlock adds when it is not saturated.
@@ -237,15 +243,17 @@ async function main(): Promise<void> {
       const fakeCpu = cpuMs(fake.pid!);
       const d = await runLoad(directTo(s.path), { concurrency: s.concurrency, seconds: s.seconds });
       const airlockCpu = cpuMs(airlock.pid!);
+      resetPeakRss(airlock.pid!);
+      const rssStart = rssMiB(airlock.pid!, 'VmRSS');
       const g = await runLoad(viaAirlock(s.path), { concurrency: s.concurrency, seconds: s.seconds });
+      const rss = { start: rssStart, peak: rssMiB(airlock.pid!, 'VmHWM') };
       const cpuUs = {
         direct: ((cpuMs(fake.pid!) - fakeCpu) * 1000) / Math.max(1, d.requests),
         gateway: ((cpuMs(airlock.pid!) - airlockCpu) * 1000) / Math.max(1, g.requests),
       };
-      rows.push({ scenario: s.name, direct: d, gateway: g, cpuUs });
+      rows.push({ scenario: s.name, direct: d, gateway: g, cpuUs, rss });
       console.log(`done: ${s.name}`);
     }
-    const peak = rssMiB(airlock.pid!, 'VmHWM');
     const secrets = rows.find((r) => r.scenario.includes('Secrets'));
     report(
       rows,
@@ -253,8 +261,8 @@ async function main(): Promise<void> {
         ? []
         : [
             '',
-            `Airlock RSS before load: ${rssBefore.toFixed(0)} MiB; peak RSS over the run: ${peak.toFixed(0)} MiB ` +
-              `(the Secret list body is ~${(secrets.direct.bytes / Math.max(1, secrets.direct.requests) / 1024 / 1024).toFixed(1)} MiB).`,
+            `Secret list: Airlock RSS ${secrets.rss.start.toFixed(0)} MiB at the start, ${secrets.rss.peak.toFixed(0)} MiB peak ` +
+              `(the list body is ~${(secrets.direct.bytes / Math.max(1, secrets.direct.requests) / 1024 / 1024).toFixed(1)} MiB).`,
             `Time per Secret list: direct ${(1000 / secrets.direct.rps).toFixed(0)} ms, through Airlock ${(1000 / secrets.gateway.rps).toFixed(0)} ms ` +
               `(${(secrets.direct.rps / secrets.gateway.rps).toFixed(2)}× direct).`,
           ],
