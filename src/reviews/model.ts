@@ -4,16 +4,19 @@
  */
 import type { ReviewSettings } from '../policy/decision.js';
 
-export type ReviewState =
-  | 'pending'
-  | 'approved'
-  | 'executing'
-  | 'executed'
-  | 'failed'
-  | 'conflicted'
-  | 'denied'
-  | 'expired'
-  | 'cancelled';
+export const REVIEW_STATES = [
+  'pending',
+  'approved',
+  'executing',
+  'executed',
+  'failed',
+  'conflicted',
+  'denied',
+  'expired',
+  'cancelled',
+] as const;
+
+export type ReviewState = (typeof REVIEW_STATES)[number];
 
 /** States from which nothing can move any more. */
 export const FINAL_STATES: readonly ReviewState[] = [

@@ -3,21 +3,9 @@ import { parseDuration } from '../../lib/duration.js';
 import { asMutationPreview, renderPreview } from '../../preview/render-terminal.js';
 import type { DecisionRequest } from '../../reviews/decision-rules.js';
 import { type ReviewEngine, createReviewEngine } from '../../reviews/engine.js';
-import type { Approver, ReviewState } from '../../reviews/model.js';
+import { REVIEW_STATES, type Approver, type ReviewState } from '../../reviews/model.js';
 import { renderReview, renderReviewList } from '../../reviews/render-text.js';
 import type { CliContext } from '../context.js';
-
-const STATES: readonly ReviewState[] = [
-  'pending',
-  'approved',
-  'executing',
-  'executed',
-  'failed',
-  'conflicted',
-  'denied',
-  'expired',
-  'cancelled',
-];
 
 /** A terminal review command could not do what was asked; the message says why and what to try. */
 export class ReviewCommandError extends Error {
@@ -94,7 +82,7 @@ export function register(program: Command, ctx: CliContext): void {
   reviews
     .command('list')
     .description('reviews, newest first')
-    .addOption(new Option('--state <state>', 'only reviews in this state').choices(STATES))
+    .addOption(new Option('--state <state>', 'only reviews in this state').choices(REVIEW_STATES))
     .option(
       '--limit <n>',
       'at most this many',
