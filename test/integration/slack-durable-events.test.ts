@@ -3,6 +3,8 @@
  * (the terminal CLI, whose engine notifies nobody; a replica without Slack) still reaches the card, and replicas
  * sharing a database queue each event exactly once.
  */
+import { randomBytes } from 'node:crypto';
+import knex from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -12,10 +14,13 @@ import { eventually, type SlackEnv, slackTestConfig, startSlackEnv } from '../su
 
 let env: SlackEnv | undefined;
 const cleanups: (() => Promise<void>)[] = [];
+/** Throwaway Postgres schemas, dropped once every connection to them is closed. */
+const schemaDrops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await env?.close();
   env = undefined;
+  for (const drop of schemaDrops.splice(0)) await drop();
 });
 
 const terminal = (name: string) => ({ id: name, name, groups: [], via: 'terminal' as const });
@@ -32,9 +37,27 @@ async function otherProcess(e: SlackEnv): Promise<{ db: Database; engine: Review
   return { db, engine: createReviewEngine(db, { notify: () => undefined, now: () => new Date() }) };
 }
 
-describe('Slack follows stored review events', () => {
+/** SQLite always; Postgres too when CI provides one (each run in a throwaway schema), as replicas would scale out. */
+const DIALECTS = ['sqlite', ...(process.env.AIRLOCK_TEST_POSTGRES_URL ? ['postgres'] : [])] as const;
+
+async function databaseFor(dialect: (typeof DIALECTS)[number]): Promise<string | undefined> {
+  if (dialect === 'sqlite') return undefined;
+  const url = process.env.AIRLOCK_TEST_POSTGRES_URL!;
+  const schema = `airlock_slack_${randomBytes(4).toString('hex')}`;
+  const admin = knex({ client: 'pg', connection: url });
+  await admin.raw('create schema ??', [schema]);
+  schemaDrops.push(async () => {
+    await admin.raw('drop schema ?? cascade', [schema]);
+    await admin.destroy();
+  });
+  const withSchema = new URL(url);
+  withSchema.searchParams.set('options', `-c search_path=${schema}`);
+  return withSchema.href;
+}
+
+describe.each(DIALECTS)('Slack follows stored review events (%s)', (dialect) => {
   it('updates the card and the thread for a decision taken by the terminal CLI in another process', async () => {
-    env = await startSlackEnv();
+    env = await startSlackEnv({ dbUrl: await databaseFor(dialect) });
     const parked = env.park();
     const card = await env.card();
     const cli = await otherProcess(env);
@@ -61,7 +84,7 @@ describe('Slack follows stored review events', () => {
   });
 
   it('queues each event exactly once when two replicas follow the same database', async () => {
-    env = await startSlackEnv();
+    env = await startSlackEnv({ dbUrl: await databaseFor(dialect) });
     const replica = await otherProcess(env);
     const second: SlackAdapter = createSlackAdapter({
       config: slackTestConfig(),
@@ -116,7 +139,7 @@ describe('Slack follows stored review events', () => {
   });
 
   it('starts a new cursor at the newest event instead of replaying history to Slack', async () => {
-    env = await startSlackEnv();
+    env = await startSlackEnv({ dbUrl: await databaseFor(dialect) });
     const parked = env.park();
     await env.card();
     parked.detach();

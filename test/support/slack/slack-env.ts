@@ -142,6 +142,8 @@ export async function eventually<T>(
 
 export interface SlackEnvOptions {
   outboxBaseDelayMs?: number;
+  /** The database to use; a fresh SQLite file when absent. */
+  dbUrl?: string;
   /** The review engine's preview port (what the preview module computes in production). */
   preview?: ReviewPorts['preview'];
 }
@@ -162,7 +164,7 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   const dir = await mkdtemp(join(tmpdir(), 'airlock-slack-'));
-  const dbUrl = `sqlite:${join(dir, 'airlock.db')}`;
+  const dbUrl = opts.dbUrl ?? `sqlite:${join(dir, 'airlock.db')}`;
   const db = await openDatabase(dbUrl);
   const slack = startFakeSlack(DIRECTORY);
   const logger = createLogger('silent');
