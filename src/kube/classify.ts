@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { requestBodyKind } from './content-negotiation.js';
 import { headerTokens } from './headers.js';
-import type { ClassifiedRequest, DeleteOptions, RequestInfo } from './request-info.js';
+import { requestInfo, type ClassifiedRequest, type DeleteOptions, type RequestInfo } from './request-info.js';
 import { StatusError } from './status.js';
 
 const CLUSTER_PREFIX = '/clusters/';
@@ -259,18 +259,7 @@ export function parseRequestInfo(
   segments: readonly string[],
   query: URLSearchParams,
 ): RequestInfo {
-  const info: RequestInfo = {
-    isResourceRequest: false,
-    verb: method.toLowerCase(),
-    apiPrefix: '',
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    parts: [],
-  };
+  const info = requestInfo({ isResourceRequest: false, verb: method.toLowerCase() });
   const [apiPrefix = '', ...afterPrefix] = segments;
   if (segments.length < 3 || (apiPrefix !== 'api' && apiPrefix !== 'apis')) return info;
 

@@ -21,6 +21,23 @@ export interface RequestInfo {
   labelSelector?: string;
 }
 
+/** A RequestInfo with every field not given left empty (what a non-resource request looks like). */
+export function requestInfo(
+  fields: Partial<RequestInfo> & Pick<RequestInfo, 'isResourceRequest' | 'verb'>,
+): RequestInfo {
+  return {
+    apiPrefix: '',
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    parts: [],
+    ...fields,
+  };
+}
+
 export interface DeleteOptions {
   dryRun?: string[];
   propagationPolicy?: string;

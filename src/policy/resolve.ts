@@ -1,5 +1,5 @@
 /** Turns a validated policy document into the Policy the evaluator runs: defaults applied, decisions precomputed. */
-import type { RequestInfo } from '../kube/request-info.js';
+import { requestInfo } from '../kube/request-info.js';
 import { formatDuration } from '../lib/duration.js';
 import type { Decision, ReviewSettings } from './decision.js';
 import type { PolicyInput } from './evaluate.js';
@@ -151,22 +151,6 @@ function testInput(request: TestRequestDocument): PolicyInput {
   ];
   const path = `/${segments.filter(Boolean).join('/')}`;
   return { agent, cluster, request: { path, info, dryRun: request.dryRun ?? false } };
-}
-
-function requestInfo(
-  fields: Partial<RequestInfo> & Pick<RequestInfo, 'isResourceRequest' | 'verb'>,
-): RequestInfo {
-  return {
-    apiPrefix: '',
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    parts: [],
-    ...fields,
-  };
 }
 
 /** Decisions are shared by every request a rule matches; freezing keeps one caller from changing another's. */

@@ -1,3 +1,5 @@
+import { isRecord } from './json.js';
+
 /**
  * What a reviewer sees about a mutation before deciding: computed by the preview module, stored with the review,
  * rendered by the Slack card and the terminal. Every value in it is already redacted.
@@ -36,4 +38,17 @@ export interface MutationPreview {
   dependents?: { total: number; sample: string[] };
   /** The live object version the preview saw; execution is pinned to it. */
   pin?: { resourceVersion?: string; uid?: string };
+}
+
+/** The stored preview when it has the shape the preview module writes; `Review.preview` is `unknown` to the engine. */
+export function asMutationPreview(value: unknown): MutationPreview | undefined {
+  if (!isRecord(value)) return undefined;
+  const p = value as unknown as Partial<MutationPreview>;
+  const valid =
+    typeof p.summary === 'string' &&
+    typeof p.diff === 'string' &&
+    typeof p.omittedLines === 'number' &&
+    Array.isArray(p.changes) &&
+    Array.isArray(p.risks);
+  return valid ? (p as MutationPreview) : undefined;
 }

@@ -4,7 +4,6 @@
  */
 import { printable } from '../reviews/render-text.js';
 import { describeChange } from './field-changes.js';
-import { isRecord } from './json.js';
 import type { MutationPreview, RiskFact } from './model.js';
 
 export interface TerminalStyle {
@@ -29,18 +28,6 @@ const SOURCE_LABEL: Record<MutationPreview['source'], string> = {
   delete: 'deletion',
   unavailable: 'preview unavailable',
 };
-
-/** The stored preview when it has the shape this module writes; `Review.preview` is `unknown` to the engine. */
-export function asMutationPreview(value: unknown): MutationPreview | undefined {
-  if (!isRecord(value)) return undefined;
-  const valid =
-    typeof value.summary === 'string' &&
-    typeof value.diff === 'string' &&
-    typeof value.omittedLines === 'number' &&
-    Array.isArray(value.changes) &&
-    Array.isArray(value.risks);
-  return valid ? (value as unknown as MutationPreview) : undefined;
-}
 
 function diffTone(line: string): Tone | undefined {
   if (line.startsWith('+++') || line.startsWith('---')) return 'bold';

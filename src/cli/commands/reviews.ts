@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
-import { asMutationPreview, renderPreview } from '../../preview/render-terminal.js';
+import { asMutationPreview } from '../../preview/model.js';
+import { renderPreview } from '../../preview/render-terminal.js';
 import type { DecisionRequest } from '../../reviews/decision-rules.js';
 import { type ReviewEngine, createReviewEngine } from '../../reviews/engine.js';
 import { REVIEW_STATES, type Approver, type ReviewState } from '../../reviews/model.js';

@@ -5,7 +5,7 @@
 import type { types } from '@slack/bolt';
 import type { Review } from '../../reviews/model.js';
 import { ACTION_IDS, cardBlockId, grantOptionValue } from '../ids.js';
-import { previewOf } from './preview.js';
+import { asMutationPreview } from '../../preview/model.js';
 import { approvalsSoFar, grantChoices, operation, STATE_LABELS, targetLabel } from './review-facts.js';
 import {
   codeBlock,
@@ -90,7 +90,7 @@ function why(review: Review): types.SectionBlock {
 }
 
 function previewBlocks(review: Review): types.KnownBlock[] {
-  const preview = previewOf(review);
+  const preview = asMutationPreview(review.preview);
   const v = review.version;
   if (!preview) {
     const { block, omittedLines } = codeBlockWithin(review.redactedRequest, LIMITS.diff);
@@ -209,7 +209,7 @@ function actions(review: Review): types.KnownBlock[] {
 
 /** Whether the card shows the whole diff; when not, the complete one is uploaded into the thread. */
 export function cardShowsWholeDiff(review: Review): boolean {
-  const preview = previewOf(review);
+  const preview = asMutationPreview(review.preview);
   const shown = preview ? preview.diff : review.redactedRequest;
   return (preview?.omittedLines ?? 0) === 0 && codeBlockWithin(shown, LIMITS.diff).omittedLines === 0;
 }

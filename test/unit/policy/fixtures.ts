@@ -1,5 +1,5 @@
 /** Builders for policy unit tests: requests as the classifier would produce them, policies from YAML rules. */
-import type { RequestInfo } from '../../../src/kube/request-info.js';
+import { requestInfo, type RequestInfo } from '../../../src/kube/request-info.js';
 import type { PolicyInput } from '../../../src/policy/evaluate.js';
 import { parsePolicy, type PolicyDefaults } from '../../../src/policy/load.js';
 import type { Policy } from '../../../src/policy/model.js';
@@ -42,18 +42,7 @@ export function resourceRequest(fields: ResourceFields): PolicyInput {
 }
 
 export function nonResourceRequest(fields: Caller & { verb: string; path: string }): PolicyInput {
-  const info: RequestInfo = {
-    isResourceRequest: false,
-    verb: fields.verb,
-    apiPrefix: '',
-    apiGroup: '',
-    apiVersion: '',
-    namespace: '',
-    resource: '',
-    subresource: '',
-    name: '',
-    parts: [],
-  };
+  const info = requestInfo({ isResourceRequest: false, verb: fields.verb });
   return { ...caller(fields), request: { path: fields.path, info, dryRun: false } };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MutationPreview } from '../../../src/preview/model.js';
-import { asMutationPreview, renderPreview } from '../../../src/preview/render-terminal.js';
+import { asMutationPreview } from '../../../src/preview/model.js';
+import { renderPreview } from '../../../src/preview/render-terminal.js';
 
 const preview: MutationPreview = {
   source: 'dry-run',

@@ -11,7 +11,7 @@ import {
 import { kubectlEquivalent } from '../../../recording/kubectl.js';
 import type { RecordedEvent } from '../../../recording/types.js';
 import type { Review } from '../../../reviews/model.js';
-import { previewOf } from '../../blocks/preview.js';
+import { asMutationPreview } from '../../../preview/model.js';
 import { STATE_LABELS } from '../../blocks/review-facts.js';
 import {
   codeBlock,
@@ -89,7 +89,7 @@ function bodyBlocks({ part, title, body, absent }: BodyPart): types.KnownBlock[]
 
 /** The reviewed diff when the review kept a preview, else the recorded request body. */
 function requestPart(event: RecordedEvent, review: Review | undefined): BodyPart {
-  const preview = review && previewOf(review);
+  const preview = review && asMutationPreview(review.preview);
   if (preview) return { part: 'diff', title: `Diff (${preview.source})`, body: preview.diff, absent: '' };
   return {
     part: 'request',
