@@ -73,6 +73,15 @@ program
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** Who a locally minted token names: shared by `token mint` and `kubeconfig`. */
+function withAgentOptions(command: Command, ttl: string): Command {
+  return command
+    .requiredOption('--agent <name>', 'agent name')
+    .option('--group <group>', 'agent group (repeatable)', collect, [])
+    .option('--owner <email>', 'the accountable human')
+    .option('--ttl <duration>', 'token lifetime, e.g. 15m', ttl);
+}
+
 async function mint(opts: { agent: string; group: string[]; owner?: string; ttl: string }): Promise<string> {
   const issuer = await loadOrCreateLocalIssuer(currentConfig().dataDir, {
     maxLifetimeSeconds: currentConfig().identity.localIssuer.maxLifetime,
@@ -86,24 +95,21 @@ async function mint(opts: { agent: string; group: string[]; owner?: string; ttl:
 }
 
 const token = program.command('token').description('local development tokens');
-token
-  .command('mint')
-  .description('print a short-lived token the running gateway accepts (local development issuer)')
-  .requiredOption('--agent <name>', 'agent name')
-  .option('--group <group>', 'agent group (repeatable)', collect, [])
-  .option('--owner <email>', 'the accountable human')
-  .option('--ttl <duration>', 'lifetime, e.g. 15m', '15m')
-  .action(async (opts: { agent: string; group: string[]; owner?: string; ttl: string }) => {
-    process.stdout.write(`${await mint(opts)}\n`);
-  });
+withAgentOptions(
+  token
+    .command('mint')
+    .description('print a short-lived token the running gateway accepts (local development issuer)'),
+  '15m',
+).action(async (opts: { agent: string; group: string[]; owner?: string; ttl: string }) => {
+  process.stdout.write(`${await mint(opts)}\n`);
+});
 
-program
-  .command('kubeconfig')
-  .description('print a kubeconfig that points kubectl at Airlock with a freshly minted token')
-  .requiredOption('--agent <name>', 'agent name')
-  .option('--group <group>', 'agent group (repeatable)', collect, [])
-  .option('--owner <email>', 'the accountable human')
-  .option('--ttl <duration>', 'token lifetime', '1h')
+withAgentOptions(
+  program
+    .command('kubeconfig')
+    .description('print a kubeconfig that points kubectl at Airlock with a freshly minted token'),
+  '1h',
+)
   .option('--cluster <name>', 'upstream cluster name', 'default')
   .option('--namespace <ns>', 'default namespace')
   .action(
