@@ -171,15 +171,26 @@ export async function startAirlock(
     metrics,
     logger,
     maxBodyBytes: config.proxy.maxBodyBytes,
+    requestTimeoutMs: config.proxy.timeouts.request * 1000,
+    bodyIdleTimeoutMs: config.proxy.timeouts.bodyIdle * 1000,
+    limits: {
+      maxInFlight: config.proxy.limits.maxInFlightPerAgent,
+      maxLongRunning: config.proxy.limits.maxLongRunningPerAgent,
+    },
   });
 
+  // Node's request timeout only covers receiving a request, so parked requests and watches are unaffected by it;
+  // uploads are bounded by their own idle timeout and the request deadline. Expired connections are checked every second.
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: config.proxy.timeouts.headers * 1000,
+    requestTimeout: (config.proxy.timeouts.headers + config.proxy.timeouts.request) * 1000,
+    connectionsCheckingInterval: 1000,
+    keepAliveTimeout: 65_000,
+  };
   const proxyServer = config.proxy.plainHttp
-    ? http.createServer(gateway.handleRequest)
-    : https.createServer(await servingTls(config), gateway.handleRequest);
+    ? http.createServer(serverOptions, gateway.handleRequest)
+    : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, gateway.handleRequest);
   proxyServer.on('upgrade', gateway.handleUpgrade);
-  // Parked requests and watches are long-lived: no server-side request timeout.
-  proxyServer.requestTimeout = 0;
-  proxyServer.keepAliveTimeout = 65_000;
 
   const webServer = http.createServer(
     createWebApp({ db, clusters, metrics, ...(slack ? { mount: (app) => slack.mount(app) } : {}) }),
@@ -216,7 +227,10 @@ export async function startAirlock(
       await reviews.stop();
       await slack?.stop();
       await recorder.close();
-      for (const c of clusters) c.agent.destroy();
+      for (const c of clusters) {
+        c.agent.destroy();
+        c.longRunningAgent.destroy();
+      }
       await db.destroy();
     },
   };

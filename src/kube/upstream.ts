@@ -11,8 +11,11 @@ export interface UpstreamCluster {
   name: string;
   server: URL;
   impersonate: boolean;
-  /** Keep-alive connection pool, reused across requests (cached per cluster). */
+  /** Keep-alive connection pool for short requests, reused across requests (cached per cluster). */
   agent: http.Agent;
+  /** A separate pool for watches and logs, which hold a connection for minutes and must never starve short requests
+   * (their number is bounded per agent by the gateway's limits, not here). */
+  longRunningAgent: http.Agent;
   /** TLS settings for connections Airlock opens itself (upgrades). */
   tls: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
   /** Airlock's credential for this cluster; re-read periodically so rotated tokens are picked up. */
@@ -59,10 +62,12 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
     rejectUnauthorized: probe.rejectUnauthorized ?? true,
     ...(current.tlsServerName ? { servername: current.tlsServerName } : {}),
   };
-  const agent =
+  const pool = (maxSockets: number) =>
     server.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, noDelay: true, maxSockets: 512, ...tls })
-      : new http.Agent({ keepAlive: true, noDelay: true, maxSockets: 512 });
+      ? new https.Agent({ keepAlive: true, noDelay: true, maxSockets, ...tls })
+      : new http.Agent({ keepAlive: true, noDelay: true, maxSockets });
+  const agent = pool(512);
+  const longRunningAgent = pool(Infinity);
 
   let cached: { value: string | undefined; at: number } | undefined;
   const authorization = async (): Promise<string | undefined> => {
@@ -74,7 +79,15 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
     return header;
   };
   await authorization(); // fail at start-up, not on the first agent request
-  return { name: settings.name, server, impersonate: settings.impersonate, agent, tls, authorization };
+  return {
+    name: settings.name,
+    server,
+    impersonate: settings.impersonate,
+    agent,
+    longRunningAgent,
+    tls,
+    authorization,
+  };
 }
 
 /**
