@@ -12,6 +12,9 @@ export const ALLOW_ALL_POLICY = `
 apiVersion: airlock.dev/v1
 kind: Policy
 rules:
+  - name: discovery
+    match: { nonResourceURLs: ['*'] }
+    action: allow
   - name: everything
     match: {}
     action: allow

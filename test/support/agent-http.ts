@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import type { Harness } from './airlock-harness.js';
@@ -28,6 +28,13 @@ export interface AgentHttp {
   curl(path: string, args?: string[]): Promise<AgentAnswer>;
   /** Opens a TLS connection to the proxy listener. */
   socket(): Promise<tls.TLSSocket>;
+  /** Sends a request and resolves once the response headers arrived (a stream established, not assumed). */
+  open(opts: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }): Promise<{ res: IncomingMessage; close(): void }>;
 }
 
 export async function agentHttp(h: Harness, token: string): Promise<AgentHttp> {
@@ -36,23 +43,29 @@ export async function agentHttp(h: Harness, token: string): Promise<AgentHttp> {
   const { readFile } = await import('node:fs/promises');
   const ca = await readFile(caFile, 'utf8');
   const url = (path: string) => `${h.airlock.proxyUrl}/clusters/default${path}`;
+  const open: AgentHttp['open'] = ({ method = 'GET', path, headers = {}, body }) =>
+    new Promise((resolve, reject) => {
+      const req = https.request(url(path), {
+        method,
+        ca,
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      });
+      req.on('response', (res) => resolve({ res, close: () => req.destroy() }));
+      req.on('error', reject);
+      req.end(body);
+    });
   return {
     url,
-    request({ method = 'GET', path, headers = {}, body }) {
+    open,
+    async request(opts) {
+      const { res } = await open(opts);
       return new Promise((resolve, reject) => {
-        const req = https.request(
-          url(path),
-          { method, ca, agent: false, headers: { authorization: `Bearer ${token}`, ...headers } },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        res.on('error', reject);
       });
     },
     curl(path, args = []) {
