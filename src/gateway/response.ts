@@ -223,15 +223,22 @@ export async function relayResponse(
   const streamable = status === 200 && !isEncoded(upstream);
   const unmasked = a.decision.unmasked === true;
 
-  if (streamable && shape === 'watch' && isJson) {
-    return relayStream(upstream, res, unmasked ? new PassThrough() : masker.createWatchStream(), {
-      watch: true,
-    });
-  }
-  if (streamable && shape === 'log') {
-    return relayStream(upstream, res, unmasked ? new PassThrough() : masker.createTextStream(), {
-      watch: false,
-    });
+  if (streamable && (shape === 'watch' || shape === 'log')) {
+    // A watch must be JSON events and a log text; anything else cannot be masked as it streams.
+    const expected = shape === 'watch' ? isJson : type.startsWith('text/');
+    if (!expected) {
+      upstream.destroy();
+      const answer = withheld(`the cluster streamed "${type}" for a ${shape}, which Airlock cannot mask`, {
+        withheldContentType: type,
+      });
+      return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
+    }
+    const transform = unmasked
+      ? new PassThrough()
+      : shape === 'watch'
+        ? masker.createWatchStream()
+        : masker.createTextStream();
+    return relayStream(upstream, res, transform, { watch: shape === 'watch' });
   }
   if (streamable && shape === 'list' && isJson && !unmasked && isLarge(upstream)) {
     return relayStream(upstream, res, masker.createListStream(), { watch: false });

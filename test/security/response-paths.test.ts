@@ -178,6 +178,38 @@ describe('response paths cannot be chosen by the agent', () => {
     expectNoCanary(answer.body, 'broken JSON');
   });
 
+  it.each([
+    [
+      'a watch streamed as protobuf',
+      `${SECRETS}?watch=1&labelSelector=proto%3D1`,
+      'application/vnd.kubernetes.protobuf;stream=watch',
+    ],
+    [
+      'a log streamed as JSON',
+      '/api/v1/namespaces/default/pods/json-log/log?follow=true',
+      'application/json',
+    ],
+  ])('%s is withheld at once, not relayed or buffered', async (_name, path, contentType) => {
+    const pathOnly = path.split('?')[0]!;
+    h.fake.addFault({
+      match: (r) => r.path === pathOnly && (r.query.get('labelSelector') ?? 'proto=1') === 'proto=1',
+      respond: {
+        raw: (res) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.write(`${JSON.stringify(canarySecret('streamed'))}\n`); // and never ends
+        },
+      },
+      times: 1,
+    });
+    const answer = await agent.request({ path });
+    expect(answer.status).toBe(500);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      kind: 'Status',
+      message: expect.stringContaining('cannot mask'),
+    });
+    expectNoCanary(answer.body, path);
+  });
+
   it('non-follow logs stream through the text masker like followed ones', async () => {
     h.fake.seed({
       apiVersion: 'v1',
