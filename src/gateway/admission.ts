@@ -8,7 +8,7 @@ import { assertNoClientImpersonation } from '../kube/headers.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import { StatusError } from '../kube/status.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
-import { assertNoMaskedValues } from '../masking/index.js';
+import { assertNoMaskedReads, assertNoMaskedValues, type Masker } from '../masking/index.js';
 import type { Decision } from '../policy/decision.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
@@ -46,6 +46,7 @@ export interface AdmissionDeps {
   clusters: ReadonlyMap<string, UpstreamCluster>;
   verifier: TokenVerifier;
   policy: () => Policy;
+  masker: Masker;
 }
 
 const MUTATING_VERBS = new Set(['create', 'update', 'patch']);
@@ -117,6 +118,9 @@ export async function admit(
     }
     if (parsedBody.kind === 'document') {
       assertNoMaskedValues(parsedBody.value, { kind: request.info.resource, name: request.info.name });
+      assertNoMaskedReads(parsedBody.value, request.info, (segments) =>
+        deps.masker.exposesMaskedField(segments, request.info),
+      );
     }
   }
 
