@@ -12,7 +12,8 @@ import { assertNoMaskedReads, assertNoMaskedValues, type Masker } from '../maski
 import type { Decision } from '../policy/decision.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
-import { parseRequestBody, type ParsedBody } from './request-body.js';
+import { podSpecFacts, type PolicyBody } from '../policy/pod-spec.js';
+import { bodyTooDeep, parseRequestBody, type ParsedBody } from './request-body.js';
 
 /** Everything the pipeline learned about a request before deciding what to do with it. */
 export interface Admission {
@@ -102,12 +103,19 @@ export async function admit(
   partial.request = request;
   assertNoClientImpersonation(req.rawHeaders);
 
-  const decision = evaluatePolicy(deps.policy(), { agent, cluster: cluster.name, request });
-  partial.decision = decision;
-
   const contentType = headerValue(req, 'content-type') ?? '';
   const parsedBody = parseRequestBody(body, contentType);
-  if (MUTATING_VERBS.has(request.info.verb) && request.info.isResourceRequest && body.length > 0) {
+  const writes = MUTATING_VERBS.has(request.info.verb) && request.info.isResourceRequest && body.length > 0;
+  const decision = evaluatePolicy(deps.policy(), {
+    agent,
+    cluster: cluster.name,
+    request,
+    podSpec: podSpecFacts(request.info, writes ? policyBody(parsedBody) : { kind: 'none' }),
+  });
+  partial.decision = decision;
+
+  if (parsedBody.kind === 'too-deep') throw bodyTooDeep();
+  if (writes) {
     const kind = requestBodyKind(contentType);
     if (kind === 'protobuf' || kind === 'cbor' || parsedBody.kind === 'opaque') {
       throw new StatusError(
@@ -117,6 +125,7 @@ export async function admit(
       );
     }
     if (parsedBody.kind === 'document') {
+      assertNamespaceMatches(request, parsedBody.value);
       assertNoMaskedValues(parsedBody.value, { kind: request.info.resource, name: request.info.name });
       assertNoMaskedReads(parsedBody.value, request.info, (segments) =>
         deps.masker.exposesMaskedField(segments, request.info),
@@ -141,19 +150,48 @@ export async function admit(
   };
 }
 
+/** What policy may assume about a write's body: unreadable ones could say anything. */
+function policyBody(body: ParsedBody): PolicyBody {
+  if (body.kind === 'document') return body;
+  return body.kind === 'empty' ? { kind: 'none' } : { kind: 'unreadable' };
+}
+
+/** kube-apiserver's check (rest.EnsureObjectNamespaceMatchesRequestNamespace), so policy's namespace is the object's. */
+function assertNamespaceMatches(request: ClassifiedRequest, body: unknown): void {
+  const { info } = request;
+  // A namespace's own name is in `namespace` too (RequestInfo); the apiserver expects no namespace in its body.
+  if (info.namespace === '' || (info.resource === 'namespaces' && info.apiGroup === '')) return;
+  const metadata = (body as { metadata?: { namespace?: unknown } } | null)?.metadata;
+  const namespace = typeof metadata === 'object' && metadata !== null ? metadata.namespace : undefined;
+  if (typeof namespace !== 'string' || namespace === '' || namespace === info.namespace) return;
+  throw new StatusError(
+    'BadRequest',
+    'the namespace of the provided object does not match the namespace sent on the request ' +
+      `(the object says "${namespace}", the request "${info.namespace}"): send it to its own namespace, ` +
+      'or leave metadata.namespace out',
+  );
+}
+
 export function newPartialAdmission(): PartialAdmission {
   return { requestId: randomUUID(), receivedAt: new Date() };
 }
 
 /** The 403 kubectl prints for a policy denial, in kube-apiserver's wording so agents recognise it. */
 export function policyDenial(a: Pick<Admission, 'request' | 'decision' | 'agent'>): StatusError {
-  const { info } = a.request;
-  const what = info.isResourceRequest
-    ? `${info.resource}${info.apiGroup ? `.${info.apiGroup}` : ''} "${info.name}"`
-    : `path "${a.request.path}"`;
+  const { info, method } = a.request;
+  const resource = `${info.resource}${info.apiGroup ? `.${info.apiGroup}` : ''}`;
+  const what = !info.isResourceRequest
+    ? `path "${a.request.path}"`
+    : info.name
+      ? `${resource} "${info.name}"`
+      : resource;
+  // OPTIONS, TRACE and other methods that map to no Kubernetes verb have none to name.
+  const action = info.verb && !METHOD_ONLY_VERBS.has(info.verb) ? info.verb : `send ${method} requests to`;
+  const object = info.isResourceRequest
+    ? `resource "${info.resource}${info.subresource ? `/${info.subresource}` : ''}"`
+    : 'it';
   const message =
-    `${what} is forbidden: agent "${a.agent.name}" cannot ${info.verb} ` +
-    `${info.isResourceRequest ? `resource "${info.resource}${info.subresource ? `/${info.subresource}` : ''}"` : 'it'}` +
+    `${what} is forbidden: agent "${a.agent.name}" cannot ${action} ${object}` +
     `${info.namespace ? ` in the namespace "${info.namespace}"` : ''}: denied by Airlock policy rule "${a.decision.rule}"` +
     `${a.decision.message ? `: ${a.decision.message}` : ''}`;
   return new StatusError('Forbidden', message, {
@@ -162,3 +200,6 @@ export function policyDenial(a: Pick<Admission, 'request' | 'decision' | 'agent'
     kind: info.resource,
   });
 }
+
+/** Non-resource requests carry the lower-cased HTTP method as their verb; these read badly as one. */
+const METHOD_ONLY_VERBS = new Set(['options', 'trace', 'connect']);

@@ -42,7 +42,7 @@ function maskAllLeaves(value: unknown): unknown {
 }
 
 /**
- * Masks an agent's request body (object, patch or JSON-patch op list) as if it were the object it targets.
+ * Masks an agent's request body (object, patch or JSON-patch op list) as the object its URL targets.
  * Pure; `maskDocument` and `maskText` are the masker's own.
  */
 export function maskRequestBody(
@@ -64,7 +64,10 @@ export function maskRequestBody(
       return { ...op, value };
     });
   }
-  if (!isRecord(body) || typeof body.kind === 'string' || !kind) return maskDocument(body);
+  if (!isRecord(body) || !kind) return maskDocument(body);
+  // The URL decides what is stored: a body claiming another kind ("secret", "ConfigMap" sent to …/secrets) is
+  // masked as the URL's kind, and as its own kind too, since what it claims is all masking can know of it.
   const { kind: _implied, ...masked } = maskDocument({ ...body, kind }) as Record<string, unknown>;
-  return masked;
+  if (!('kind' in body)) return masked;
+  return maskDocument({ ...masked, kind: body.kind });
 }

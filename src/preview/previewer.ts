@@ -87,7 +87,8 @@ export function createPreviewer(deps: PreviewerDeps): Previewer {
 async function computeDraft(deps: PreviewerDeps, input: ParkInput, timeoutMs: number): Promise<Draft> {
   const cluster = deps.clusters.get(input.cluster);
   if (!cluster) return unavailable(input, `cluster "${input.cluster}" is not configured`);
-  const secrets = secretStrings(decodedBody(input), deps.masker);
+  const body = decodedBody(input);
+  const secrets = secretStrings(body, deps.masker.maskRequestBody(body, input.request.info));
   const ctx: PreviewContext = {
     input,
     request: input.request,

@@ -100,9 +100,10 @@ function scrubLeaves(doc: unknown, secrets: readonly string[]): void {
   }
 }
 
-/** The original strings the masker would hide in `doc`: scrubbed from any text that echoes the request (errors). */
-export function secretStrings(doc: unknown, masker: Masker): string[] {
-  return maskedPaths(doc, masker.maskDocument(doc))
+/** The original strings masking hid in `doc` (`masked` is its masked copy): scrubbed from any text that echoes
+ *  the request (errors). */
+export function secretStrings(doc: unknown, masked: unknown): string[] {
+  return maskedPaths(doc, masked)
     .map((path) => valueAt(doc, path))
     .filter((value): value is string => typeof value === 'string' && value !== '');
 }

@@ -7,32 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentHttp, type AgentHttp } from '../support/agent-http.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { SECRET_REVIEW_POLICY } from './secret-review-policy.js';
 import { CANARY, canarySecret, expectNoCanary, expectNoCanaryStored } from './support.js';
 
 const SECRET = '/api/v1/namespaces/default/secrets/db';
-
-/** Secret writes need review (held briefly, so a request that reached the review engine shows in its store). */
-const POLICY = `
-apiVersion: airlock.dev/v1
-kind: Policy
-rules:
-  - name: discovery
-    match: { nonResourceURLs: ['*'] }
-    action: allow
-  - name: reads-and-dry-runs
-    match: { verbs: [get, list, watch] }
-    action: allow
-    recording: { level: request-response }
-  - name: dry-runs
-    match: { dryRun: true }
-    action: allow
-    recording: { level: request-response }
-  - name: review-secret-writes
-    match: { resources: [secrets] }
-    action: review
-    review: { hold: 1s }
-    recording: { level: request-response }
-`;
 
 const COPY = JSON.stringify([{ op: 'copy', from: '/data/password', path: '/metadata/annotations/x' }]);
 
@@ -42,7 +20,7 @@ describe('JSON-patch reads of masked fields', () => {
   const agentSaw: string[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ policy: POLICY });
+    h = await startHarness({ policy: SECRET_REVIEW_POLICY });
     h.fake.seed(canarySecret('db'));
     agent = await agentHttp(h, await h.mint({ agent: 'attacker' }));
   });

@@ -43,6 +43,33 @@ describe('maskRequestBody', () => {
     expect(out).not.toContain(token);
   });
 
+  it.each(['secret', 'ConfigMap', 'Pod'])(
+    'masks a body claiming kind %s as the Secret its URL names, keeping the claimed kind',
+    (kind) => {
+      const body = {
+        kind,
+        metadata: { name: 'db' },
+        data: { password: CANARY },
+        stringData: { u: 'canary-user' },
+      };
+      expect(masker.maskRequestBody(body, secrets)).toEqual({
+        kind,
+        metadata: { name: 'db' },
+        data: { password: MASKED_BASE64 },
+        stringData: { u: MASKED_TEXT },
+      });
+    },
+  );
+
+  it('masks a body claiming to be a Secret as one too, wherever it is sent', () => {
+    const body = { kind: 'Secret', data: { password: CANARY } };
+    const configmaps = { apiGroup: '', resource: 'configmaps', subresource: '' };
+    expect(masker.maskRequestBody(body, configmaps)).toEqual({
+      kind: 'Secret',
+      data: { password: MASKED_BASE64 },
+    });
+  });
+
   it('leaves ordinary bodies of other resources alone', () => {
     const patch = { spec: { replicas: 0 } };
     expect(
