@@ -59,7 +59,7 @@ export function createMasker(config: MaskingConfig): Masker {
   const maskPemBlocks = config.detectors.includes('private-key');
   return {
     maskDocument,
-    maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument, maskText),
+    maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument),
     exposesMaskedField: (segments, target) => {
       const kind = impliedKind(target);
       const plans = (kind ? [kind] : ruleKinds).flatMap((k) => anyObjectRules(k, undefined));
