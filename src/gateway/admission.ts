@@ -156,7 +156,10 @@ function policyBody(body: ParsedBody): PolicyBody {
   return body.kind === 'empty' ? { kind: 'none' } : { kind: 'unreadable' };
 }
 
-/** kube-apiserver's check (rest.EnsureObjectNamespaceMatchesRequestNamespace), so policy's namespace is the object's. */
+/**
+ * kube-apiserver's checks, in its words (rest.EnsureObjectNamespaceMatchesRequestNamespace for create and update,
+ * checkName on the patched object for patch), so the namespace policy saw is the one the object lands in.
+ */
 function assertNamespaceMatches(request: ClassifiedRequest, body: unknown): void {
   const { info } = request;
   // A namespace's own name is in `namespace` too (RequestInfo); the apiserver expects no namespace in its body.
@@ -164,11 +167,14 @@ function assertNamespaceMatches(request: ClassifiedRequest, body: unknown): void
   const metadata = (body as { metadata?: { namespace?: unknown } } | null)?.metadata;
   const namespace = typeof metadata === 'object' && metadata !== null ? metadata.namespace : undefined;
   if (typeof namespace !== 'string' || namespace === '' || namespace === info.namespace) return;
+  const mismatch =
+    info.verb === 'patch'
+      ? `the namespace of the object (${namespace}) does not match the namespace on the URL (${info.namespace})`
+      : 'the namespace of the provided object does not match the namespace sent on the request ' +
+        `(the object says "${namespace}", the request "${info.namespace}")`;
   throw new StatusError(
     'BadRequest',
-    'the namespace of the provided object does not match the namespace sent on the request ' +
-      `(the object says "${namespace}", the request "${info.namespace}"): send it to its own namespace, ` +
-      'or leave metadata.namespace out',
+    `${mismatch}: send it to its own namespace, or leave metadata.namespace out`,
   );
 }
 

@@ -71,6 +71,18 @@ describe('admission of request bodies', () => {
       ),
     });
     expect(h.fake.requests.filter((r) => r.body.includes('elsewhere'))).toEqual([]);
+    const patched = await agent.request({
+      method: 'PATCH',
+      path: `${CONFIGMAPS}/here`,
+      headers: { 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { namespace: 'kube-system' } }),
+    });
+    expect(patched.status).toBe(400);
+    expect(JSON.parse(patched.body)).toMatchObject({
+      message: expect.stringMatching(
+        /^the namespace of the object \(kube-system\) does not match the namespace on the URL \(default\)/,
+      ),
+    });
     // The same namespace, or none, is fine.
     expect(
       (await post(CONFIGMAPS, { kind: 'ConfigMap', metadata: { name: 'here', namespace: 'default' } }))
