@@ -363,6 +363,58 @@ describe('fallbacks when the dry run is not possible', () => {
     expect(p.summary).toBe('patch deployments.apps "slow" in prod: preview unavailable');
   });
 
+  it('a refusal that echoes the live Secret keeps its value out of the reason', async () => {
+    fake.seed({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'live-echo', namespace: 'prod' },
+      type: 'Opaque',
+      data: { password: b64(CANARY) },
+    });
+    failDryRuns({
+      status: 422,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Invalid',
+        code: 422,
+        message: `denied: ${b64(CANARY)}`,
+      },
+    });
+    const { preview: p } = await preview(
+      parkInput('PATCH', '/api/v1/namespaces/prod/secrets/live-echo', 'application/merge-patch+json', {
+        metadata: { labels: { a: 'b' } },
+      }),
+    );
+    expect(p.unavailableReason).toContain('denied: **masked-by-airlock**');
+    expect(JSON.stringify(p)).not.toContain(b64(CANARY));
+  });
+
+  it('a dry-run answer that carries a Secret value in an unmasked field shows it nowhere', async () => {
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'copied', namespace: 'prod' },
+      type: 'Opaque',
+      data: { password: b64(CANARY) },
+    };
+    fake.seed(secret);
+    // As a mutating webhook (or a JSON-patch copy, which admission refuses) would answer.
+    failDryRuns({
+      status: 200,
+      body: { ...secret, metadata: { ...secret.metadata, annotations: { copy: b64(CANARY) } } },
+    });
+    const { preview: p } = await preview(
+      parkInput('PATCH', '/api/v1/namespaces/prod/secrets/copied', 'application/merge-patch+json', {
+        metadata: { labels: { a: 'b' } },
+      }),
+    );
+    expect(p.source).toBe('dry-run');
+    expect(p.diff).toContain('copy: "**masked-by-airlock**"');
+    expect(JSON.stringify(p)).not.toContain(b64(CANARY));
+  });
+
   it('a refused Secret update keeps the secret out of the reason even when the cluster echoes it', async () => {
     fake.seed({
       apiVersion: 'v1',
