@@ -323,6 +323,12 @@ describe('previews of deletes', () => {
 describe('fallbacks when the dry run is not possible', () => {
   const failDryRuns = (respond: Parameters<FakeApiServer['addFault']>[0]['respond']) =>
     fake.addFault({ match: (r) => r.query.getAll('dryRun').includes('All'), respond, times: 1 });
+  /** The cluster refuses the next dry run with a 422 saying `message`. */
+  const refuseDryRuns = (message: string) =>
+    failDryRuns({
+      status: 422,
+      body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid', code: 422, message },
+    });
 
   it('a JSON patch is computed exactly by Airlock, labelled with why', async () => {
     fake.seed(deployment('batch', 'prod', 'batch:1', 2));
@@ -371,17 +377,7 @@ describe('fallbacks when the dry run is not possible', () => {
       type: 'Opaque',
       data: { password: b64(CANARY) },
     });
-    failDryRuns({
-      status: 422,
-      body: {
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        reason: 'Invalid',
-        code: 422,
-        message: `denied: ${b64(CANARY)}`,
-      },
-    });
+    refuseDryRuns(`denied: ${b64(CANARY)}`);
     const { preview: p } = await preview(
       parkInput('PATCH', '/api/v1/namespaces/prod/secrets/live-echo', 'application/merge-patch+json', {
         metadata: { labels: { a: 'b' } },
@@ -423,17 +419,7 @@ describe('fallbacks when the dry run is not possible', () => {
       type: 'Opaque',
       stringData: { key: 'x' },
     });
-    failDryRuns({
-      status: 422,
-      body: {
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        reason: 'Invalid',
-        code: 422,
-        message: `stringData[key]: Invalid value: "${CANARY}"`,
-      },
-    });
+    refuseDryRuns(`stringData[key]: Invalid value: "${CANARY}"`);
     const { preview: p } = await preview(
       parkInput('PUT', '/api/v1/namespaces/prod/secrets/api', 'application/json', {
         apiVersion: 'v1',
