@@ -314,7 +314,7 @@ tests:
       name: migrate
       body: [{ op: copy, from: /spec/template/spec/initContainers/0, path: /spec/template/spec/containers/1 }]
     expect: { action: review, rule: review-pod-escapes }
-  - name: a pod template with a privileged projected secret needs review
+  - name: a pod template with a projected secret needs review
     request:
       agent: any-agent
       verb: create
