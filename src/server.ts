@@ -10,7 +10,7 @@ import type { IssuerConfig } from './identity/issuer-config.js';
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
-import { loadClusters, type UpstreamCluster } from './kube/upstream.js';
+import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
 import { builtInPolicy, loadPolicyFile, type PolicyDefaults } from './policy/load.js';
@@ -20,6 +20,7 @@ import { startRetentionSchedule } from './recording/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
+import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import { createPreviewer } from './preview/previewer.js';
@@ -121,10 +122,15 @@ export async function startAirlock(
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
   if (clusters.length === 0) {
+    const { missing } = defaultKubeconfig(env);
     logger.warn(
-      'no upstream cluster configured: set KUBECONFIG or `clusters:` in airlock.yaml; agents get a 503 until then',
+      `no upstream cluster configured${missing.length ? ` (KUBECONFIG names ${missing.join(', ')}, which does not exist)` : ''}: ` +
+        'set KUBECONFIG to an existing kubeconfig or add `clusters:` to airlock.yaml; agents get a 503 until then',
     );
   }
+  // The only cluster, or the one marked `default: true`, is also served at the root paths.
+  const defaultCluster =
+    clusters.length === 1 ? clusters[0]!.name : config.clusters.find((c) => c.default)?.name;
   for (const c of clusters)
     logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
 
@@ -163,6 +169,8 @@ export async function startAirlock(
   const metrics = createMetrics();
   const gateway = createGateway({
     clusters: clustersByName,
+    ...(defaultCluster ? { defaultCluster } : {}),
+    decodeBody: createClusterBodyDecoder({ masker, timeoutMs: 10_000 }),
     verifier,
     policy: () => policy,
     masker,
