@@ -13,6 +13,8 @@ export interface ListMaskers {
   maskItem(item: unknown, list: ListHeader): unknown;
   maskText(text: string): string;
   maskWhole(doc: unknown): unknown;
+  /** True when masking could not change this item's JSON text: it is passed on undecoded. */
+  isMaskFree(item: string, list: ListHeader): boolean;
 }
 
 export interface ListHeader {
@@ -130,7 +132,10 @@ export function createListMaskStream(maskers: ListMaskers): Transform {
       else if (lexer.depth <= 0 && (b === COMMA || b === CLOSE_ARRAY || isSpace(b))) end = i;
       else continue;
       const text = drain(chunk.subarray(start), end - start);
-      stream.push(`${written++ === 0 ? '' : ','}${JSON.stringify(maskers.maskItem(JSON.parse(text), list))}`);
+      const item = maskers.isMaskFree(text, list)
+        ? text
+        : JSON.stringify(maskers.maskItem(JSON.parse(text), list));
+      stream.push(`${written++ === 0 ? '' : ','}${item}`);
       phase = 'between';
       start = end;
       if (end === i) i--; // re-read the delimiter in the `between` phase
