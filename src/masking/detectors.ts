@@ -80,18 +80,16 @@ const DETECTORS: Record<DetectorName, Detector> = {
 const activeDetectors = (names: readonly DetectorName[]) =>
   DETECTOR_NAMES.filter((name) => names.includes(name)).map((name) => DETECTORS[name]);
 
-/** Regex source matching any literal hint of the chosen detectors: text without one needs no detector. */
-export function detectorHintSource(names: readonly DetectorName[]): string | undefined {
-  const hints = activeDetectors(names).flatMap((d) => d.hints.map(escapeRegExp));
-  return hints.length ? hints.join('|') : undefined;
+/** The literal hints of the chosen detectors: text containing none of them needs no detector. */
+export function detectorHints(names: readonly DetectorName[]): string[] {
+  return activeDetectors(names).flatMap((d) => d.hints);
 }
 
 /** Builds the text masker for the chosen detectors; compile once, call per string. */
 export function createTextMasker(names: readonly DetectorName[]): (text: string) => string {
   const active = activeDetectors(names);
-  const hintSource = detectorHintSource(names);
-  if (hintSource === undefined) return (text) => text;
-  const anyHint = new RegExp(hintSource);
+  if (active.length === 0) return (text) => text;
+  const anyHint = new RegExp(detectorHints(names).map(escapeRegExp).join('|'));
 
   return (text) => {
     if (!anyHint.test(text)) return text;

@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
 import type { MaskingConfig } from './config.js';
-import { createTextMasker, detectorHintSource } from './detectors.js';
+import { createTextMasker, detectorHints } from './detectors.js';
 import { createDocumentMasker } from './document.js';
 import { compileRules, type MaskRule } from './field-rules.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
@@ -52,7 +52,7 @@ export function createMasker(config: MaskingConfig): Masker {
   const isMaskFree = createMaskFreeCheck({
     ruleKinds: [...BUILT_IN_RULES, ...config.fieldRules].flatMap((rule) => rule.kinds),
     credentialEnvNames: config.credentialEnvNames,
-    detectorHints: detectorHintSource(config.detectors),
+    detectorHints: detectorHints(config.detectors),
   });
   return {
     maskDocument,
