@@ -10,16 +10,17 @@ import type { IssuerConfig } from './identity/issuer-config.js';
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
-import { loadClusters, type UpstreamCluster } from './kube/upstream.js';
+import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
-import { builtInPolicy, loadPolicyFile, type PolicyDefaults } from './policy/load.js';
+import { approverDefaults, builtInPolicy, loadPolicyFile } from './policy/load.js';
 import type { Policy } from './policy/model.js';
 import { createRecorder, type Recorder } from './recording/recorder.js';
 import { startRetentionSchedule } from './recording/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
+import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import { createPreviewer } from './preview/previewer.js';
@@ -32,18 +33,6 @@ export interface RunningAirlock {
   reviews: ReviewEngine;
   gateway: Gateway;
   close(): Promise<void>;
-}
-
-/** Slack IDs: user groups start with S; everything else names a person. */
-export function approverDefaults(config: AirlockConfig): PolicyDefaults {
-  const ids = config.slack.approvers;
-  return {
-    approvers: {
-      users: ids.filter((id) => !id.startsWith('S')),
-      groups: ids.filter((id) => id.startsWith('S')),
-    },
-    ...(config.slack.channel ? { channel: config.slack.channel } : {}),
-  };
 }
 
 export async function loadConfiguredPolicy(config: AirlockConfig): Promise<Policy> {
@@ -121,10 +110,15 @@ export async function startAirlock(
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
   if (clusters.length === 0) {
+    const { missing } = defaultKubeconfig(env);
     logger.warn(
-      'no upstream cluster configured: set KUBECONFIG or `clusters:` in airlock.yaml; agents get a 503 until then',
+      `no upstream cluster configured${missing.length ? ` (KUBECONFIG names ${missing.join(', ')}, which does not exist)` : ''}: ` +
+        'set KUBECONFIG to an existing kubeconfig or add `clusters:` to airlock.yaml; agents get a 503 until then',
     );
   }
+  // The only cluster, or the one marked `default: true`, is also served at the root paths.
+  const defaultCluster =
+    clusters.length === 1 ? clusters[0]!.name : config.clusters.find((c) => c.default)?.name;
   for (const c of clusters)
     logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
 
@@ -163,6 +157,8 @@ export async function startAirlock(
   const metrics = createMetrics();
   const gateway = createGateway({
     clusters: clustersByName,
+    ...(defaultCluster ? { defaultCluster } : {}),
+    decodeBody: createClusterBodyDecoder({ masker, timeoutMs: 10_000 }),
     verifier,
     policy: () => policy,
     masker,

@@ -1,16 +1,18 @@
 #!/usr/bin/env node
+// Each command imports what it needs when it runs, so `airlock reviews list` does not load the whole server.
 import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { ConfigError, databaseUrl, loadConfig, redactedConfig } from '../config/load.js';
+import {
+  agentFacingUrl,
+  ConfigError,
+  databaseUrl,
+  loadConfig,
+  redactedConfig,
+  type LoadedConfig,
+} from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
 import { migrate, openDatabase, createDatabase, type Database } from '../db/database.js';
-import { localCaPem } from '../gateway/serving-certificate.js';
-import { loadOrCreateLocalIssuer } from '../identity/local-issuer.js';
 import { parseDuration } from '../lib/duration.js';
-import { createLogger } from '../lib/logger.js';
-import { PolicyError, loadPolicyFile } from '../policy/load.js';
-import { formatPolicyReport, runPolicyTests } from '../policy/policy-tests.js';
-import { approverDefaults, startAirlock } from '../server.js';
 import * as audit from './commands/audit.js';
 import * as grants from './commands/grants.js';
 import * as prune from './commands/prune.js';
@@ -23,11 +25,12 @@ const program = new Command('airlock')
   .option('-c, --config <file>', 'configuration file (default: $AIRLOCK_CONFIG or ./airlock.yaml if present)')
   .showHelpAfterError();
 
-let config: AirlockConfig | undefined;
-function currentConfig(): AirlockConfig {
-  config ??= loadConfig({ configPath: program.opts<{ config?: string }>().config }).config;
-  return config;
+let loaded: LoadedConfig | undefined;
+function loadedConfig(): LoadedConfig {
+  loaded ??= loadConfig({ configPath: program.opts<{ config?: string }>().config });
+  return loaded;
 }
+const currentConfig = (): AirlockConfig => loadedConfig().config;
 
 let db: Database | undefined;
 const ctx: CliContext = {
@@ -43,7 +46,10 @@ program
   .description('start the proxy and web listeners (migrates the database first)')
   .action(async () => {
     const cfg = currentConfig();
+    const { createLogger } = await import('../lib/logger.js');
     const logger = createLogger(cfg.log.level);
+    // Loaded here, not at the top: other commands should not pay for the whole server (Bolt, client-node, …).
+    const { startAirlock } = await import('../server.js');
     const airlock = await startAirlock(cfg, { logger });
     let stopping = false;
     const stop = async (signal: string) => {
@@ -83,6 +89,7 @@ function withAgentOptions(command: Command, ttl: string): Command {
 }
 
 async function mint(opts: { agent: string; group: string[]; owner?: string; ttl: string }): Promise<string> {
+  const { loadOrCreateLocalIssuer } = await import('../identity/local-issuer.js');
   const issuer = await loadOrCreateLocalIssuer(currentConfig().dataDir, {
     maxLifetimeSeconds: currentConfig().identity.localIssuer.maxLifetime,
   });
@@ -122,9 +129,10 @@ withAgentOptions(
       namespace?: string;
     }) => {
       const cfg = currentConfig();
-      const base = cfg.proxy.publicUrl ?? `${cfg.proxy.plainHttp ? 'http' : 'https'}://${cfg.proxy.listen}`;
+      const { url: base, from } = agentFacingUrl(cfg.proxy);
       const name = `airlock-${opts.cluster}`;
       // With Airlock's self-managed certificate, agents must trust the local CA it keeps in the data directory.
+      const { localCaPem } = await import('../gateway/serving-certificate.js');
       const ca = cfg.proxy.tls || cfg.proxy.plainHttp ? undefined : await localCaPem(cfg.dataDir);
       const server = `${base.replace(/\/$/, '')}/clusters/${opts.cluster}`;
       const kubeconfig = {
@@ -153,6 +161,9 @@ withAgentOptions(
         'current-context': name,
       };
       process.stdout.write(toYaml(kubeconfig));
+      process.stderr.write(
+        `airlock kubeconfig: server ${server} (${from} in ${loadedConfig().source ?? 'the defaults and environment'})\n`,
+      );
     },
   );
 
@@ -172,6 +183,8 @@ program
   .argument('<file>', 'policy file')
   .description('validate a policy file and run its inline tests')
   .action(async (file: string) => {
+    const { approverDefaults, loadPolicyFile } = await import('../policy/load.js');
+    const { formatPolicyReport, runPolicyTests } = await import('../policy/policy-tests.js');
     const policy = await loadPolicyFile(file, approverDefaults(currentConfig()));
     const results = runPolicyTests(policy);
     process.stdout.write(formatPolicyReport(file, policy, results));
@@ -183,7 +196,7 @@ for (const commands of [sessions, audit, prune, reviews, grants]) commands.regis
 program
   .parseAsync(process.argv)
   .catch((err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PolicyError) {
+    if (err instanceof ConfigError || (err instanceof Error && err.name === 'PolicyError')) {
       process.stderr.write(`airlock: ${err.message}\n`);
       process.exitCode = 2;
     } else {

@@ -49,6 +49,9 @@ const cluster = z.strictObject({
   inCluster: z.boolean().default(false),
   /** send Impersonate-User/Group/Extra for the agent so cluster RBAC and audit see it */
   impersonate: z.boolean().default(false),
+  /** also serve this cluster at the root paths (for `kubectl get --raw` and tools that drop the server path);
+   * implied when it is the only cluster */
+  default: z.boolean().default(false),
 });
 
 const fieldRule = z.strictObject({
@@ -113,7 +116,17 @@ export const configSchema = z.strictObject({
         .default({ enabled: true, maxLifetime: 3600 }),
     })
     .default({ issuers: [], localIssuer: { enabled: true, maxLifetime: 3600 } }),
-  clusters: z.array(cluster).default([]),
+  clusters: z
+    .array(cluster)
+    .default([])
+    .superRefine((clusters, ctx) => {
+      const defaults = clusters.filter((c) => c.default).map((c) => c.name);
+      if (defaults.length > 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `only one cluster may be the default (marked: ${defaults.join(', ')})`,
+        });
+    }),
   masking: z
     .strictObject({
       fieldRules: z.array(fieldRule).default([]),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSettings } from '../config/schema.js';
 
@@ -24,10 +24,18 @@ export interface UpstreamCluster {
 
 const CREDENTIAL_TTL_MS = 30_000;
 
-function defaultKubeconfigPath(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.KUBECONFIG) return env.KUBECONFIG;
+/**
+ * The kubeconfig kubectl would use: the first existing file named in KUBECONFIG (a path list), else ~/.kube/config.
+ * Like kubectl, files that do not exist count as empty; `missing` names them so start-up can say so.
+ */
+export function defaultKubeconfig(env: NodeJS.ProcessEnv): { file?: string; missing: string[] } {
+  if (env.KUBECONFIG) {
+    const named = env.KUBECONFIG.split(delimiter).filter((f) => f !== '');
+    const file = named.find((f) => existsSync(f));
+    return { ...(file ? { file } : {}), missing: named.filter((f) => !existsSync(f)) };
+  }
   const home = join(homedir(), '.kube', 'config');
-  return existsSync(home) ? home : undefined;
+  return existsSync(home) ? { file: home, missing: [] } : { missing: [] };
 }
 
 function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): KubeConfig {
@@ -36,9 +44,14 @@ function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): Kube
     kc.loadFromCluster();
     return kc;
   }
-  const file = settings.kubeconfig ?? defaultKubeconfigPath(env);
+  const file = settings.kubeconfig ?? defaultKubeconfig(env).file;
   if (!file)
     throw new Error(`cluster "${settings.name}": no kubeconfig (set KUBECONFIG or clusters[].kubeconfig)`);
+  if (!existsSync(file)) {
+    throw new Error(
+      `cluster "${settings.name}": the kubeconfig file ${file} does not exist; fix clusters[].kubeconfig or create the file`,
+    );
+  }
   kc.loadFromFile(file);
   if (settings.context) {
     if (!kc.getContextObject(settings.context)) {
@@ -100,8 +113,8 @@ export async function loadClusters(
 ): Promise<UpstreamCluster[]> {
   let settings = configured;
   if (settings.length === 0) {
-    const fallback = { name: 'default', inCluster: false, impersonate: false };
-    if (defaultKubeconfigPath(env)) settings = [fallback];
+    const fallback = { name: 'default', inCluster: false, impersonate: false, default: true };
+    if (defaultKubeconfig(env).file) settings = [fallback];
     else if (env.KUBERNETES_SERVICE_HOST) settings = [{ ...fallback, inCluster: true }];
   }
   return Promise.all(settings.map((s) => toUpstream(s, loadKubeConfig(s, env))));

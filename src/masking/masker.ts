@@ -1,11 +1,12 @@
 import type { Transform } from 'node:stream';
 import type { MaskingConfig } from './config.js';
-import { createTextMasker } from './detectors.js';
+import { createTextMasker, detectorHints } from './detectors.js';
 import { createDocumentMasker } from './document.js';
 import { compileRules, type MaskRule } from './field-rules.js';
 import { exposesMaskedField } from './patch-reads.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
 import { createListMaskStream } from './list-stream.js';
+import { createMaskFreeCheck, type MaskFreeCheck } from './mask-free.js';
 import { impliedKind, maskRequestBody, type RequestTarget } from './request-body.js';
 import { createTextStream, createWatchStream } from './streams.js';
 
@@ -28,6 +29,8 @@ export interface Masker {
   createTextStream(): Transform;
   /** A large `*List` masked item by item as it streams (memory near one item, not several copies of the body). */
   createListStream(): Transform;
+  /** True when masking could not change this JSON text (mask-free.ts): it may be relayed as it is. */
+  isMaskFree: MaskFreeCheck;
 }
 
 /** Fields that hold secrets by definition, whatever the configuration. */
@@ -57,6 +60,11 @@ export function createMasker(config: MaskingConfig): Masker {
     maskText,
   });
   const maskPemBlocks = config.detectors.includes('private-key');
+  const isMaskFree = createMaskFreeCheck({
+    ruleKinds: [...BUILT_IN_RULES, ...config.fieldRules].flatMap((rule) => rule.kinds),
+    credentialEnvNames: config.credentialEnvNames,
+    detectorHints: detectorHints(config.detectors),
+  });
   return {
     maskDocument,
     maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument),
@@ -66,6 +74,7 @@ export function createMasker(config: MaskingConfig): Masker {
       return exposesMaskedField(segments, plans);
     },
     maskText,
+    isMaskFree,
     createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
     createListStream: () =>
@@ -79,6 +88,11 @@ export function createMasker(config: MaskingConfig): Masker {
           ).items[0],
         maskText,
         maskWhole: maskDocument,
+        // Items carry no kind: the list's kind names theirs.
+        isMaskFree: (item, list) =>
+          typeof list.kind === 'string' &&
+          list.kind.endsWith('List') &&
+          isMaskFree(item, list.kind.slice(0, -4)),
       }),
   };
 }
