@@ -65,6 +65,14 @@ const deployment = (name: string, namespace: string, image: string, replicas = 3
   },
 });
 
+const prodSecret = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'prod' },
+  type: 'Opaque',
+  data,
+});
+
 const dryRunsSeen = () => fake.requests.filter((r) => r.query.getAll('dryRun').includes('All'));
 
 beforeAll(async () => {
@@ -227,13 +235,7 @@ describe('previews of writes, from the cluster’s dry run', () => {
   });
 
   it('update a Secret: keys only, the canary value appears nowhere in the preview', async () => {
-    fake.seed({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'db', namespace: 'prod' },
-      type: 'Opaque',
-      data: { password: b64('old'), user: b64('app') },
-    });
+    fake.seed(prodSecret('db', { password: b64('old'), user: b64('app') }));
     const { preview: p } = await preview(
       parkInput('PUT', '/api/v1/namespaces/prod/secrets/db', 'application/json', {
         apiVersion: 'v1',
@@ -370,13 +372,7 @@ describe('fallbacks when the dry run is not possible', () => {
   });
 
   it('a refusal that echoes the live Secret keeps its value out of the reason', async () => {
-    fake.seed({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'live-echo', namespace: 'prod' },
-      type: 'Opaque',
-      data: { password: b64(CANARY) },
-    });
+    fake.seed(prodSecret('live-echo', { password: b64(CANARY) }));
     refuseDryRuns(`denied: ${b64(CANARY)}`);
     const { preview: p } = await preview(
       parkInput('PATCH', '/api/v1/namespaces/prod/secrets/live-echo', 'application/merge-patch+json', {
@@ -388,13 +384,7 @@ describe('fallbacks when the dry run is not possible', () => {
   });
 
   it('a dry-run answer that carries a Secret value in an unmasked field shows it nowhere', async () => {
-    const secret: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'copied', namespace: 'prod' },
-      type: 'Opaque',
-      data: { password: b64(CANARY) },
-    };
+    const secret = prodSecret('copied', { password: b64(CANARY) });
     fake.seed(secret);
     // As a mutating webhook (or a JSON-patch copy, which admission refuses) would answer.
     failDryRuns({
