@@ -13,8 +13,15 @@ import { eventually } from '../support/eventually.js';
 import { ALLOW_ALL_POLICY, CANARY, expectNoCanary } from '../security/support.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** Allow everything but privileged pods: a decision that depends on the body. */
+const POLICY = ALLOW_ALL_POLICY.replace(
+  'rules:\n',
+  "rules:\n  - name: no-privileged-pods\n    match: { podSpec: [privileged] }\n    action: deny\n    message: privileged pods leave Airlock's view\n",
+);
 const SECRETS = '/api/v1/namespaces/default/secrets';
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
+const PODS = '/api/v1/namespaces/default/pods';
 
 /** Bytes standing in for a protobuf body: the `k8s\\0` magic, then a payload the test recognises. */
 const protobufBody = (tag: string) => Buffer.from(`k8s\u0000${tag}`, 'latin1');
@@ -34,7 +41,7 @@ describe('protobuf request bodies', () => {
   const isDryRun = (r: RecordedRequest) => r.query.getAll('dryRun').includes('All');
 
   beforeAll(async () => {
-    h = await startHarness({ policy: ALLOW_ALL_POLICY });
+    h = await startHarness({ policy: POLICY });
     agent = await agentHttp(h, await h.mint({ agent: 'generator' }));
   });
   afterAll(() => h.close());
@@ -72,6 +79,33 @@ describe('protobuf request bodies', () => {
     expect(isDryRun(real!)).toBe(false);
     expect(real!.body).toBe(protobufBody('cm-ok').toString('latin1'));
     expect(real!.headers['content-type']).toEqual([PROTOBUF]);
+  });
+
+  it('decides policy on the decoded object, as on the JSON form of the same object', async () => {
+    const privileged = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'root-shell', namespace: 'default' },
+      spec: { containers: [{ name: 'sh', image: 'busybox', securityContext: { privileged: true } }] },
+    };
+    clusterDecodes('privileged', privileged);
+    const json = await agent.request({
+      method: 'POST',
+      path: PODS,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(privileged),
+    });
+    const proto = await post(PODS, 'privileged');
+    expect(json.status).toBe(403);
+    expect(proto.status).toBe(403);
+    expect(JSON.parse(proto.body).message).toBe(JSON.parse(json.body).message);
+    expect(sent('privileged').filter((r) => !isDryRun(r))).toEqual([]);
+
+    // The same pod unprivileged passes: the decision came from the decoded object, not from an unreadable body
+    // (which policy treats as having every pod-spec fact).
+    const ordinary = { ...privileged, spec: { containers: [{ name: 'sh', image: 'busybox' }] } };
+    clusterDecodes('ordinary', ordinary);
+    expect((await post(PODS, 'ordinary')).status).toBe(201);
   });
 
   it('records the decoded body masked, and masks the answer', async () => {
