@@ -24,6 +24,7 @@ import { createReviewGate } from './gateway/engine-review-gate.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import { createPreviewer } from './preview/previewer.js';
 import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
+import { PeopleDirectory } from './reviews/people.js';
 
 export interface RunningAirlock {
   proxyUrl: string;
@@ -141,7 +142,13 @@ export async function startAirlock(
   const slackOff = slackDisabledReason(config.slack);
   const slack = slackOff
     ? undefined
-    : createSlackAdapter({ config: config.slack, db, reviews: () => reviews, logger });
+    : createSlackAdapter({
+        config: config.slack,
+        db,
+        reviews: () => reviews,
+        people: new PeopleDirectory(config.people),
+        logger,
+      });
   if (slackOff) {
     logger.warn(
       `Slack approvals are off (${slackOff}): decide reviews with \`airlock reviews approve|deny\``,

@@ -56,6 +56,18 @@ const fieldRule = z.strictObject({
   paths: z.array(z.string()).min(1),
 });
 
+/** A person who may decide reviews: one identity across Slack and the terminal (src/reviews/people.ts). */
+const person = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1).optional(),
+  email: z.string().email().optional(),
+  slack: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id (U… or W…)')
+    .optional(),
+  groups: z.array(z.string().min(1)).default([]),
+});
+
 export const configSchema = z.strictObject({
   proxy: z
     .strictObject({
@@ -115,6 +127,8 @@ export const configSchema = z.strictObject({
       auditors: z.array(z.string()).default([]),
     })
     .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
+  /** Who may decide reviews, by immutable identity; terminal names outside this list act only as break-glass. */
+  people: z.array(person).default([]),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
     .default({ level: 'info' }),

@@ -2,6 +2,7 @@ import { pinRequest } from '../kube/pin.js';
 import { sessionIdFor } from '../recording/draft.js';
 import { StatusError } from '../kube/status.js';
 import type { Masker } from '../masking/index.js';
+import { countApprovals } from '../reviews/decision-rules.js';
 import type { ReviewEngine } from '../reviews/engine.js';
 import type { Review } from '../reviews/model.js';
 import type { Admission } from './admission.js';
@@ -36,7 +37,7 @@ function denial(review: Review): StatusError {
 
 function stillPending(review: Review): StatusError {
   const { approvals } = review.settings;
-  const have = review.decisions.filter((d) => d.decision === 'approve').length;
+  const have = countApprovals(review.decisions);
   return new StatusError(
     'Timeout',
     `${review.classification.verb} ${target(review)} is waiting for human approval: review ${review.id}${where(review)}, ` +
@@ -82,19 +83,44 @@ function resourceVersionOf(body: unknown): string | undefined {
   return typeof rv === 'string' ? rv : undefined;
 }
 
+/**
+ * A reviewed request whose query names a parameter twice is refused: kube-apiserver reads the first value for
+ * most options while other readers take the last, so what a reviewer reads and what would run could differ.
+ */
+function refuseAmbiguousQuery(query: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (seen.has(name) && !REPEATABLE_QUERY.has(name)) {
+      throw new StatusError(
+        'BadRequest',
+        `query parameter ${JSON.stringify(name)} is given more than once; a request that needs review must be unambiguous, so send it once`,
+      );
+    }
+    seen.add(name);
+  }
+}
+
+/** Parameters kube-apiserver reads as lists, where repeating is how several values are sent. */
+const REPEATABLE_QUERY: ReadonlySet<string> = new Set(['dryRun', 'command', 'ports']);
+
 /** Connects the pipeline's `review` decisions to the review engine: grants first, then parking. */
 export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGate {
   return {
     async hold(a: Admission, trace, signal) {
       const { info } = a.request;
+      const settings = a.decision.review!;
+      refuseAmbiguousQuery(a.request.query);
       const grant = await engine.findGrant({
         agent: a.agent,
         cluster: a.cluster.name,
+        rule: a.decision.rule,
+        settings,
         verb: info.verb,
         apiGroup: info.apiGroup,
         resource: info.resource,
         subresource: info.subresource,
         namespace: info.namespace,
+        name: info.name,
       });
       if (grant) {
         trace.grantId = grant.id;
@@ -116,7 +142,7 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
           body: a.body,
           ...(redactedBody ? { redactedBody } : {}),
           rule: a.decision.rule,
-          settings: a.decision.review!,
+          settings,
           ...(a.reason ? { reason: a.reason } : {}),
         },
         signal,

@@ -8,6 +8,7 @@ import type { Agent } from '../identity/agent.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import {
+  countApprovals,
   type DecideRefusal,
   type DecisionRequest,
   refusalFor,
@@ -19,6 +20,7 @@ import type {
   Approver,
   ExecutionPin,
   Grant,
+  GrantScope,
   Review,
   ReviewActor,
   ReviewerDecision,
@@ -60,14 +62,18 @@ export type ParkResult =
 export type DecideResult =
   { ok: true; review: Review; grant?: Grant } | { ok: false; refusal: DecideRefusal };
 
+/** A request that might ride on a grant, and the rule that governs it now. */
 export interface GrantQuery {
   agent: Pick<Agent, 'subject' | 'issuer'>;
   cluster: string;
+  rule: string;
+  settings: ReviewSettings;
   verb: string;
   apiGroup: string;
   resource: string;
   subresource: string;
   namespace: string;
+  name: string;
 }
 
 export interface ReviewPorts {
@@ -266,8 +272,19 @@ class SqlReviewEngine implements ReviewEngine {
     return false;
   }
 
-  findGrant(query: GrantQuery): Promise<Grant | undefined> {
-    return this.store.findGrant(query, this.ports.now());
+  /**
+   * A live grant from a review of the same rule covering this request, as long as that rule (as configured now)
+   * still allows a grant this long and asks no more approvals than the grant had.
+   */
+  async findGrant(query: GrantQuery): Promise<Grant | undefined> {
+    const { settings } = query;
+    if (settings.maxGrantSeconds <= 0) return undefined;
+    const candidates = await this.store.findGrants(query, this.ports.now());
+    return candidates.find(
+      (g) =>
+        g.expiresAt.getTime() - g.createdAt.getTime() <= settings.maxGrantSeconds * 1000 &&
+        g.approvals >= Math.max(1, settings.approvals),
+    );
   }
 
   revokeGrant(id: string, by: string): Promise<boolean> {
@@ -404,12 +421,13 @@ class SqlReviewEngine implements ReviewEngine {
         id: approver.id,
         name: approver.name,
         via: approver.via,
+        verified: approver.verified,
         ...(approver.email ? { email: approver.email } : {}),
       },
       decision: request.decision,
       ...(reason ? { reason } : {}),
       ...(request.decision === 'approve' && request.grantSeconds !== undefined
-        ? { grantSeconds: request.grantSeconds }
+        ? { grantSeconds: request.grantSeconds, grantScope: request.grantScope ?? 'name' }
         : {}),
       breakGlass: usesBreakGlass(approver, request),
       at: now,
@@ -434,7 +452,9 @@ class SqlReviewEngine implements ReviewEngine {
     const type = outcome.state === 'pending' ? 'approval-added' : outcome.state;
     const events: PendingEvent[] = [{ type, review: decided, actor, decision }];
     const grant =
-      outcome.grantSeconds === undefined ? undefined : this.grantFor(decided, outcome.grantSeconds, now);
+      outcome.grantSeconds === undefined
+        ? undefined
+        : this.grantFor(decided, outcome.grantSeconds, outcome.grantScope ?? 'name', now);
     if (grant) {
       await tx.insertGrant(grant);
       events.push({ type: 'grant-created', review: decided, actor, grant });
@@ -442,19 +462,22 @@ class SqlReviewEngine implements ReviewEngine {
     return { value: { ok: true, review: decided, ...(grant ? { grant } : {}) }, events };
   }
 
-  private grantFor(review: Review, seconds: number, now: Date): Grant {
+  private grantFor(review: Review, seconds: number, scope: GrantScope, now: Date): Grant {
     const c = review.classification;
     return {
       id: newId('gr'),
       reviewId: review.id,
       agent: { name: review.agent.name, issuer: review.agent.issuer, subject: review.agent.subject },
       cluster: review.cluster,
+      rule: review.rule,
       verb: c.verb,
       apiGroup: c.apiGroup,
       resource: c.resource,
       subresource: c.subresource,
       namespace: c.namespace,
+      ...(scope === 'name' ? { name: c.name } : {}),
       grantedBy: review.decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.name),
+      approvals: countApprovals(review.decisions),
       createdAt: now,
       expiresAt: new Date(now.getTime() + seconds * 1000),
     };

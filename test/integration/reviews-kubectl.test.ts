@@ -124,8 +124,10 @@ function attached(reviewId: string): Promise<true> {
 const person = (name: string, groups: string[] = []): Approver => ({
   id: name,
   name,
+  identifiers: [name],
   groups,
   via: 'slack',
+  verified: true,
 });
 
 /** The built `airlock` command against the harness's data directory: the terminal adapter, break-glass path. */

@@ -161,7 +161,7 @@ describe('two gateway processes on one database', () => {
     const decidedAt = Date.now();
     await h.airlock.reviews.decide(
       review.id,
-      { id: 'bob', name: 'bob', groups: [], via: 'slack' },
+      { id: 'bob', name: 'bob', identifiers: ['bob'], groups: [], via: 'slack', verified: true },
       { decision: 'approve' },
     );
     await eventually(() => deletesOf('on-b').length > 0, 'the delete from replica B', 5_000);
@@ -192,7 +192,7 @@ describe('two gateway processes on one database', () => {
 
     await h.airlock.reviews.decide(
       review.id,
-      { id: 'alice', name: 'alice', groups: [], via: 'slack' },
+      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
       { decision: 'approve' },
     );
     const results = await Promise.all([viaA, viaB]);

@@ -23,7 +23,14 @@ afterEach(async () => {
   for (const drop of schemaDrops.splice(0)) await drop();
 });
 
-const terminal = (name: string) => ({ id: name, name, groups: [], via: 'terminal' as const });
+const terminal = (name: string) => ({
+  id: name,
+  name,
+  identifiers: [name],
+  groups: [],
+  via: 'terminal' as const,
+  verified: false,
+});
 const replies = (e: SlackEnv) =>
   e.slack
     .callsTo('chat.postMessage')

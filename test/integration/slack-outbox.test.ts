@@ -23,7 +23,14 @@ const replies = (e: SlackEnv) =>
     .filter((c) => c.args.thread_ts)
     .map((c) => String(c.args.text));
 const hasNoButtons = (blocks: unknown) => !(blocks as { type: string }[]).some((b) => b.type === 'actions');
-const terminal = (name: string) => ({ id: name, name, groups: [], via: 'terminal' as const });
+const terminal = (name: string) => ({
+  id: name,
+  name,
+  identifiers: [name],
+  groups: [],
+  via: 'terminal' as const,
+  verified: false,
+});
 
 describe('Slack outbox', () => {
   it('retries a 500 and a 429 (after Retry-After) and posts the card once', async () => {

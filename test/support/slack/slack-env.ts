@@ -20,6 +20,7 @@ import {
   type ReviewEngine,
   type ReviewPorts,
 } from '../../../src/reviews/engine.js';
+import { PeopleDirectory, type Person } from '../../../src/reviews/people.js';
 import { createSlackAdapter, type SlackAdapter, type SlackSettings } from '../../../src/slack/adapter.js';
 import {
   type FakeSlack,
@@ -46,6 +47,10 @@ export const DIRECTORY: FakeSlackDirectory = {
     { id: 'U0DAVE', name: 'Dave', email: 'dave@example.com' },
     { id: 'U0EVE', name: 'Eve', email: 'eve@example.com' },
     { id: 'U0MALLORY', name: 'Mallory', email: 'mallory@other.example', teamId: 'T0OTHER' },
+    // Members who renamed themselves after approvers; Slack reports no email for them.
+    { id: 'U0MIMIC1', name: 'U0ONCALL1' },
+    { id: 'U0MIMIC2', name: 'bob@example.com' },
+    { id: 'U0ONCALL1', name: 'On-call One' },
   ],
   groups: { S0ONCALL: ['U0BOB', 'U0DAVE', 'U0MALLORY'] },
 };
@@ -146,6 +151,8 @@ export interface SlackEnvOptions {
   dbUrl?: string;
   /** The review engine's preview port (what the preview module computes in production). */
   preview?: ReviewPorts['preview'];
+  /** The configured people directory (configuration `people`). */
+  people?: Person[];
 }
 
 /** Slack settings pointing at the fake Slack, with the test signing secret. */
@@ -184,6 +191,7 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
     config,
     db,
     reviews: () => engine,
+    people: new PeopleDirectory(opts.people ?? []),
     logger,
     tuning: {
       processBeforeResponse: true,

@@ -32,7 +32,7 @@ describe('outbox messages for review events', () => {
       state: 'denied',
       decisions: [
         {
-          approver: { id: 'U1', name: 'Bob', via: 'slack' },
+          approver: { id: 'U1', name: 'Bob', via: 'slack', verified: true },
           decision: 'deny',
           reason: 'not now',
           breakGlass: false,
@@ -52,6 +52,69 @@ describe('outbox messages for review events', () => {
     expect(outboxMessagesFor(event('expired', { review: ownerless })).map((m) => m.kind)).toEqual([
       'thread-reply',
       'update-card',
+    ]);
+  });
+});
+
+describe('what the thread says after an approval', () => {
+  const approval = {
+    approver: { id: 'U1', name: 'Bob', via: 'slack' as const, verified: true },
+    decision: 'approve' as const,
+    breakGlass: false,
+    at,
+  };
+  const replyTo = (type: ReviewEvent['type'], overrides: Parameters<typeof storedReview>[0]) =>
+    outboxMessagesFor(event(type, { review: storedReview(overrides), decision: approval })).find(
+      (m) => m.kind === 'thread-reply',
+    );
+
+  it('promises no run: the request runs only if the agent picks it up or re-runs in time', () => {
+    const reply = replyTo('approved', {
+      state: 'approved',
+      decisions: [approval],
+      decidedAt: at,
+      expiresAt: new Date('2026-11-28T10:06:00Z'),
+    });
+    expect(reply).toMatchObject({ text: expect.stringContaining('otherwise it expires unused') });
+    expect(reply).not.toMatchObject({ text: expect.stringMatching(/request runs exactly as reviewed\./) });
+  });
+
+  it('says an approval that expired was never run, not that nobody decided', () => {
+    const reply = replyTo('expired', {
+      state: 'expired',
+      decisions: [approval],
+      decidedAt: at,
+      expiresAt: new Date('2026-11-28T10:06:00Z'),
+    });
+    expect(reply).toMatchObject({
+      text: '⌛ Approved, but the agent did not re-run within 5 min: expired unused. Nothing ran; the agent must ask again.',
+    });
+  });
+
+  it('offers Revoke under a grant', () => {
+    const grant = {
+      id: 'gr-1',
+      reviewId: 'rv-0123456789abcdef',
+      agent: { name: 'ci-bot', subject: 's', issuer: 'i' },
+      cluster: 'prod-eu',
+      rule: 'scale-to-zero',
+      verb: 'patch',
+      apiGroup: 'apps',
+      resource: 'deployments',
+      subresource: '',
+      namespace: 'prod',
+      name: 'web',
+      grantedBy: ['Bob'],
+      approvals: 1,
+      createdAt: at,
+      expiresAt: new Date('2026-11-28T10:16:00Z'),
+    };
+    expect(outboxMessagesFor(event('grant-created', { grant }))).toEqual([
+      {
+        kind: 'thread-reply',
+        text: expect.stringContaining('`patch deployments.apps "web" in prod` by agent `ci-bot`'),
+        revokeGrantId: 'gr-1',
+      },
     ]);
   });
 });
