@@ -10,7 +10,7 @@ import type { IssuerConfig } from './identity/issuer-config.js';
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
-import { loadClusters, type UpstreamCluster } from './kube/upstream.js';
+import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
 import { builtInPolicy, loadPolicyFile, type PolicyDefaults } from './policy/load.js';
@@ -20,6 +20,7 @@ import { startRetentionSchedule } from './recording/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
+import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import { createPreviewer } from './preview/previewer.js';
@@ -122,10 +123,15 @@ export async function startAirlock(
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
   if (clusters.length === 0) {
+    const { missing } = defaultKubeconfig(env);
     logger.warn(
-      'no upstream cluster configured: set KUBECONFIG or `clusters:` in airlock.yaml; agents get a 503 until then',
+      `no upstream cluster configured${missing.length ? ` (KUBECONFIG names ${missing.join(', ')}, which does not exist)` : ''}: ` +
+        'set KUBECONFIG to an existing kubeconfig or add `clusters:` to airlock.yaml; agents get a 503 until then',
     );
   }
+  // The only cluster, or the one marked `default: true`, is also served at the root paths.
+  const defaultCluster =
+    clusters.length === 1 ? clusters[0]!.name : config.clusters.find((c) => c.default)?.name;
   for (const c of clusters)
     logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
 
@@ -170,6 +176,8 @@ export async function startAirlock(
   const metrics = createMetrics();
   const gateway = createGateway({
     clusters: clustersByName,
+    ...(defaultCluster ? { defaultCluster } : {}),
+    decodeBody: createClusterBodyDecoder({ masker, timeoutMs: 10_000 }),
     verifier,
     policy: () => policy,
     masker,
@@ -178,15 +186,26 @@ export async function startAirlock(
     metrics,
     logger,
     maxBodyBytes: config.proxy.maxBodyBytes,
+    requestTimeoutMs: config.proxy.timeouts.request * 1000,
+    bodyIdleTimeoutMs: config.proxy.timeouts.bodyIdle * 1000,
+    limits: {
+      maxInFlight: config.proxy.limits.maxInFlightPerAgent,
+      maxLongRunning: config.proxy.limits.maxLongRunningPerAgent,
+    },
   });
 
+  // Node's request timeout only covers receiving a request, so parked requests and watches are unaffected by it;
+  // uploads are bounded by their own idle timeout and the request deadline. Expired connections are checked every second.
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: config.proxy.timeouts.headers * 1000,
+    requestTimeout: (config.proxy.timeouts.headers + config.proxy.timeouts.request) * 1000,
+    connectionsCheckingInterval: 1000,
+    keepAliveTimeout: 65_000,
+  };
   const proxyServer = config.proxy.plainHttp
-    ? http.createServer(gateway.handleRequest)
-    : https.createServer(await servingTls(config), gateway.handleRequest);
+    ? http.createServer(serverOptions, gateway.handleRequest)
+    : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, gateway.handleRequest);
   proxyServer.on('upgrade', gateway.handleUpgrade);
-  // Parked requests and watches are long-lived: no server-side request timeout.
-  proxyServer.requestTimeout = 0;
-  proxyServer.keepAliveTimeout = 65_000;
 
   const webServer = http.createServer(
     createWebApp({ db, clusters, metrics, ...(slack ? { mount: (app) => slack.mount(app) } : {}) }),
@@ -223,7 +242,10 @@ export async function startAirlock(
       await reviews.stop();
       await slack?.stop();
       await recorder.close();
-      for (const c of clusters) c.agent.destroy();
+      for (const c of clusters) {
+        c.agent.destroy();
+        c.longRunningAgent.destroy();
+      }
       await db.destroy();
     },
   };

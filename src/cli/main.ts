@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
-import { ConfigError, databaseUrl, loadConfig, redactedConfig } from '../config/load.js';
+import {
+  agentFacingUrl,
+  ConfigError,
+  databaseUrl,
+  loadConfig,
+  redactedConfig,
+  type LoadedConfig,
+} from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
 import { migrate, openDatabase, createDatabase, type Database } from '../db/database.js';
 import { localCaPem } from '../gateway/serving-certificate.js';
@@ -24,11 +31,12 @@ const program = new Command('airlock')
   .option('-c, --config <file>', 'configuration file (default: $AIRLOCK_CONFIG or ./airlock.yaml if present)')
   .showHelpAfterError();
 
-let config: AirlockConfig | undefined;
-function currentConfig(): AirlockConfig {
-  config ??= loadConfig({ configPath: program.opts<{ config?: string }>().config }).config;
-  return config;
+let loaded: LoadedConfig | undefined;
+function loadedConfig(): LoadedConfig {
+  loaded ??= loadConfig({ configPath: program.opts<{ config?: string }>().config });
+  return loaded;
 }
+const currentConfig = (): AirlockConfig => loadedConfig().config;
 
 let db: Database | undefined;
 const ctx: CliContext = {
@@ -124,7 +132,7 @@ withAgentOptions(
       namespace?: string;
     }) => {
       const cfg = currentConfig();
-      const base = cfg.proxy.publicUrl ?? `${cfg.proxy.plainHttp ? 'http' : 'https'}://${cfg.proxy.listen}`;
+      const { url: base, from } = agentFacingUrl(cfg.proxy);
       const name = `airlock-${opts.cluster}`;
       // With Airlock's self-managed certificate, agents must trust the local CA it keeps in the data directory.
       const ca = cfg.proxy.tls || cfg.proxy.plainHttp ? undefined : await localCaPem(cfg.dataDir);
@@ -155,6 +163,9 @@ withAgentOptions(
         'current-context': name,
       };
       process.stdout.write(toYaml(kubeconfig));
+      process.stderr.write(
+        `airlock kubeconfig: server ${server} (${from} in ${loadedConfig().source ?? 'the defaults and environment'})\n`,
+      );
     },
   );
 

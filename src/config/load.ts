@@ -163,3 +163,18 @@ export function redactedConfig(config: AirlockConfig): AirlockConfig {
     },
   };
 }
+
+/**
+ * The URL agents should use for the proxy listener, and which setting it came from: `proxy.publicUrl`, else the
+ * listen address (a wildcard host becomes 127.0.0.1, which is what a local agent can reach and the certificate names).
+ */
+export function agentFacingUrl(proxy: AirlockConfig['proxy']): { url: string; from: string } {
+  if (proxy.publicUrl) return { url: proxy.publicUrl.replace(/\/$/, ''), from: 'proxy.publicUrl' };
+  const at = proxy.listen.lastIndexOf(':');
+  const host = proxy.listen.slice(0, at);
+  const local = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+  return {
+    url: `${proxy.plainHttp ? 'http' : 'https'}://${local}${proxy.listen.slice(at)}`,
+    from: 'proxy.listen',
+  };
+}

@@ -17,6 +17,8 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   }
 });
 
+const positiveDuration = duration.pipe(z.number().positive('must be longer than 0s'));
+
 const secretRef = z.strictObject({ value: z.string().min(1).optional(), file: z.string().min(1).optional() });
 
 const issuer = z.strictObject({
@@ -47,6 +49,9 @@ const cluster = z.strictObject({
   inCluster: z.boolean().default(false),
   /** send Impersonate-User/Group/Extra for the agent so cluster RBAC and audit see it */
   impersonate: z.boolean().default(false),
+  /** also serve this cluster at the root paths (for `kubectl get --raw` and tools that drop the server path);
+   * implied when it is the only cluster */
+  default: z.boolean().default(false),
 });
 
 const fieldRule = z.strictObject({
@@ -84,8 +89,32 @@ export const configSchema = z.strictObject({
         .default(3 * 1024 * 1024),
       /** public URL agents use, for generated kubeconfigs (defaults to http(s)://listen) */
       publicUrl: z.string().url().optional(),
+      timeouts: z
+        .strictObject({
+          /** deadline of a short request once forwarded (kube-apiserver's --request-timeout); long-running ones have none */
+          request: positiveDuration.default(60),
+          /** time to receive a request's headers (slow-loris connections are cut after it) */
+          headers: positiveDuration.default(10),
+          /** longest pause inside an upload before it is cut with 408 */
+          bodyIdle: positiveDuration.default(10),
+        })
+        .default({ request: 60, headers: 10, bodyIdle: 10 }),
+      limits: z
+        .strictObject({
+          /** requests one agent may have in flight (parked ones included) */
+          maxInFlightPerAgent: z.number().int().positive().default(128),
+          /** watches, logs, exec, port-forward and proxy sessions one agent may hold open */
+          maxLongRunningPerAgent: z.number().int().positive().default(64),
+        })
+        .default({ maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 }),
     })
-    .default({ listen: '127.0.0.1:8080', plainHttp: false, maxBodyBytes: 3 * 1024 * 1024 }),
+    .default({
+      listen: '127.0.0.1:8080',
+      plainHttp: false,
+      maxBodyBytes: 3 * 1024 * 1024,
+      timeouts: { request: 60, headers: 10, bodyIdle: 10 },
+      limits: { maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 },
+    }),
   web: z.strictObject({ listen: listen.default('127.0.0.1:3000') }).default({ listen: '127.0.0.1:3000' }),
   dataDir: z.string().default('./data'),
   database: z.strictObject({ url: z.string().min(1).optional() }).default({}),
@@ -99,7 +128,17 @@ export const configSchema = z.strictObject({
         .default({ enabled: true, maxLifetime: 3600 }),
     })
     .default({ issuers: [], localIssuer: { enabled: true, maxLifetime: 3600 } }),
-  clusters: z.array(cluster).default([]),
+  clusters: z
+    .array(cluster)
+    .default([])
+    .superRefine((clusters, ctx) => {
+      const defaults = clusters.filter((c) => c.default).map((c) => c.name);
+      if (defaults.length > 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `only one cluster may be the default (marked: ${defaults.join(', ')})`,
+        });
+    }),
   masking: z
     .strictObject({
       fieldRules: z.array(fieldRule).default([]),

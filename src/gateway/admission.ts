@@ -12,6 +12,7 @@ import { assertNoMaskedValues } from '../masking/index.js';
 import type { Decision } from '../policy/decision.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
+import type { BodyDecoder, EncodedBody } from './cluster-decode.js';
 import { parseRequestBody, type ParsedBody } from './request-body.js';
 
 /** Everything the pipeline learned about a request before deciding what to do with it. */
@@ -44,6 +45,9 @@ export interface PartialAdmission {
 
 export interface AdmissionDeps {
   clusters: ReadonlyMap<string, UpstreamCluster>;
+  /** Served at the root paths too (the only cluster, or the one marked default). */
+  defaultCluster?: string;
+  decodeBody: BodyDecoder;
   verifier: TokenVerifier;
   policy: () => Policy;
 }
@@ -77,7 +81,7 @@ export async function admit(
   readBody: () => Promise<Buffer>,
   partial: PartialAdmission,
 ): Promise<Admission> {
-  const { cluster: clusterName, target } = splitClusterTarget(req.url ?? '');
+  const { cluster: clusterName, target } = splitClusterTarget(req.url ?? '', deps.defaultCluster);
   const cluster = deps.clusters.get(clusterName);
   if (!cluster) {
     const known = [...deps.clusters.keys()];
@@ -101,18 +105,18 @@ export async function admit(
   partial.request = request;
   assertNoClientImpersonation(req.rawHeaders);
 
+  const contentType = headerValue(req, 'content-type') ?? '';
+  const parsedBody = await readableBody(deps, { cluster, agent, request, contentType, body });
+
   const decision = evaluatePolicy(deps.policy(), { agent, cluster: cluster.name, request });
   partial.decision = decision;
 
-  const contentType = headerValue(req, 'content-type') ?? '';
-  const parsedBody = parseRequestBody(body, contentType);
   if (MUTATING_VERBS.has(request.info.verb) && request.info.isResourceRequest && body.length > 0) {
-    const kind = requestBodyKind(contentType);
-    if (kind === 'protobuf' || kind === 'cbor' || parsedBody.kind === 'opaque') {
+    if (parsedBody.kind === 'opaque') {
       throw new StatusError(
         'UnsupportedMediaType',
-        `Airlock must inspect request bodies and cannot read "${contentType || 'unknown'}"; send JSON or YAML instead ` +
-          '(for kubectl generators: `kubectl create … --dry-run=client -o yaml | kubectl apply -f -`)',
+        `Airlock must inspect request bodies and cannot read "${contentType || 'unknown'}"; send JSON, YAML or ` +
+          'Kubernetes protobuf',
       );
     }
     if (parsedBody.kind === 'document') {
@@ -135,6 +139,19 @@ export async function admit(
     ...(sessionHint ? { sessionHint } : {}),
     ...(reason ? { reason } : {}),
   };
+}
+
+/**
+ * The body as a document when Airlock can read it: JSON and YAML here, protobuf and CBOR of writes through the
+ * cluster (cluster-decode.ts). Anything else stays opaque and a write carrying it is refused.
+ */
+async function readableBody(deps: AdmissionDeps, encoded: EncodedBody): Promise<ParsedBody> {
+  const parsed = parseRequestBody(encoded.body, encoded.contentType);
+  const { info } = encoded.request;
+  const kind = requestBodyKind(encoded.contentType);
+  if (parsed.kind !== 'opaque' || (kind !== 'protobuf' && kind !== 'cbor')) return parsed;
+  if (!MUTATING_VERBS.has(info.verb) || !info.isResourceRequest) return parsed;
+  return { kind: 'document', value: await deps.decodeBody(encoded) };
 }
 
 export function newPartialAdmission(): PartialAdmission {

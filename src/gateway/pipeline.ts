@@ -1,10 +1,9 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Readable } from 'node:stream';
-import httpProxy from 'http-proxy';
 import { toInspectableAccept } from '../kube/content-negotiation.js';
 import { buildUpstreamHeaders, impersonatedIdentity } from '../kube/headers.js';
 import { StatusError, isStatusError } from '../kube/status.js';
+import { DeadlineExceeded, UpstreamError, sendUpstream, type OutboundRequest } from '../kube/transport.js';
 import type { Logger } from '../lib/logger.js';
 import type { Masker } from '../masking/index.js';
 import type { Recorder } from '../recording/recorder.js';
@@ -18,9 +17,11 @@ import {
   type PartialAdmission,
 } from './admission.js';
 import { readBody } from './body.js';
+import { createAgentLimiter, type AgentLimits } from './limits.js';
+import { isLongRunning, mayUpgrade, responseShape } from './request-shape.js';
 import { relayResponse, type RelayOutcome } from './response.js';
 import type { GatePass, GateTrace, ReviewGate } from './review-gate.js';
-import { relayUpgrade } from './upgrade.js';
+import { relayUpgrade, writeResponseOnSocket } from './upgrade.js';
 
 export interface GatewayDeps extends AdmissionDeps {
   masker: Masker;
@@ -29,6 +30,11 @@ export interface GatewayDeps extends AdmissionDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   maxBodyBytes: number;
+  /** Deadline for short requests, from forwarding to the last byte (kube-apiserver's --request-timeout). */
+  requestTimeoutMs: number;
+  /** An upload that sends nothing for this long is cut with 408. */
+  bodyIdleTimeoutMs: number;
+  limits: AgentLimits;
 }
 
 export interface Gateway {
@@ -47,12 +53,8 @@ function clientIp(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-function upstreamUnavailable(a: Admission, err: Error): StatusError {
-  return new StatusError(
-    'ServiceUnavailable',
-    `cluster "${a.cluster.name}" is unreachable from Airlock (${(err as NodeJS.ErrnoException).code ?? 'connection failed'}); retry later`,
-  );
-}
+/** What the session log says when the agent went away before its answer: nginx's "client closed request". */
+const AGENT_LEFT = 499;
 
 /** `complete` runs at most once: before a buffered answer is sent, or after a stream or upgrade ends. */
 function completingOnce(pass: GatePass): GatePass {
@@ -69,63 +71,49 @@ function completingOnce(pass: GatePass): GatePass {
   };
 }
 
-export function createGateway(deps: GatewayDeps): Gateway {
-  const proxy = httpProxy.createProxyServer({ selfHandleResponse: true, ignorePath: true, xfwd: false });
-  /** Per-request state http-proxy's events need; keyed by the agent's request. */
-  const forwarding = new WeakMap<
-    IncomingMessage,
-    {
-      a: Admission;
-      pass: GatePass;
-      headers: OutgoingHttpHeaders;
-      resolve: (o: RelayOutcome) => void;
-      reject: (e: Error) => void;
-    }
-  >();
-  let inFlight = 0;
-  /** One per request in flight; aborting releases a parked request. (A set rather than AbortSignal.any with a
-   * process-long signal, which retains every request's signal on Node 20.) */
-  const inFlightSignals = new Set<AbortController>();
-  const abortOnClose = (emitter: NodeJS.EventEmitter): AbortController => {
-    const aborted = new AbortController();
-    inFlightSignals.add(aborted);
-    emitter.once('close', () => {
-      aborted.abort();
-      inFlightSignals.delete(aborted);
+/**
+ * One request's lifetime: a single abort signal that fires when the agent goes away, when the deadline passes or on
+ * shutdown; whichever comes first is remembered so the outcome can be recorded truthfully.
+ */
+class Exchange {
+  readonly controller = new AbortController();
+  agentLeft = false;
+  /** Parked, or relaying a long-running stream: a graceful stop cuts these instead of waiting for them. */
+  interruptible = false;
+  private deadline: NodeJS.Timeout | undefined;
+
+  constructor(connection: NodeJS.EventEmitter, finished: () => boolean) {
+    connection.once('close', () => {
+      if (!finished()) this.agentLeft = true;
+      this.controller.abort(new Error('the agent closed the connection'));
     });
-    return aborted;
-  };
-  /** Closers of long-lived exchanges (watches, followed logs, upgrades) still open. */
-  const openStreams = new Set<() => void>();
-  const holdOpen = (close: () => void, until: NodeJS.EventEmitter) => {
-    openStreams.add(close);
-    until.once('close', () => openStreams.delete(close));
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  startDeadline(ms: number): void {
+    this.deadline = setTimeout(() => this.controller.abort(new DeadlineExceeded(ms)), ms);
+  }
+
+  settle(): void {
+    clearTimeout(this.deadline);
+  }
+}
+
+export function createGateway(deps: GatewayDeps): Gateway {
+  const limiter = createAgentLimiter(deps.limits, (kind) => deps.metrics.limited(kind));
+  let inFlight = 0;
+  /** Requests in flight; aborting one releases it if parked and cuts its upstream exchange. */
+  const exchanges = new Set<Exchange>();
+  const open = (connection: NodeJS.EventEmitter, finished: () => boolean): Exchange => {
+    const exchange = new Exchange(connection, finished);
+    exchanges.add(exchange);
+    return exchange;
   };
 
-  proxy.on('proxyReq', (proxyReq, req) => {
-    const state = forwarding.get(req);
-    if (!state) return proxyReq.destroy();
-    // http-proxy copies every inbound header; replace them wholesale with the allow-listed set.
-    for (const name of proxyReq.getHeaderNames()) proxyReq.removeHeader(name);
-    for (const [name, value] of Object.entries(state.headers))
-      if (value !== undefined) proxyReq.setHeader(name, value);
-  });
-  proxy.on('proxyRes', (proxyRes, req, res) => {
-    const state = forwarding.get(req);
-    if (!state) return proxyRes.destroy();
-    relayResponse(state.a, proxyRes, req, res as ServerResponse, deps.masker, state.pass).then(
-      state.resolve,
-      state.reject,
-    );
-  });
-
-  async function upstreamHeaders(
-    a: Admission,
-    req: IncomingMessage,
-    body: Buffer,
-    upgrade: boolean,
-    contentType?: string,
-  ) {
+  async function upstreamHeaders(a: Admission, req: IncomingMessage, upgrade: boolean, contentType?: string) {
     const authorization = await a.cluster.authorization();
     const headers = buildUpstreamHeaders(req.rawHeaders, {
       ...(authorization ? { authorization } : {}),
@@ -135,17 +123,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
       requestId: a.requestId,
       clientIp: clientIp(req),
     });
-    headers.host = a.cluster.server.host;
-    if (!upgrade) headers['content-length'] = String(body.length);
     if (contentType) headers['content-type'] = contentType;
     return headers;
   }
 
-  function upstreamUrl(a: Admission): URL {
-    const url = new URL(a.cluster.server.href);
-    url.pathname = url.pathname.replace(/\/$/, '') + a.request.path;
-    url.search = a.request.query.toString();
-    return url;
+  /** The complete outbound request, built here before anything is sent: no header of the agent's rides along. */
+  async function outbound(
+    a: Admission,
+    req: IncomingMessage,
+    pass: GatePass,
+    signal: AbortSignal,
+    upgrade: boolean,
+  ): Promise<OutboundRequest> {
+    return {
+      method: a.request.method,
+      path: a.request.path,
+      query: a.request.query,
+      headers: await upstreamHeaders(a, req, upgrade, pass.contentType),
+      ...(upgrade ? {} : { body: pass.body }),
+      longRunning: isLongRunning(a.request.info),
+      signal,
+    };
   }
 
   async function forward(
@@ -153,23 +151,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     pass: GatePass,
     req: IncomingMessage,
     res: ServerResponse,
+    exchange: Exchange,
   ): Promise<RelayOutcome> {
-    const headers = await upstreamHeaders(a, req, pass.body, false, pass.contentType);
-    return new Promise((resolve, reject) => {
-      forwarding.set(req, { a, pass, headers, resolve, reject });
-      proxy.web(
-        req,
-        res,
-        {
-          target: upstreamUrl(a).href,
-          agent: a.cluster.agent,
-          secure: a.cluster.tls.rejectUnauthorized !== false,
-          // No chunk at all for an empty body, so headers and end leave in one write.
-          buffer: Readable.from(pass.body.length ? [pass.body] : []),
-        },
-        (err) => reject(upstreamUnavailable(a, err)),
+    const request = await outbound(a, req, pass, exchange.signal, false);
+    // kube-apiserver's split: short requests get a deadline, long-running ones (watch, logs, exec, proxy) none.
+    if (!request.longRunning) exchange.startDeadline(deps.requestTimeoutMs);
+    const reply = await sendUpstream(a.cluster, request);
+    if (reply.kind === 'upgraded') {
+      reply.socket.destroy();
+      throw new StatusError(
+        'InternalError',
+        'the cluster switched protocols on an ordinary request; refused',
       );
-    });
+    }
+    return relayResponse(a, reply.response, req, res, deps.masker, pass);
   }
 
   /** Policy outcome → what gets forwarded (or the Status the agent sees instead). */
@@ -246,15 +241,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
     });
   }
 
-  function statusOf(err: unknown): StatusError {
-    return isStatusError(err)
-      ? err
-      : new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
+  /** The Status for a failure, given why the exchange was aborted (deadline vs. the agent leaving). */
+  function statusOf(err: unknown, exchange: Exchange, clusterName: string | undefined): StatusError {
+    if (isStatusError(err)) return err;
+    if (err instanceof UpstreamError) return err.toStatusError();
+    const reason: unknown = exchange.signal.reason;
+    if (reason instanceof DeadlineExceeded) {
+      return new UpstreamError(clusterName ?? 'unknown', 'timeout', reason.message).toStatusError();
+    }
+    if (exchange.signal.aborted) {
+      return new StatusError('ServiceUnavailable', 'the request was cut short (Airlock is stopping); retry', {
+        retryAfterSeconds: 1,
+      });
+    }
+    return new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
   }
 
   function sendStatus(res: ServerResponse, err: StatusError): RelayOutcome {
     const payload = Buffer.from(JSON.stringify(err.toStatus()));
-    if (!res.headersSent) {
+    if (!res.headersSent && !res.destroyed) {
       const retry = err.details?.retryAfterSeconds;
       res.writeHead(err.code, {
         'content-type': 'application/json',
@@ -263,63 +268,133 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
       res.end(payload);
     } else {
+      // Mid-answer: cutting the connection is the only way to say the answer is incomplete.
       res.destroy();
     }
     return { status: err.code, bytesOut: payload.length, responseBody: err.toStatus() };
   }
 
+  /** A reviewed execution that failed after the gate let it through still reports, so the review never stays open. */
+  async function completeAfterFailure(pass: GatePass | undefined, status: number, requestId: string) {
+    try {
+      await pass?.complete?.({ status });
+    } catch (err) {
+      deps.logger.error({ requestId, err }, 'could not store the outcome of a reviewed execution');
+    }
+  }
+
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const partial = newPartialAdmission();
     const trace: GateTrace = {};
-    const aborted = abortOnClose(res);
+    const exchange = open(res, () => res.writableFinished);
     let a: Admission | undefined;
+    let pass: GatePass | undefined;
+    let release: (() => void) | undefined;
     try {
-      a = await admit(deps, req, () => readBody(req, deps.maxBodyBytes), partial);
-      if (a.request.info.verb === 'watch' || a.request.query.get('follow') === 'true')
-        holdOpen(() => res.end(), res);
-      const pass = await gate(a, trace, aborted.signal);
-      const outcome = await forward(a, pass, req, res);
-      await pass.complete?.(outcome);
-      record(partial, a, trace, outcome);
+      a = await admit(
+        deps,
+        req,
+        () => readBody(req, { limit: deps.maxBodyBytes, idleTimeoutMs: deps.bodyIdleTimeoutMs }),
+        partial,
+      );
+      const longRunning = isLongRunning(a.request.info);
+      release = limiter.admit(a.agent, longRunning);
+      exchange.interruptible = true;
+      pass = await gate(a, trace, exchange.signal);
+      exchange.interruptible = longRunning;
+      const outcome = await forward(a, pass, req, res, exchange);
+      // A stream the agent closed was served; a buffered answer it did not wait for was not.
+      const recorded =
+        exchange.agentLeft && !outcome.summary?.stream ? { ...outcome, status: AGENT_LEFT } : outcome;
+      await pass.complete?.(recorded);
+      record(partial, a, trace, recorded);
     } catch (err) {
-      const status = statusOf(err);
-      if (!isStatusError(err)) deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
-      record(partial, a, trace, sendStatus(res, status), status.message);
+      const status = statusOf(err, exchange, partial.cluster?.name);
+      if (!isStatusError(err) && !(err instanceof UpstreamError) && !exchange.signal.aborted)
+        deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+      const outcome: RelayOutcome = exchange.agentLeft
+        ? { status: AGENT_LEFT, bytesOut: 0, summary: { agentLeft: true, forwarded: pass !== undefined } }
+        : sendStatus(res, status);
+      await completeAfterFailure(pass, outcome.status, partial.requestId);
+      record(partial, a, trace, outcome, status.message);
+      // A request whose body was not read to the end leaves the connection unusable.
+      if (!req.complete) res.once('finish', () => req.socket.destroy());
+    } finally {
+      exchange.settle();
+      exchanges.delete(exchange);
+      release?.();
     }
+  }
+
+  function refuseUpgrade(a: Admission): StatusError {
+    const { info } = a.request;
+    if (responseShape(info) === 'watch') {
+      return new StatusError(
+        'BadRequest',
+        'watch over WebSocket is not served through Airlock (its events could not be masked); use a plain HTTP watch, ' +
+          'as kubectl and client-go do by default',
+      );
+    }
+    return new StatusError(
+      'BadRequest',
+      `a connection upgrade is only served for pods/exec, pods/attach, pods/portforward and proxy requests, not for ` +
+        `${info.verb} ${info.resource || a.request.path}${info.subresource ? `/${info.subresource}` : ''}; ` +
+        'send the request without Connection: Upgrade',
+    );
   }
 
   async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const partial = newPartialAdmission();
     const trace: GateTrace = {};
-    const aborted = abortOnClose(socket);
+    let upgraded = false;
+    const exchange = open(socket, () => upgraded);
     let a: Admission | undefined;
+    let pass: GatePass | undefined;
+    let release: (() => void) | undefined;
     try {
       // Same admission and gate as plain requests: an upgrade is never a shorter path around policy.
       a = await admit(deps, req, async () => Buffer.alloc(0), partial);
-      holdOpen(() => socket.end(), socket);
-      const pass = await gate(a, trace, aborted.signal);
-      const headers = await upstreamHeaders(a, req, pass.body, true);
+      if (!mayUpgrade(a.request.info)) throw refuseUpgrade(a);
+      release = limiter.admit(a.agent, true);
+      exchange.interruptible = true;
+      pass = await gate(a, trace, exchange.signal);
       const outcome = await relayUpgrade({
-        url: upstreamUrl(a),
-        method: req.method ?? 'GET',
-        headers,
+        a,
         cluster: a.cluster,
+        outbound: await outbound(a, req, pass, exchange.signal, true),
         socket,
         head,
+        masker: deps.masker,
       });
+      upgraded = true;
       await pass.complete?.(outcome);
       record(partial, a, trace, {
         ...outcome,
         summary: { ...outcome.summary, command: a.request.query.getAll('command') },
       });
     } catch (err) {
-      const status = statusOf(err);
-      if (!isStatusError(err)) deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
-      const payload = JSON.stringify(status.toStatus());
-      socket.end(
-        `HTTP/1.1 ${status.code} ${status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
-      );
-      record(partial, a, trace, { status: status.code, bytesOut: payload.length }, status.message);
+      const status = statusOf(err, exchange, partial.cluster?.name);
+      if (!isStatusError(err) && !(err instanceof UpstreamError) && !exchange.signal.aborted)
+        deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+      const payload = Buffer.from(JSON.stringify(status.toStatus()));
+      if (!exchange.agentLeft) {
+        writeResponseOnSocket(
+          socket,
+          status.code,
+          status.reason,
+          [['Content-Type', 'application/json']],
+          payload,
+        );
+      } else socket.destroy();
+      const outcome: RelayOutcome = exchange.agentLeft
+        ? { status: AGENT_LEFT, bytesOut: 0, summary: { agentLeft: true, forwarded: pass !== undefined } }
+        : { status: status.code, bytesOut: payload.length, responseBody: status.toStatus() };
+      await completeAfterFailure(pass, outcome.status, partial.requestId);
+      record(partial, a, trace, outcome, status.message);
+    } finally {
+      exchange.settle();
+      exchanges.delete(exchange);
+      release?.();
     }
   }
 
@@ -333,8 +408,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     handleUpgrade: (req, socket, head) => track(serveUpgrade(req, socket, head)),
     inFlight: () => inFlight,
     stop() {
-      for (const aborted of inFlightSignals) aborted.abort();
-      for (const close of openStreams) close();
+      for (const exchange of exchanges)
+        if (exchange.interruptible) exchange.controller.abort(new Error('Airlock is stopping'));
     },
   };
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough, type Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { StatusError } from '../kube/status.js';
+import { readBounded, ResponseTooLarge } from '../kube/transport.js';
 import type { Masker } from '../masking/index.js';
 import type { Admission } from './admission.js';
+import { responseShape } from './request-shape.js';
 import type { GatePass } from './review-gate.js';
 
 const gzip = promisify(gzipCallback);
@@ -31,109 +33,180 @@ const RESPONSE_HEADERS = new Set([
 ]);
 /** Lists above this (or of unknown length) are masked item by item as they stream instead of decoded whole. */
 const STREAM_LIST_ABOVE = 1024 * 1024;
-
-function isLarge(upstream: IncomingMessage): boolean {
-  const length = Number(upstream.headers['content-length'] ?? NaN);
-  return !Number.isFinite(length) || length > STREAM_LIST_ABOVE;
-}
+/** The most Airlock holds of one answer it must decode whole (objects are ≤ 1.5 MiB in etcd; OpenAPI is larger). */
+export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
 /** Like kube-apiserver: compress only large bodies; small ones cost more to gzip than they save. */
 const GZIP_THRESHOLD = 128 * 1024;
 
-function copyHeaders(upstream: IncomingMessage, res: ServerResponse): void {
-  for (const [name, value] of Object.entries(upstream.headers)) {
-    if (value !== undefined && RESPONSE_HEADERS.has(name)) res.setHeader(name, value);
-  }
+export function safeResponseHeaders(upstream: IncomingMessage): [string, string | string[]][] {
+  return Object.entries(upstream.headers).filter(
+    (entry): entry is [string, string | string[]] => entry[1] !== undefined && RESPONSE_HEADERS.has(entry[0]),
+  );
 }
 
-const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
-
-function readAll(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-    stream.on('aborted', () => reject(new Error('upstream aborted the response')));
-  });
-}
+export const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
 
 function acceptsGzip(req: IncomingMessage): boolean {
   return /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
 }
 
-async function sendBuffered(
+/** A body Airlock never asked to be encoded: it cannot be inspected, so it is never relayed. */
+function isEncoded(upstream: IncomingMessage): boolean {
+  const encoding = String(upstream.headers['content-encoding'] ?? 'identity')
+    .trim()
+    .toLowerCase();
+  return encoding !== '' && encoding !== 'identity';
+}
+
+/** A finished answer ready to send: status, body and the upstream headers to keep. */
+export interface MaskedAnswer {
+  status: number;
+  payload: Buffer;
+  contentType?: string;
+  /** What the session log stores (already masked). */
+  recorded: Omit<RelayOutcome, 'bytesOut'>;
+}
+
+function withheld(why: string, summary: Record<string, unknown>): MaskedAnswer {
+  const refusal = new StatusError('InternalError', `${why}; the response was withheld`);
+  return {
+    status: refusal.code,
+    payload: Buffer.from(JSON.stringify(refusal.toStatus())),
+    contentType: 'application/json',
+    recorded: { status: refusal.code, responseBody: refusal.toStatus(), summary },
+  };
+}
+
+/**
+ * Masks one whole answer. JSON is decoded and masked by structure; text by detectors. JSON that does not decode and
+ * binary bodies of resource requests are withheld: Airlock asked for JSON, and what it cannot inspect may hold secrets.
+ * Also used for the non-101 answer to an upgrade, which is an ordinary response like any other.
+ */
+export function maskAnswer(
+  a: Pick<Admission, 'request' | 'decision'>,
+  upstream: IncomingMessage,
+  raw: Buffer,
+  masker: Masker,
+  explain: (status: number, document: unknown) => unknown = (_s, d) => d,
+): MaskedAnswer {
+  const status = upstream.statusCode ?? 502;
+  const type = mediaType(upstream.headers['content-type']);
+  const isJson = type === 'application/json' || type.endsWith('+json');
+  if (isEncoded(upstream)) {
+    return withheld(
+      `the cluster answered with content-encoding "${String(upstream.headers['content-encoding'])}"`,
+      {
+        withheldEncoding: upstream.headers['content-encoding'],
+      },
+    );
+  }
+  if (isJson && raw.length > 0) {
+    const parsed = safeJson(raw);
+    if (parsed === undefined) {
+      return withheld('the cluster answered with JSON Airlock cannot decode', { withheldContentType: type });
+    }
+    const masked = explain(status, masker.maskDocument(parsed));
+    const payload = a.decision.unmasked ? raw : Buffer.from(JSON.stringify(masked));
+    return { status, payload, recorded: { status, responseBody: masked } };
+  }
+  if (raw.length === 0 || type.startsWith('text/')) {
+    const text = masker.maskText(raw.toString('utf8'));
+    const payload = a.decision.unmasked ? raw : Buffer.from(text);
+    return { status, payload, recorded: { status, responseBody: text } };
+  }
+  if (a.request.info.isResourceRequest) {
+    return withheld(`the cluster answered with "${type}", which Airlock cannot inspect for secrets`, {
+      withheldContentType: type,
+    });
+  }
+  // Non-resource binary bodies (e.g. OpenAPI protobuf) are API descriptions, not objects Airlock masks.
+  return { status, payload: raw, recorded: { status, summary: { contentType: type, opaque: true } } };
+}
+
+async function sendAnswer(
   req: IncomingMessage,
   res: ServerResponse,
-  status: number,
-  payload: Buffer,
+  upstream: IncomingMessage,
+  answer: MaskedAnswer,
 ): Promise<number> {
-  let out = payload;
-  if (payload.length >= GZIP_THRESHOLD && acceptsGzip(req)) {
-    out = await gzip(payload, { level: 1 });
+  for (const [name, value] of safeResponseHeaders(upstream)) res.setHeader(name, value);
+  if (answer.contentType) res.setHeader('content-type', answer.contentType);
+  let out = answer.payload;
+  if (out.length >= GZIP_THRESHOLD && acceptsGzip(req)) {
+    out = await gzip(out, { level: 1 });
     res.setHeader('content-encoding', 'gzip');
     res.setHeader('vary', 'Accept-Encoding');
   }
   res.setHeader('content-length', out.length);
-  res.writeHead(status);
+  res.writeHead(answer.status);
   res.end(out);
   return out.length;
 }
 
-/** Streams (watch, followed logs) go through a masking transform as they arrive; the stream is never buffered whole. */
+/**
+ * The upstream body, ending cleanly when the cluster's connection fails instead of erroring: a watch that ends is
+ * re-established by client-go (from its last resourceVersion, or by re-listing), and the masker drops the cut event.
+ */
+async function* untilUpstreamFails(upstream: Readable, failed: (err: Error) => void): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of upstream) yield chunk as Buffer;
+  } catch (err) {
+    failed(err as Error);
+  }
+}
+
+/**
+ * Relays a stream through a masking transform with backpressure both ways: a slow agent pauses the upstream, an
+ * agent that leaves destroys it (releasing its socket), and an upstream failure ends the agent's response — cleanly
+ * for watches, by cutting the connection otherwise, so a truncated list or log never looks complete.
+ */
 function relayStream(
   upstream: IncomingMessage,
   res: ServerResponse,
   masker: Transform,
-  countEvents: boolean,
+  opts: { watch: boolean },
 ): Promise<RelayOutcome> {
   const started = Date.now();
-  res.removeHeader('content-length');
-  res.writeHead(upstream.statusCode ?? 502);
+  const status = upstream.statusCode ?? 502;
+  for (const [name, value] of safeResponseHeaders(upstream)) res.setHeader(name, value);
+  res.writeHead(status);
   res.flushHeaders();
   let bytesOut = 0;
   let events = 0;
+  let upstreamFailure: string | undefined;
+  masker.on('data', (chunk: Buffer) => {
+    bytesOut += chunk.length;
+    if (opts.watch) for (const byte of chunk) if (byte === 10) events++;
+  });
+  const source = opts.watch
+    ? untilUpstreamFails(upstream, (err) => (upstreamFailure = err.message))
+    : upstream;
   return new Promise((resolve) => {
-    const finish = () => {
+    pipeline(source, masker, res, (err) => {
       upstream.destroy();
-      masker.destroy();
+      const agentLeft = err !== undefined && err !== null && !res.writableFinished && res.destroyed;
       resolve({
-        status: upstream.statusCode ?? 502,
+        status,
         bytesOut,
         summary: {
           stream: true,
-          ...(countEvents ? { events } : {}),
+          ...(opts.watch ? { events } : {}),
           bytes: bytesOut,
           durationMs: Date.now() - started,
+          ...(upstreamFailure ? { upstreamFailure } : {}),
+          ...(err && !upstreamFailure ? { interrupted: agentLeft ? 'agent' : err.message } : {}),
         },
       });
-    };
-    masker.on('data', (chunk: Buffer) => {
-      bytesOut += chunk.length;
-      if (countEvents) for (const byte of chunk) if (byte === 10) events++;
-      res.write(chunk);
     });
-    masker.on('end', () => {
-      res.end();
-      finish();
-    });
-    masker.on('error', () => {
-      res.destroy();
-      finish();
-    });
-    upstream.on('error', () => masker.destroy());
-    // Whether the agent went away or Airlock ended the stream (shutdown), the upstream watch is released at once:
-    // it holds a pooled socket.
-    res.on('close', finish);
-    upstream.pipe(masker);
   });
 }
 
 /**
- * Relays an upstream response to the agent with secrets masked: JSON documents are decoded, masked and
- * re-encoded; watch streams and followed logs are masked event by event; other text is masked by detectors.
- * A rule may allow unmasked reads, in which case the body is passed through untouched (still counted, and
- * masked for the recording).
+ * Relays an upstream response to the agent with secrets masked. Which path it takes is decided by the classified
+ * request (request-shape.ts): watches are masked event by event, logs line by line, large lists item by item, and
+ * everything else is read whole (bounded) and masked by structure. A rule may allow unmasked reads: the agent then
+ * gets the bytes as sent, and the session log still stores only the masked form.
  */
 export async function relayResponse(
   a: Admission,
@@ -143,79 +216,52 @@ export async function relayResponse(
   masker: Masker,
   gate: Pick<GatePass, 'explain' | 'complete'> = {},
 ): Promise<RelayOutcome> {
-  const explain = gate.explain ?? ((_status: number, document: unknown) => document);
-  /** A buffered answer is reported to the review before the agent gets it, so the review's outcome is stored
-   * by the time the agent can look. Streams report when they end. */
-  const answer = async (
-    status: number,
-    payload: Buffer,
-    outcome: Omit<RelayOutcome, 'bytesOut'>,
-  ): Promise<RelayOutcome> => {
-    await gate.complete?.(outcome);
-    return { ...outcome, bytesOut: await sendBuffered(req, res, status, payload) };
-  };
   const status = upstream.statusCode ?? 502;
-  copyHeaders(upstream, res);
   const type = mediaType(upstream.headers['content-type']);
   const isJson = type === 'application/json' || type.endsWith('+json');
-  const streaming = a.request.info.verb === 'watch' || a.request.query.get('follow') === 'true';
+  const shape = responseShape(a.request.info);
+  const streamable = status === 200 && !isEncoded(upstream);
+  const unmasked = a.decision.unmasked === true;
 
-  if (a.decision.unmasked) {
-    if (streaming) {
-      return relayStream(upstream, res, new PassThrough(), a.request.info.verb === 'watch');
+  if (streamable && (shape === 'watch' || shape === 'log')) {
+    // A watch must be JSON events and a log text; anything else cannot be masked as it streams.
+    const expected = shape === 'watch' ? isJson : type.startsWith('text/');
+    if (!expected) {
+      upstream.destroy();
+      const answer = withheld(`the cluster streamed "${type}" for a ${shape}, which Airlock cannot mask`, {
+        withheldContentType: type,
+      });
+      return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
     }
-    const raw = await readAll(upstream);
-    return answer(status, raw, { status, responseBody: maskedForRecording(raw, isJson, masker) });
+    const transform = unmasked
+      ? new PassThrough()
+      : shape === 'watch'
+        ? masker.createWatchStream()
+        : masker.createTextStream();
+    return relayStream(upstream, res, transform, { watch: shape === 'watch' });
   }
-  if (streaming) {
-    return relayStream(
-      upstream,
-      res,
-      isJson ? masker.createWatchStream() : masker.createTextStream(),
-      a.request.info.verb === 'watch',
-    );
-  }
-
-  if (isJson && a.request.info.verb === 'list' && isLarge(upstream)) {
-    return relayStream(upstream, res, masker.createListStream(), false);
+  if (streamable && shape === 'list' && isJson && !unmasked && isLarge(upstream)) {
+    return relayStream(upstream, res, masker.createListStream(), { watch: false });
   }
 
-  const raw = await readAll(upstream);
-  if (isJson) {
-    const parsed = safeJson(raw);
-    if (parsed !== undefined) {
-      const masked = explain(status, masker.maskDocument(parsed));
-      return answer(status, Buffer.from(JSON.stringify(masked)), { status, responseBody: masked });
-    }
+  let raw: Buffer;
+  try {
+    raw = await readBounded(upstream, MAX_DOCUMENT_BYTES);
+  } catch (err) {
+    if (!(err instanceof ResponseTooLarge)) throw err;
+    const answer = withheld(err.message, { withheldBytes: err.limit });
+    return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
   }
-  if (raw.length === 0 || type.startsWith('text/') || isJson) {
-    const text = masker.maskText(raw.toString('utf8'));
-    return answer(status, Buffer.from(text), { status, responseBody: text });
-  }
-  if (a.request.info.isResourceRequest) {
-    // Airlock asked for JSON; an object it cannot decode might carry secrets, so it never reaches the agent.
-    const refusal = new StatusError(
-      'InternalError',
-      `the cluster answered with "${type}", which Airlock cannot inspect for secrets; the response was withheld`,
-    );
-    res.setHeader('content-type', 'application/json');
-    const bytesOut = await sendBuffered(
-      req,
-      res,
-      refusal.code,
-      Buffer.from(JSON.stringify(refusal.toStatus())),
-    );
-    return { status: refusal.code, bytesOut, summary: { withheldContentType: type } };
-  }
-  // Non-resource binary bodies (e.g. OpenAPI protobuf) are API descriptions, not objects Airlock masks.
-  return answer(status, raw, { status, summary: { contentType: type, opaque: true } });
+  const answer = maskAnswer(a, upstream, raw, masker, gate.explain);
+  // A buffered answer is reported to the review before the agent gets it, so the review's outcome is stored by the
+  // time the agent can look. Streams report when they end.
+  await gate.complete?.(answer.recorded);
+  return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
 }
 
-/** Unmasking is for the agent's eyes only: the session log never stores a secret value. */
-function maskedForRecording(raw: Buffer, isJson: boolean, masker: Masker): unknown {
-  if (!isJson) return masker.maskText(raw.toString('utf8'));
-  const parsed = safeJson(raw);
-  return parsed === undefined ? undefined : masker.maskDocument(parsed);
+function isLarge(upstream: IncomingMessage): boolean {
+  const length = Number(upstream.headers['content-length'] ?? NaN);
+  return !Number.isFinite(length) || length > STREAM_LIST_ABOVE;
 }
 
 function safeJson(raw: Buffer): unknown {

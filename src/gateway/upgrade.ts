@@ -1,92 +1,115 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
-import type { Duplex } from 'node:stream';
-import { StatusError } from '../kube/status.js';
+import type { IncomingMessage } from 'node:http';
+import { pipeline, type Duplex } from 'node:stream';
+import { readBounded, sendUpstream, type OutboundRequest } from '../kube/transport.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
-import type { RelayOutcome } from './response.js';
+import type { Masker } from '../masking/index.js';
+import type { Admission } from './admission.js';
+import { maskAnswer, safeResponseHeaders, type RelayOutcome } from './response.js';
 
-function statusLine(res: IncomingMessage): string {
-  const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage ?? ''}`];
-  for (let i = 0; i < res.rawHeaders.length; i += 2)
-    lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+/** Headers of a 101 answer the agent needs to finish its handshake; nothing else crosses. */
+const SWITCHING_HEADERS = new Set([
+  'upgrade',
+  'connection',
+  'sec-websocket-accept',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'x-stream-protocol-version',
+  'audit-id',
+]);
+
+/** A refused upgrade is answered with a Status or short error; nothing legitimate is larger. */
+const MAX_REFUSAL_BYTES = 1024 * 1024;
+
+function switchingProtocols(res: IncomingMessage): string {
+  const lines = [`HTTP/1.1 101 ${res.statusMessage || 'Switching Protocols'}`];
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+    if (SWITCHING_HEADERS.has(res.rawHeaders[i]!.toLowerCase()))
+      lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+  }
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
+/** An ordinary HTTP/1.1 response written on the agent's raw socket, framed by Content-Length, then closed. */
+export function writeResponseOnSocket(
+  socket: Duplex,
+  status: number,
+  reason: string,
+  headers: [string, string | string[]][],
+  payload: Buffer,
+): void {
+  const lines = [`HTTP/1.1 ${status} ${reason.replace(/[\r\n]/g, ' ')}`];
+  for (const [name, value] of headers) {
+    for (const v of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${v}`);
+  }
+  lines.push(`Content-Length: ${payload.length}`, 'Connection: close');
+  socket.end(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), payload]));
+}
+
 /**
- * Opens the upgrade (exec, attach, port-forward; WebSocket or SPDY) upstream with Airlock's credentials and splices
- * the two sockets only after the cluster answered 101. Any other answer is relayed and the agent's socket closed —
- * never left attached to a connection carrying Airlock's credentials (the CVE-2018-1002105 lesson).
+ * Opens the upgrade (exec, attach, port-forward, proxy; WebSocket or SPDY) upstream with Airlock's credentials and
+ * splices the two sockets only after the cluster answered 101. Any other answer is an ordinary response: masked like
+ * every response, framed, and the agent's socket closed — never left attached to a connection carrying Airlock's
+ * credentials (the CVE-2018-1002105 lesson).
  */
-export function relayUpgrade(opts: {
-  url: URL;
-  method: string;
-  headers: OutgoingHttpHeaders;
+export async function relayUpgrade(opts: {
+  a: Admission;
   cluster: UpstreamCluster;
+  outbound: OutboundRequest;
   socket: Duplex;
   head: Buffer;
+  masker: Masker;
 }): Promise<RelayOutcome> {
-  const { url, socket } = opts;
+  const { socket } = opts;
   const started = Date.now();
-  const transport = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const upstreamReq = transport.request({
-      method: opts.method,
-      host: url.hostname,
-      port: url.port,
-      path: `${url.pathname}${url.search}`,
-      headers: opts.headers,
-      agent: false, // an upgraded socket leaves the pool for good
-      ...opts.cluster.tls,
-    });
-    upstreamReq.on('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new StatusError(
-          'ServiceUnavailable',
-          `cluster "${opts.cluster.name}" is unreachable from Airlock (${err.code ?? 'connection failed'}); retry later`,
-        ),
-      ),
+  const reply = await sendUpstream(opts.cluster, { ...opts.outbound, upgrade: true });
+  if (reply.kind === 'response') {
+    const answer = maskAnswer(
+      opts.a,
+      reply.response,
+      await readBounded(reply.response, MAX_REFUSAL_BYTES),
+      opts.masker,
     );
-    upstreamReq.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        socket.end(Buffer.concat([Buffer.from(statusLine(res)), body]));
-        resolve({ status: res.statusCode ?? 502, bytesOut: body.length, summary: { upgraded: false } });
+    const headers = safeResponseHeaders(reply.response).filter(([name]) => name !== 'content-type');
+    headers.push([
+      'Content-Type',
+      answer.contentType ?? String(reply.response.headers['content-type'] ?? 'text/plain'),
+    ]);
+    writeResponseOnSocket(socket, answer.status, reply.response.statusMessage ?? '', headers, answer.payload);
+    return {
+      ...answer.recorded,
+      bytesOut: answer.payload.length,
+      summary: { ...answer.recorded.summary, upgraded: false },
+    };
+  }
+
+  const { socket: upstreamSocket, head: upstreamHead } = reply;
+  let toAgent = upstreamHead.length;
+  let fromAgent = opts.head.length;
+  socket.write(switchingProtocols(reply.response));
+  if (upstreamHead.length) socket.write(upstreamHead);
+  if (opts.head.length) upstreamSocket.write(opts.head);
+  upstreamSocket.on('data', (c: Buffer) => (toAgent += c.length));
+  socket.on('data', (c: Buffer) => (fromAgent += c.length));
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      upstreamSocket.destroy();
+      socket.destroy();
+      resolve({
+        status: 101,
+        bytesOut: toAgent,
+        summary: {
+          upgraded: true,
+          bytesToAgent: toAgent,
+          bytesFromAgent: fromAgent,
+          durationMs: Date.now() - started,
+        },
       });
-    });
-    upstreamReq.on('upgrade', (res, upstreamSocket, upstreamHead) => {
-      let toAgent = upstreamHead.length;
-      let fromAgent = opts.head.length;
-      socket.write(statusLine(res));
-      if (upstreamHead.length) socket.write(upstreamHead);
-      if (opts.head.length) upstreamSocket.write(opts.head);
-      upstreamSocket.on('data', (c: Buffer) => (toAgent += c.length));
-      socket.on('data', (c: Buffer) => (fromAgent += c.length));
-      upstreamSocket.pipe(socket);
-      socket.pipe(upstreamSocket);
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        upstreamSocket.destroy();
-        socket.destroy();
-        resolve({
-          status: 101,
-          bytesOut: toAgent,
-          summary: {
-            upgraded: true,
-            bytesToAgent: toAgent,
-            bytesFromAgent: fromAgent,
-            durationMs: Date.now() - started,
-          },
-        });
-      };
-      upstreamSocket.on('close', finish);
-      socket.on('close', finish);
-      upstreamSocket.on('error', finish);
-      socket.on('error', finish);
-    });
-    upstreamReq.end();
+    };
+    // Backpressure both ways; either side closing or failing ends the session for both.
+    pipeline(upstreamSocket, socket, finish);
+    pipeline(socket, upstreamSocket, finish);
   });
 }

@@ -74,14 +74,24 @@ function isPrintableAscii(value: string): boolean {
 }
 
 /** Splits `/clusters/<name>/<rest>` (the proxy listener's routing) strictly; throws StatusError 400/404 on anything odd. */
-export function splitClusterTarget(rawUrl: string): { cluster: string; target: string } {
+/**
+ * Splits `/clusters/<name>/<target>` into the cluster and the target to classify. Other paths go to `defaultCluster`
+ * when there is one, so tools that drop the server URL's path (`kubectl get --raw`, `kubectl proxy`-style clients)
+ * still reach it; the cluster prefix is never a Kubernetes path, so the two cannot be confused.
+ */
+export function splitClusterTarget(
+  rawUrl: string,
+  defaultCluster?: string,
+): { cluster: string; target: string } {
   if (!rawUrl.startsWith('/')) {
     throw refusedTarget(rawUrl, 'send an origin-form path starting with "/"');
   }
   if (!rawUrl.startsWith(CLUSTER_PREFIX)) {
+    if (defaultCluster !== undefined) return { cluster: defaultCluster, target: rawUrl };
     throw new StatusError(
       'NotFound',
-      `nothing is served at ${JSON.stringify(rawUrl.split('?')[0])}: Airlock serves clusters under /clusters/<cluster>/; ` +
+      `nothing is served at ${JSON.stringify(rawUrl.split('?')[0])}: Airlock serves clusters under /clusters/<cluster>/ ` +
+        '(and the default cluster also at the root when one is marked `default: true`); ' +
         'point the kubeconfig server at https://<airlock>/clusters/<cluster>',
     );
   }

@@ -88,3 +88,6 @@ export class StatusError extends Error {
 }
 
 export const isStatusError = (e: unknown): e is StatusError => e instanceof StatusError;
+
+export const isStatusReason = (value: unknown): value is StatusReason =>
+  typeof value === 'string' && Object.hasOwn(CODE_OF, value);

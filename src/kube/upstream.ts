@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSettings } from '../config/schema.js';
 
@@ -11,8 +11,11 @@ export interface UpstreamCluster {
   name: string;
   server: URL;
   impersonate: boolean;
-  /** Keep-alive connection pool, reused across requests (cached per cluster). */
+  /** Keep-alive connection pool for short requests, reused across requests (cached per cluster). */
   agent: http.Agent;
+  /** A separate pool for watches and logs, which hold a connection for minutes and must never starve short requests
+   * (their number is bounded per agent by the gateway's limits, not here). */
+  longRunningAgent: http.Agent;
   /** TLS settings for connections Airlock opens itself (upgrades). */
   tls: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
   /** Airlock's credential for this cluster; re-read periodically so rotated tokens are picked up. */
@@ -21,10 +24,18 @@ export interface UpstreamCluster {
 
 const CREDENTIAL_TTL_MS = 30_000;
 
-function defaultKubeconfigPath(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.KUBECONFIG) return env.KUBECONFIG;
+/**
+ * The kubeconfig kubectl would use: the first existing file named in KUBECONFIG (a path list), else ~/.kube/config.
+ * Like kubectl, files that do not exist count as empty; `missing` names them so start-up can say so.
+ */
+export function defaultKubeconfig(env: NodeJS.ProcessEnv): { file?: string; missing: string[] } {
+  if (env.KUBECONFIG) {
+    const named = env.KUBECONFIG.split(delimiter).filter((f) => f !== '');
+    const file = named.find((f) => existsSync(f));
+    return { ...(file ? { file } : {}), missing: named.filter((f) => !existsSync(f)) };
+  }
   const home = join(homedir(), '.kube', 'config');
-  return existsSync(home) ? home : undefined;
+  return existsSync(home) ? { file: home, missing: [] } : { missing: [] };
 }
 
 function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): KubeConfig {
@@ -33,9 +44,14 @@ function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): Kube
     kc.loadFromCluster();
     return kc;
   }
-  const file = settings.kubeconfig ?? defaultKubeconfigPath(env);
+  const file = settings.kubeconfig ?? defaultKubeconfig(env).file;
   if (!file)
     throw new Error(`cluster "${settings.name}": no kubeconfig (set KUBECONFIG or clusters[].kubeconfig)`);
+  if (!existsSync(file)) {
+    throw new Error(
+      `cluster "${settings.name}": the kubeconfig file ${file} does not exist; fix clusters[].kubeconfig or create the file`,
+    );
+  }
   kc.loadFromFile(file);
   if (settings.context) {
     if (!kc.getContextObject(settings.context)) {
@@ -59,10 +75,12 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
     rejectUnauthorized: probe.rejectUnauthorized ?? true,
     ...(current.tlsServerName ? { servername: current.tlsServerName } : {}),
   };
-  const agent =
+  const pool = (maxSockets: number) =>
     server.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, noDelay: true, maxSockets: 512, ...tls })
-      : new http.Agent({ keepAlive: true, noDelay: true, maxSockets: 512 });
+      ? new https.Agent({ keepAlive: true, noDelay: true, maxSockets, ...tls })
+      : new http.Agent({ keepAlive: true, noDelay: true, maxSockets });
+  const agent = pool(512);
+  const longRunningAgent = pool(Infinity);
 
   let cached: { value: string | undefined; at: number } | undefined;
   const authorization = async (): Promise<string | undefined> => {
@@ -74,7 +92,15 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
     return header;
   };
   await authorization(); // fail at start-up, not on the first agent request
-  return { name: settings.name, server, impersonate: settings.impersonate, agent, tls, authorization };
+  return {
+    name: settings.name,
+    server,
+    impersonate: settings.impersonate,
+    agent,
+    longRunningAgent,
+    tls,
+    authorization,
+  };
 }
 
 /**
@@ -87,8 +113,8 @@ export async function loadClusters(
 ): Promise<UpstreamCluster[]> {
   let settings = configured;
   if (settings.length === 0) {
-    const fallback = { name: 'default', inCluster: false, impersonate: false };
-    if (defaultKubeconfigPath(env)) settings = [fallback];
+    const fallback = { name: 'default', inCluster: false, impersonate: false, default: true };
+    if (defaultKubeconfig(env).file) settings = [fallback];
     else if (env.KUBERNETES_SERVICE_HOST) settings = [{ ...fallback, inCluster: true }];
   }
   return Promise.all(settings.map((s) => toUpstream(s, loadKubeConfig(s, env))));

@@ -17,9 +17,9 @@ export interface Masker {
   /** Detectors only: pod logs, error messages. */
   maskText(text: string): string;
   /** Newline-framed watch stream (compact JSON + \n; chunk boundaries are arbitrary): masks each event as it passes,
-   *  holds at most one partial line, never buffers the stream. Non-JSON lines are masked as text. */
+   *  holds at most one partial line, never buffers the stream. Lines that are not JSON are dropped. */
   createWatchStream(): Transform;
-  /** Line-based text stream (pods/log with follow=true). */
+  /** Line-based text stream (pods/log), masked line by line as it streams. */
   createTextStream(): Transform;
   /** A large `*List` masked item by item as it streams (memory near one item, not several copies of the body). */
   createListStream(): Transform;
@@ -50,7 +50,7 @@ export function createMasker(config: MaskingConfig): Masker {
     maskDocument,
     maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument, maskText),
     maskText,
-    createWatchStream: () => createWatchStream(maskDocument, maskText),
+    createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
     createListStream: () =>
       createListMaskStream({

@@ -3,20 +3,19 @@ import type { Transform } from 'node:stream';
 import { createLineTransform, type LineMasker } from './line-stream.js';
 import { continuePemBlock, opensPemBlock } from './pem.js';
 
-/** Each line is one compact JSON WatchEvent; anything else on the line is masked as text. */
-export function createWatchStream(
-  maskDocument: (doc: unknown) => unknown,
-  maskText: (text: string) => string,
-): Transform {
+/**
+ * Each line is one compact JSON WatchEvent. A line that is not a whole JSON document (a pretty-printed or truncated
+ * fragment, e.g. the tail of a stream cut mid-event) is dropped: a fragment of a Secret cannot be masked by its kind,
+ * and text detectors would not recognise its base64 values.
+ */
+export function createWatchStream(maskDocument: (doc: unknown) => unknown): Transform {
   return createLineTransform((line) => {
     if (line.trim() === '') return line;
-    let event: unknown;
     try {
-      event = JSON.parse(line);
+      return JSON.stringify(maskDocument(JSON.parse(line)));
     } catch {
-      return maskText(line);
+      return null;
     }
-    return JSON.stringify(maskDocument(event));
   });
 }
 

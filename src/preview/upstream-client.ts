@@ -4,11 +4,10 @@
  * Every call is bounded by a timeout; answers are parsed JSON.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import type { Agent } from '../identity/agent.js';
 import { buildUpstreamHeaders, impersonatedIdentity } from '../kube/headers.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
+import { deadline, readBounded, ResponseTooLarge, sendUpstream, UpstreamError } from '../kube/transport.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
 
 export interface UpstreamAnswer {
@@ -46,9 +45,6 @@ export function createPreviewUpstream(
   timeoutMs: number,
 ): PreviewUpstream {
   async function send(call: Call): Promise<UpstreamAnswer> {
-    const url = new URL(cluster.server.href);
-    url.pathname = url.pathname.replace(/\/$/, '') + call.path;
-    url.search = call.query.toString();
     const authorization = await cluster.authorization();
     const headers = buildUpstreamHeaders([], {
       ...(authorization ? { authorization } : {}),
@@ -60,39 +56,28 @@ export function createPreviewUpstream(
     });
     // Airlock's own request: there is no client address to report.
     delete headers['x-forwarded-for'];
-    if (call.body) {
-      headers['content-type'] = call.body.contentType;
-      headers['content-length'] = String(call.body.bytes.length);
+    if (call.body) headers['content-type'] = call.body.contentType;
+    const limit = deadline(timeoutMs);
+    try {
+      const reply = await sendUpstream(cluster, {
+        method: call.method,
+        path: call.path,
+        query: call.query,
+        headers,
+        ...(call.body ? { body: call.body.bytes } : {}),
+        signal: limit.signal,
+      });
+      if (reply.kind !== 'response') {
+        reply.socket.destroy();
+        throw new UpstreamUnavailableError('the cluster switched protocols on a preview request');
+      }
+      const bytes = await readBounded(reply.response, MAX_ANSWER_BYTES);
+      return { status: reply.response.statusCode ?? 0, body: parseJson(bytes) };
+    } catch (err) {
+      throw unavailable(err as Error, timeoutMs);
+    } finally {
+      limit.clear();
     }
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = transport.request(
-        url,
-        {
-          method: call.method,
-          headers,
-          agent: cluster.agent,
-          ...cluster.tls,
-          signal: AbortSignal.timeout(timeoutMs),
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_ANSWER_BYTES) {
-              res.destroy(new UpstreamUnavailableError(`the answer exceeded ${MAX_ANSWER_BYTES} bytes`));
-            } else chunks.push(chunk);
-          });
-          res.on('error', (err) => reject(unavailable(err, timeoutMs)));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: parseJson(Buffer.concat(chunks)) }),
-          );
-        },
-      );
-      req.on('error', (err) => reject(unavailable(err, timeoutMs)));
-      req.end(call.body?.bytes);
-    });
   }
 
   return {
@@ -122,9 +107,12 @@ function parseJson(bytes: Buffer): unknown {
 
 function unavailable(err: Error, timeoutMs: number): UpstreamUnavailableError {
   if (err instanceof UpstreamUnavailableError) return err;
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+  if (err instanceof ResponseTooLarge)
+    return new UpstreamUnavailableError(`the answer exceeded ${err.limit} bytes`);
+  if (err instanceof UpstreamError && err.failure === 'timeout') {
     return new UpstreamUnavailableError(`the cluster did not answer within ${timeoutMs} ms`);
   }
-  const code = (err as NodeJS.ErrnoException).code;
-  return new UpstreamUnavailableError(`the cluster could not be reached (${code ?? err.message})`);
+  if (err instanceof UpstreamError)
+    return new UpstreamUnavailableError(`the cluster could not be reached (${err.detail})`);
+  return new UpstreamUnavailableError(`the cluster could not be reached (${err.message})`);
 }

@@ -1,29 +1,32 @@
 import express, { type Express } from 'express';
-import https from 'node:https';
-import http from 'node:http';
 import type { Database } from '../db/database.js';
+import { deadline, sendUpstream } from '../kube/transport.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
 import type { GatewayMetrics } from './metrics.js';
 
-/** Is the cluster answering? A cheap authenticated GET /version with a short timeout. */
+/** Is the cluster answering? A cheap authenticated GET /version with a short deadline. */
 async function probeCluster(cluster: UpstreamCluster): Promise<string | undefined> {
   const authorization = await cluster.authorization();
-  const transport = cluster.server.protocol === 'https:' ? https : http;
-  return new Promise((resolve) => {
-    const req = transport.request(
-      new URL('/version', cluster.server),
-      { agent: cluster.agent, headers: authorization ? { authorization } : {}, timeout: 2000 },
-      (res) => {
-        res.resume();
-        resolve(
-          res.statusCode === 200 ? undefined : `cluster ${cluster.name}: /version answered ${res.statusCode}`,
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => resolve(`cluster ${cluster.name}: ${err.message}`));
-    req.end();
-  });
+  const limit = deadline(2000);
+  try {
+    const reply = await sendUpstream(cluster, {
+      method: 'GET',
+      path: '/version',
+      headers: authorization ? { authorization } : {},
+      signal: limit.signal,
+    });
+    if (reply.kind !== 'response') {
+      reply.socket.destroy();
+      return `cluster ${cluster.name}: /version switched protocols`;
+    }
+    reply.response.resume();
+    const status = reply.response.statusCode;
+    return status === 200 ? undefined : `cluster ${cluster.name}: /version answered ${status}`;
+  } catch (err) {
+    return `cluster ${cluster.name}: ${(err as Error).message}`;
+  } finally {
+    limit.clear();
+  }
 }
 
 /**

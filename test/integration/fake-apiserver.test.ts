@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/eventually.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -229,7 +230,13 @@ describe('kubectl 1.32 against the fake', () => {
       });
     try {
       await seen('applied');
-      await new Promise((r) => setTimeout(r, 300)); // let the watch request start after the list
+      await eventually(
+        () =>
+          fake.requests.some(
+            (r) => r.path === '/api/v1/namespaces/default/configmaps' && r.query.get('watch') === 'true',
+          ),
+        'the watch request after the list',
+      );
       fake.seed(configMap('born-during-watch', { x: 'y' }));
       await seen('born-during-watch');
     } finally {

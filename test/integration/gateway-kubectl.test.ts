@@ -6,6 +6,7 @@ import { loadOrCreateLocalIssuer } from '../../src/identity/local-issuer.js';
 import { localCaPem } from '../../src/gateway/serving-certificate.js';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 
 /** Real kubectl and @kubernetes/client-node through Airlock, in front of the fake API server. */
@@ -111,7 +112,11 @@ data: { color: blue }
         if (out.includes('watched-later')) resolve();
       });
     });
-    await new Promise((r) => setTimeout(r, 1500));
+    await eventually(
+      () => h.fake.requests.some((r) => r.path.endsWith('/configmaps') && r.query.get('watch') === 'true'),
+      'the watch to reach the cluster',
+      15_000,
+    );
     await h.kubectl(['create', '-f', '-'], {
       input: 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: watched-later, namespace: default }\n',
     });

@@ -2,13 +2,18 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { startHarness } from '../support/airlock-harness.js';
+import { eventually } from '../support/eventually.js';
 
 it('a graceful stop ends open watches promptly and still records them', async () => {
   const h = await startHarness({ dir: undefined });
   const watcher = await h.spawnKubectl(['get', 'configmaps', '--watch']);
   let out = '';
   watcher.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  await new Promise((r) => setTimeout(r, 2000)); // listed, now watching
+  await eventually(
+    () => h.fake.requests.some((r) => r.path.endsWith('/configmaps') && r.query.get('watch') === 'true'),
+    'the watch to reach the cluster',
+    15_000,
+  );
   const exited = new Promise<number | null>((r) => watcher.once('exit', r));
 
   const started = Date.now();

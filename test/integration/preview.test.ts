@@ -73,7 +73,7 @@ beforeAll(async () => {
   const kubeconfig = join(dir, 'fake.kubeconfig');
   await writeFile(kubeconfig, fake.kubeconfig());
   [cluster] = (await loadClusters(
-    [{ name: 'fake', kubeconfig, inCluster: false, impersonate: false }],
+    [{ name: 'fake', kubeconfig, inCluster: false, impersonate: false, default: false }],
     {},
   )) as [UpstreamCluster];
   preview = createPreviewer({ clusters: new Map([['fake', cluster]]), masker, timeoutMs: 2_000 });

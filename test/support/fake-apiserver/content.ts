@@ -69,7 +69,11 @@ export function includeObjectOf(query: URLSearchParams): IncludeObject {
 }
 
 /** Go's bool query parsing: present and neither `0` nor `false` means true. */
+/** A boolean query parameter parsed as kube-apiserver does (Go's strconv.ParseBool); anything else is a 400. */
 export function queryFlag(query: URLSearchParams, name: string): boolean {
   const value = query.get(name);
-  return value !== null && value !== '0' && value.toLowerCase() !== 'false';
+  if (value === null) return false;
+  if (/^(1|t|T|TRUE|true|True)$/.test(value)) return true;
+  if (/^(0|f|F|FALSE|false|False)$/.test(value)) return false;
+  throw badRequest(`invalid value for ${name}: strconv.ParseBool: parsing "${value}": invalid syntax`);
 }

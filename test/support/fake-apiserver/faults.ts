@@ -1,4 +1,5 @@
 /** Injected failures: the first matching rule answers instead of the API (a Status, a hang, a reset). */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError, type StatusReason } from '../../../src/kube/status.js';
 import type { Reply } from './http-io.js';
 
@@ -11,7 +12,15 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type FaultResponse = { status: number; body?: unknown } | 'hang' | 'destroy';
+/**
+ * A fault: a Status (or body) instead of the API's answer, a hang, a reset — or `raw`, a hostile handler that
+ * writes whatever it likes (mid-stream resets, endless logs, encodings nobody asked for).
+ */
+export type FaultResponse =
+  | { status: number; body?: unknown }
+  | { raw: (res: ServerResponse, req: IncomingMessage) => void }
+  | 'hang'
+  | 'destroy';
 
 export interface FaultRule {
   match: (request: RecordedRequest) => boolean;

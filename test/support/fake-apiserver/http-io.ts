@@ -8,15 +8,26 @@ export interface Reply {
   body: unknown;
 }
 
-/** Strings are sent verbatim as text; everything else as compact JSON, as kube-apiserver writes it. */
-function encode(body: unknown): { contentType: string; payload: string } {
+/** kube-apiserver's isPrettyPrint: `pretty=true` (Go ParseBool), or a curl, Wget or browser user agent. */
+function wantsPretty(req: IncomingMessage | undefined): boolean {
+  if (!req) return false;
+  const pretty = new URL(req.url ?? '/', 'http://fake').searchParams.get('pretty');
+  if (pretty !== null) return /^(1|t|T|TRUE|true|True)$/.test(pretty);
+  return /^(curl|Wget|Mozilla\/)/.test(String(req.headers['user-agent'] ?? ''));
+}
+
+/** Strings are sent verbatim as text; everything else as JSON, compact unless pretty-printing was asked for. */
+function encode(body: unknown, pretty = false): { contentType: string; payload: string } {
   return typeof body === 'string'
     ? { contentType: 'text/plain; charset=utf-8', payload: body }
-    : { contentType: 'application/json', payload: JSON.stringify(body) };
+    : {
+        contentType: 'application/json',
+        payload: pretty ? `${JSON.stringify(body, null, 2)}\n` : JSON.stringify(body),
+      };
 }
 
 export function sendReply(res: ServerResponse, reply: Reply): void {
-  const { contentType, payload } = encode(reply.body);
+  const { contentType, payload } = encode(reply.body, wantsPretty(res.req));
   res.writeHead(reply.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
   res.end(payload);
 }

@@ -2,12 +2,14 @@
  * The HTTP edge: records every request, checks the bearer token, applies injected faults, then routes
  * to discovery, resources or the exec upgrade.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
 import { PODS } from './catalog.js';
 import { discoveryDocument } from './discovery.js';
-import { badRequest, pathNotFound, methodNotAllowed, unauthorized } from './errors.js';
-import { faultReply, type FaultInjector, type RecordedRequest } from './faults.js';
+import { pathNotFound, methodNotAllowed, unauthorized } from './errors.js';
+import { faultReply, type FaultInjector, type FaultResponse, type RecordedRequest } from './faults.js';
 import { errorReply, readBody, sendReply, sendReplyOnSocket, statusReply, type Reply } from './http-io.js';
 import type { PodExecServer } from './pod-exec.js';
 import type { PodPortForwardServer } from './pod-portforward.js';
@@ -30,7 +32,7 @@ export interface HttpDeps {
 }
 
 /** What the edge decided before any API logic runs. */
-type Screening = Reply | 'hang' | 'destroy' | undefined;
+type Screening = Reply | Extract<FaultResponse, { raw: unknown }> | 'hang' | 'destroy' | undefined;
 
 const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
@@ -63,7 +65,7 @@ function screen(deps: HttpDeps, request: RecordedRequest): Screening {
   if (authorization.length !== 1 || authorization[0] !== `Bearer ${deps.token}`)
     return statusReply(unauthorized());
   const fault = deps.faults.take(request);
-  return typeof fault === 'object' ? faultReply(fault) : fault;
+  return typeof fault === 'object' && !('raw' in fault) ? faultReply(fault) : fault;
 }
 
 function route(
@@ -86,6 +88,23 @@ function route(
   return { status: 200, body: document };
 }
 
+/** Serves one request: the same path for ordinary requests and for upgrade requests this server does not hijack. */
+function serveRequest(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, body: string): void {
+  const request = recordRequest(deps, req, body);
+  const screening = screen(deps, request);
+  if (screening === 'hang') return;
+  if (screening === 'destroy') return void req.socket.destroy();
+  if (screening && 'raw' in screening) return screening.raw(res, req);
+  if (screening) return sendReply(res, screening);
+  try {
+    const outcome = route(deps, request, req, res);
+    if (outcome !== 'streamed') sendReply(res, outcome);
+  } catch (err) {
+    if (res.headersSent) res.destroy();
+    else sendReply(res, errorReply(err));
+  }
+}
+
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     let body: string;
@@ -95,44 +114,92 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
       sendReply(res, errorReply(err));
       return;
     }
-    const request = recordRequest(deps, req, body);
-    const screening = screen(deps, request);
-    if (screening === 'hang') return;
-    if (screening === 'destroy') return void req.socket.destroy();
-    if (screening) return sendReply(res, screening);
-    try {
-      const outcome = route(deps, request, req, res);
-      if (outcome !== 'streamed') sendReply(res, outcome);
-    } catch (err) {
-      if (res.headersSent) res.destroy();
-      else sendReply(res, errorReply(err));
-    }
+    serveRequest(deps, req, res, body);
   };
   return (req, res) => void handle(req, res);
 }
 
+const isWebSocket = (req: IncomingMessage) =>
+  /\bupgrade\b/i.test(String(req.headers.connection ?? '')) &&
+  String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+
+/**
+ * The minimal ServerResponse a watch needs, writing each event line as one WebSocket message, as kube-apiserver's
+ * `HandleWS` does for a watch requested over WebSocket.
+ */
+function webSocketWatchResponse(ws: import('ws').WebSocket): ServerResponse {
+  let ended = false;
+  const adapter = {
+    get writableEnded() {
+      return ended;
+    },
+    get headersSent() {
+      return true;
+    },
+    writeHead: () => adapter,
+    flushHeaders: () => undefined,
+    write(line: string) {
+      ws.send(line.replace(/\n$/, ''));
+      return true;
+    },
+    end() {
+      ended = true;
+      ws.close();
+    },
+    destroy: () => ws.terminate(),
+    on(event: string, listener: () => void) {
+      if (event === 'close') ws.on('close', listener);
+      return adapter;
+    },
+  };
+  return adapter as unknown as ServerResponse;
+}
+
+/**
+ * Upgrades as Go's net/http and kube-apiserver answer them: exec and port-forward hijack the connection; a watch
+ * requested over WebSocket is served as one message per event (101); any other request carrying upgrade headers is
+ * answered as an ordinary request (net/http does not refuse them), on the same connection, which then closes.
+ */
 export function createUpgradeListener(
   deps: HttpDeps,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const websockets = new WebSocketServer({ noServer: true });
   return (req, socket, head) => {
-    const request = recordRequest(deps, req, '');
-    const screening = screen(deps, request);
-    if (screening === 'hang') return;
-    if (screening === 'destroy') return void socket.destroy();
-    if (screening) return sendReplyOnSocket(socket, screening);
-    try {
-      const target = parseResourcePath(request.path);
-      const sub = target?.subresource?.name;
-      if (target?.rt !== PODS || (sub !== 'exec' && sub !== 'portforward') || target.name === undefined) {
-        throw badRequest(
-          `this fake API server upgrades only pods/exec and pods/portforward, not ${request.path}`,
-        );
+    const target = parseResourcePath(new URL(req.url ?? '/', 'http://fake').pathname);
+    const sub = target?.subresource?.name;
+    if (target?.rt === PODS && (sub === 'exec' || sub === 'portforward') && target.name !== undefined) {
+      const request = recordRequest(deps, req, '');
+      const screening = screen(deps, request);
+      if (screening === 'hang') return;
+      if (screening === 'destroy') return void socket.destroy();
+      if (screening && 'raw' in screening)
+        return sendReplyOnSocket(socket, { status: 500, body: 'raw fault on upgrade' });
+      if (screening) return sendReplyOnSocket(socket, screening);
+      try {
+        const pod = deps.registry.get(PODS, { namespace: target.namespace, name: target.name });
+        if (sub === 'portforward') deps.portForward.handleUpgrade(req, socket, head, request.query);
+        else deps.exec.handleUpgrade(req, socket, head, { pod, query: request.query });
+      } catch (err) {
+        sendReplyOnSocket(socket, errorReply(err));
       }
-      const pod = deps.registry.get(PODS, { namespace: target.namespace, name: target.name });
-      if (sub === 'portforward') deps.portForward.handleUpgrade(req, socket, head, request.query);
-      else deps.exec.handleUpgrade(req, socket, head, { pod, query: request.query });
-    } catch (err) {
-      sendReplyOnSocket(socket, errorReply(err));
+      return;
     }
+    const query = new URL(req.url ?? '/', 'http://fake').searchParams;
+    if (
+      isWebSocket(req) &&
+      target &&
+      target.name === undefined &&
+      /^(1|t|true)$/i.test(query.get('watch') ?? '')
+    ) {
+      websockets.handleUpgrade(req, socket, head, (ws) =>
+        serveRequest(deps, req, webSocketWatchResponse(ws), ''),
+      );
+      return;
+    }
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => socket.end());
+    serveRequest(deps, req, res, '');
   };
 }

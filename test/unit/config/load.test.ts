@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, databaseUrl, loadConfig, redactedConfig } from '../../../src/config/load.js';
+import {
+  agentFacingUrl,
+  ConfigError,
+  databaseUrl,
+  loadConfig,
+  redactedConfig,
+} from '../../../src/config/load.js';
 
 function dirWith(yaml?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
@@ -102,6 +108,33 @@ describe('loadConfig', () => {
     );
     expect(issues.join('\n')).toMatch(/clusters\.0\.name: must be a DNS label/);
     expect(issues.join('\n')).toMatch(/recording\.retention\.olderThan: .*soon/);
+  });
+
+  it('refuses two default clusters and timeouts that are not positive', () => {
+    const issues = issuesOf(() =>
+      loadConfig({
+        env: {},
+        cwd: dirWith(
+          'clusters: [{ name: a, default: true }, { name: b, default: true }]\n' +
+            'proxy: { timeouts: { request: 0s } }\n',
+        ),
+      }),
+    ).join('\n');
+    expect(issues).toMatch(/clusters: only one cluster may be the default \(marked: a, b\)/);
+    expect(issues).toMatch(/proxy\.timeouts\.request: must be longer than 0s/);
+  });
+
+  it('gives agents the URL the proxy is reached at, and says which setting it came from', () => {
+    const proxy = (extra: string) =>
+      loadConfig({ env: {}, cwd: dirWith(`proxy: { ${extra} }\n`) }).config.proxy;
+    expect(agentFacingUrl(proxy('listen: 0.0.0.0:8443'))).toEqual({
+      url: 'https://127.0.0.1:8443',
+      from: 'proxy.listen',
+    });
+    expect(agentFacingUrl(proxy('publicUrl: https://airlock.example.com/'))).toEqual({
+      url: 'https://airlock.example.com',
+      from: 'proxy.publicUrl',
+    });
   });
 
   it('fails on a file that is not a mapping', () => {

@@ -788,6 +788,19 @@ describe('splitClusterTarget', () => {
   ])('refuses %s with %d', (url, code) => {
     expect(refusal(() => splitClusterTarget(url)).code).toBe(code);
   });
+
+  it.each([
+    ['/api/v1/pods?watch=1', 'main', '/api/v1/pods?watch=1'],
+    ['/version', 'main', '/version'],
+    ['/', 'main', '/'],
+    ['/clusters/prod/api', 'prod', '/api'],
+  ])('with a default cluster, %s → %s %s', (url, cluster, target) => {
+    expect(splitClusterTarget(url, 'main')).toEqual({ cluster, target });
+  });
+
+  it('with a default cluster, still refuses malformed cluster paths', () => {
+    expect(refusal(() => splitClusterTarget('/clusters//api', 'main')).code).toBe(400);
+  });
 });
 
 describe('parseRequestInfo called directly', () => {

@@ -37,11 +37,13 @@ describe('watch stream', () => {
     }
   });
 
-  it('masks non-JSON lines as text and passes blank lines', async () => {
-    const body = `not json postgres://u:${CANARY}@db\n\n{"type":"ADDED","object":{"kind":"Secret","data":{"k":"${CANARY_BASE64}"}}}\n`;
+  it('drops lines that are not whole JSON events (pretty-printed or truncated fragments) and passes blank lines', async () => {
+    const secret = { kind: 'Secret', data: { k: CANARY_BASE64 } };
+    const pretty = JSON.stringify({ type: 'ADDED', object: secret }, null, 2);
+    const body = `not json\n\n${pretty}\n{"type":"ADDED","object":{"kind":"Secret","data":{"k":"${CANARY_BASE64}"}}}\n{"type":"MODIFIED","object":{"kind":"Secret","data":{"k":"${CANARY_BASE64}`;
     const output = await runThrough(masker.createWatchStream(), [Buffer.from(body)]);
     expect(Buffer.concat(output).toString()).toBe(
-      `not json postgres://u:${MASKED_TEXT}@db\n\n{"type":"ADDED","object":{"kind":"Secret","data":{"k":"${MASKED_BASE64}"}}}\n`,
+      `\n{"type":"ADDED","object":{"kind":"Secret","data":{"k":"${MASKED_BASE64}"}}}\n`,
     );
   });
 
