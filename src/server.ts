@@ -22,7 +22,9 @@ import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
+import { DEFAULT_EXECUTION_LEASE_OPTIONS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
+import { createInspector } from './preview/inspect.js';
 import { createPreviewer } from './preview/previewer.js';
 import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
 import { PeopleDirectory } from './reviews/people.js';
@@ -167,6 +169,7 @@ export async function startAirlock(
     },
     now: () => new Date(),
     preview: createPreviewer({ clusters: clustersByName, masker }),
+    inspect: createInspector({ clusters: clustersByName }),
     reportError: (err) =>
       logger.error({ err: (err as Error).message }, 'review engine background task failed'),
   });
@@ -182,7 +185,10 @@ export async function startAirlock(
     policy: () => policy,
     masker,
     recorder,
-    reviewGate: createReviewGate(reviews, masker),
+    reviewGate: createReviewGate(reviews, masker, {
+      ...DEFAULT_EXECUTION_LEASE_OPTIONS,
+      onError: (err, during) => logger.error({ err: (err as Error).message }, `could not ${during}`),
+    }),
     metrics,
     logger,
     maxBodyBytes: config.proxy.maxBodyBytes,

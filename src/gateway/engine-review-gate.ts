@@ -6,6 +6,7 @@ import { countApprovals } from '../reviews/decision-rules.js';
 import type { ReviewEngine } from '../reviews/engine.js';
 import type { Review } from '../reviews/model.js';
 import type { Admission } from './admission.js';
+import { type ExecutionLeaseOptions, holdExecution } from './execution-lease.js';
 import type { ReviewGate } from './review-gate.js';
 
 function target(review: Review): string {
@@ -36,6 +37,13 @@ function denial(review: Review): StatusError {
 }
 
 function stillPending(review: Review): StatusError {
+  if (review.state === 'executing') {
+    return new StatusError(
+      'Timeout',
+      `review ${review.id} for ${review.classification.verb} ${target(review)} was approved and is running now (an identical request of yours is executing it). ` +
+        'Run the same command again to learn how it ended; it will not run twice.',
+    );
+  }
   const { approvals } = review.settings;
   const have = countApprovals(review.decisions);
   return new StatusError(
@@ -53,7 +61,9 @@ function closed(review: Review): StatusError {
     conflicted:
       'could not run because the object changed after it was reviewed; run the command again for a new review',
     executed: 'has already run; running the command again requests a new review',
-    failed: 'ran and failed; see the review for the cluster’s answer',
+    failed: review.outcome?.unknown
+      ? `was sent, but its outcome is unknown (${review.outcome.message ?? 'the answer was lost'}); check the object before running the command again, which requests a new review`
+      : 'ran and failed; see the review for the cluster’s answer',
   };
   return new StatusError(
     review.state === 'conflicted' ? 'Conflict' : 'Gone',
@@ -103,8 +113,18 @@ function refuseAmbiguousQuery(query: URLSearchParams): void {
 /** Parameters kube-apiserver reads as lists, where repeating is how several values are sent. */
 const REPEATABLE_QUERY: ReadonlySet<string> = new Set(['dryRun', 'command', 'ports']);
 
+/**
+ * Statuses that mean Airlock has no answer from the cluster for a request it sent: the agent left before the
+ * answer (the pipeline's 499) or the upstream connection failed (502, 504). The cluster may have applied it.
+ */
+const NO_CLUSTER_ANSWER: ReadonlySet<number> = new Set([499, 502, 504]);
+
 /** Connects the pipeline's `review` decisions to the review engine: grants first, then parking. */
-export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGate {
+export function createReviewGate(
+  engine: ReviewEngine,
+  masker: Masker,
+  lease: ExecutionLeaseOptions,
+): ReviewGate {
   return {
     async hold(a: Admission, trace, signal) {
       const { info } = a.request;
@@ -170,14 +190,25 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
             await engine.completeExecution(result.review.id, { status: 409, conflict: true, message });
             throw err;
           }
+          const execution = holdExecution(engine, result.review.id, signal, lease);
           return {
             body: pinned.body,
             contentType: pinned.contentType,
             explain: (status, document) =>
               status === 409 ? conflicted(result.review, document).toStatus() : document,
             async complete(outcome) {
+              if (NO_CLUSTER_ANSWER.has(outcome.status)) {
+                return execution.complete({
+                  status: outcome.status,
+                  unknown: true,
+                  message:
+                    outcome.status === 499
+                      ? 'the agent disconnected before the cluster’s answer arrived'
+                      : 'the connection to the cluster failed before its answer arrived',
+                });
+              }
               const resourceVersion = resourceVersionOf(outcome.responseBody);
-              await engine.completeExecution(result.review.id, {
+              await execution.complete({
                 status: outcome.status,
                 conflict: outcome.status === 409,
                 ...(resourceVersion ? { resourceVersion } : {}),

@@ -87,6 +87,11 @@ export interface ReviewPorts {
   now(): Date;
   /** Failures of the background sweep/poll (they retry on the next tick) and of `notify`. */
   reportError?(error: unknown, during: string): void;
+  /**
+   * What the cluster says about the reviewed object now, in a sentence (the cluster is the source of truth when an
+   * execution's answer was lost). Must not throw for an unreachable cluster; say so instead.
+   */
+  inspect?(review: Review): Promise<string>;
 }
 
 export interface ReviewEngineOptions {
@@ -96,12 +101,19 @@ export interface ReviewEngineOptions {
   sweepMs?: number;
   /** How long an approved review waits for its request to be re-run before it expires. */
   approvedExecutionWindowSeconds?: number;
+  /**
+   * How long an execution counts as alive without a heartbeat. The gateway renews it while the request (or the
+   * exec session) runs; past it, the sweep resolves the review as failed with an unknown outcome.
+   */
+  executionLeaseSeconds?: number;
 }
 
 export interface ExecutionReport {
   status: number;
   /** The API server refused because the object changed since the preview (409 on a pinned request). */
   conflict?: boolean;
+  /** The request was sent but its answer was lost (the agent left, the connection broke): look at the object. */
+  unknown?: boolean;
   message?: string;
   resourceVersion?: string;
 }
@@ -128,6 +140,10 @@ export interface ReviewEngine {
   lastEventSeq(): Promise<number>;
   /** Expires overdue reviews now (what the background sweep runs); returns how many it closed. */
   expireOverdue(): Promise<number>;
+  /** Extends an execution's lease (the gateway's heartbeat); false when it is no longer executing. */
+  renewLease(id: string): Promise<boolean>;
+  /** Resolves executions whose lease expired as failed, outcome unknown (the sweep runs it); returns how many. */
+  resolveAbandonedExecutions(): Promise<number>;
   /** Starts the expiry sweep and the cross-process wake-up poll. */
   start(): void;
   stop(): Promise<void>;
@@ -145,7 +161,12 @@ export class ReviewStateError extends Error {
   }
 }
 
-const DEFAULTS = { pollMs: 200, sweepMs: 1000, approvedExecutionWindowSeconds: 300 };
+const DEFAULTS = {
+  pollMs: 200,
+  sweepMs: 1000,
+  approvedExecutionWindowSeconds: 300,
+  executionLeaseSeconds: 60,
+};
 /** Bound on compare-and-set retries: each retry means another writer just changed the same review. */
 const MAX_ATTEMPTS = 8;
 
@@ -228,14 +249,20 @@ class SqlReviewEngine implements ReviewEngine {
     const review = await this.store.get(id);
     if (review?.state !== 'executing')
       throw new ReviewStateError(id, review?.state ?? 'missing', 'executing');
-    const state: ReviewState = report.conflict
-      ? 'conflicted'
-      : succeeded(report.status)
-        ? 'executed'
-        : 'failed';
+    const state: ReviewState = report.unknown
+      ? 'failed'
+      : report.conflict
+        ? 'conflicted'
+        : succeeded(report.status)
+          ? 'executed'
+          : 'failed';
+    const message = report.unknown
+      ? await this.unknownOutcome(review, report.message ?? 'the answer was lost')
+      : report.message;
     const outcome = {
       status: report.status,
-      ...(report.message !== undefined ? { message: report.message } : {}),
+      ...(report.unknown ? { unknown: true } : {}),
+      ...(message !== undefined ? { message } : {}),
       ...(report.resourceVersion !== undefined ? { resourceVersion: report.resourceVersion } : {}),
     };
     const done = await this.transition(review, { state, executedAt: this.ports.now(), outcome }, SYSTEM);
@@ -244,6 +271,38 @@ class SqlReviewEngine implements ReviewEngine {
       throw new ReviewStateError(id, current?.state ?? 'missing', 'executing');
     }
     return done;
+  }
+
+  renewLease(id: string): Promise<boolean> {
+    return this.store.renewLease(id, this.leaseEnd());
+  }
+
+  async resolveAbandonedExecutions(): Promise<number> {
+    let resolved = 0;
+    for (const review of await this.store.dueForLeaseExpiry(this.ports.now())) {
+      const message = await this.unknownOutcome(
+        review,
+        'the execution stopped reporting (Airlock stopped or lost its database mid-request)',
+      );
+      const outcome = { status: 0, unknown: true, message };
+      if (await this.transition(review, { state: 'failed', executedAt: this.ports.now(), outcome }, SYSTEM))
+        resolved++;
+    }
+    return resolved;
+  }
+
+  /** Why the outcome is unknown, and what the cluster shows now: people decide what to do from the object. */
+  private async unknownOutcome(review: Review, why: string): Promise<string> {
+    const seen = this.ports.inspect
+      ? await this.ports
+          .inspect(review)
+          .catch((e: unknown) => `the cluster could not be asked (${String(e)})`)
+      : 'check the object in the cluster';
+    return `The request was sent, but its outcome is unknown: ${why}. Now: ${seen}.`;
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.ports.now().getTime() + this.options.executionLeaseSeconds * 1000);
   }
 
   async decide(id: string, approver: Approver, request: DecisionRequest): Promise<DecideResult> {
@@ -350,6 +409,7 @@ class SqlReviewEngine implements ReviewEngine {
     this.timers = [
       this.every(this.options.pollMs, 'wake-up poll', () => this.wakeChangedReviews()),
       this.every(this.options.sweepMs, 'expiry sweep', () => this.expireOverdue()),
+      this.every(this.options.sweepMs, 'execution lease sweep', () => this.resolveAbandonedExecutions()),
     ];
   }
 
@@ -365,7 +425,8 @@ class SqlReviewEngine implements ReviewEngine {
     for (let attempt = 0; current && attempt < MAX_ATTEMPTS; attempt++) {
       if ((current.state === 'pending' || current.state === 'approved') && this.overdue(current)) {
         await this.expire(current);
-      } else if (current.state === 'pending') {
+      } else if (current.state === 'pending' || current.state === 'executing') {
+        // Executing: an identical request is running it; this one waits to hear how it ended.
         return undefined;
       } else if (current.state === 'denied') {
         return { kind: 'denied', review: current };
@@ -374,7 +435,7 @@ class SqlReviewEngine implements ReviewEngine {
       } else {
         const claimed = await this.transition(
           current,
-          { state: 'executing' },
+          { state: 'executing', leaseExpiresAt: this.leaseEnd() },
           { kind: 'agent', name: input.agent.name },
         );
         if (claimed)
@@ -486,7 +547,7 @@ class SqlReviewEngine implements ReviewEngine {
   /** The open review for this key, unless it is overdue (then it is expired here and a new one is due). */
   private async openReview(key: string): Promise<Review | undefined> {
     const review = await this.store.findOpen(key);
-    if (review && this.overdue(review)) {
+    if (review && review.state !== 'executing' && this.overdue(review)) {
       await this.expire(review);
       return this.store.findOpen(key);
     }

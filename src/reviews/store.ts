@@ -16,6 +16,11 @@ import type {
 } from './model.js';
 
 const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
+/**
+ * States that keep the open key: an identical request arriving while the approved one executes re-attaches to it
+ * (and learns its outcome) instead of opening a second review.
+ */
+const KEYED_STATES: readonly ReviewState[] = [...OPEN_STATES, 'executing'];
 /** Keeps `WHERE id IN (…)` under every SQLite build's bound-parameter limit. */
 const IN_CHUNK = 500;
 
@@ -31,6 +36,7 @@ export interface ReviewChanges {
   expiresAt?: Date;
   decidedAt?: Date;
   executedAt?: Date;
+  leaseExpiresAt?: Date;
   outcome?: ExecutionOutcome;
 }
 
@@ -217,6 +223,30 @@ export class ReviewStore {
   }
 
   /**
+   * Executions whose lease ran out: nobody renewed it, so the process that held it stopped or lost the database.
+   * Executions claimed before leases existed have none; their approval window stands in for it.
+   */
+  async dueForLeaseExpiry(now: Date, limit = 100): Promise<Review[]> {
+    const rows = await this.db<ReviewRow>('reviews')
+      .where({ state: 'executing' })
+      .where((q) =>
+        q
+          .where('lease_expires_at', '<=', now.getTime())
+          .orWhere((old) => old.whereNull('lease_expires_at').where('expires_at', '<=', now.getTime())),
+      )
+      .limit(limit);
+    return this.withDecisions(rows);
+  }
+
+  /** Extends an execution's lease; false when the review is no longer executing. Not a state change: no version. */
+  async renewLease(id: string, until: Date): Promise<boolean> {
+    const count = await this.db<ReviewRow>('reviews')
+      .where({ id, state: 'executing' })
+      .update({ lease_expires_at: until.getTime() });
+    return count === 1;
+  }
+
+  /**
    * Applies `changes` only if the review is still at `expected.version` and `expected.state`; false otherwise.
    * Leaving the open states releases the open key, so the next identical request makes a new review.
    */
@@ -227,11 +257,12 @@ export class ReviewStore {
     const update: Partial<ReviewRow> = { version: expected.version + 1 };
     if (changes.state) {
       update.state = changes.state;
-      if (!OPEN_STATES.includes(changes.state)) update.open_key = null;
+      if (!KEYED_STATES.includes(changes.state)) update.open_key = null;
     }
     if (changes.expiresAt) update.expires_at = changes.expiresAt.getTime();
     if (changes.decidedAt) update.decided_at = changes.decidedAt.getTime();
     if (changes.executedAt) update.executed_at = changes.executedAt.getTime();
+    if (changes.leaseExpiresAt) update.lease_expires_at = changes.leaseExpiresAt.getTime();
     if (changes.outcome) {
       update.outcome_status = changes.outcome.status;
       update.outcome_message = changes.outcome.message ?? null;

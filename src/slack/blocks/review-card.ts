@@ -151,7 +151,8 @@ function outcomeBlock(review: Review): types.KnownBlock[] {
   if (!o) return [];
   const rv = o.resourceVersion ? ` · resourceVersion ${inlineCode(o.resourceVersion, 64)}` : '';
   const message = o.message ? `\n${codeBlock(truncate(o.message, LIMITS.outcome))}` : '';
-  return [section(cardBlockId('outcome', review.version), `*Result*: HTTP ${o.status}${rv}${message}`)];
+  const result = o.unknown ? 'unknown' : `HTTP ${o.status}${rv}`;
+  return [section(cardBlockId('outcome', review.version), `*Result*: ${result}${message}`)];
 }
 
 function actions(review: Review): types.KnownBlock[] {

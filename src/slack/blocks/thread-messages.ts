@@ -31,6 +31,7 @@ function resultLine(review: Review): string {
   const o = review.outcome;
   const { emoji, label } = stateLabel(review);
   if (!o) return `${emoji} ${label}.`;
+  if (o.unknown) return `${emoji} ${label}.${o.message ? `\n${codeBlock(truncate(o.message, 1500))}` : ''}`;
   const rv = o.resourceVersion ? `, new resourceVersion ${inlineCode(o.resourceVersion, 64)}` : '';
   const message = o.message ? `\n${codeBlock(truncate(o.message, 1500))}` : '';
   return `${emoji} ${label}: HTTP ${o.status}${rv}.${message}`;
