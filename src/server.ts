@@ -22,7 +22,7 @@ import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
-import { DEFAULT_EXECUTION_LEASE_OPTIONS } from './gateway/execution-lease.js';
+import { DEFAULT_RETRY_DELAYS_MS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import { createInspector } from './preview/inspect.js';
 import { createPreviewer } from './preview/previewer.js';
@@ -163,16 +163,20 @@ export async function startAirlock(
     );
   }
   const clustersByName = new Map(clusters.map((c) => [c.name, c]));
-  const reviews = createReviewEngine(db, {
-    notify: (event) => {
-      logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
+  const reviews = createReviewEngine(
+    db,
+    {
+      notify: (event) => {
+        logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
+      },
+      now: () => new Date(),
+      preview: createPreviewer({ clusters: clustersByName, masker }),
+      inspect: createInspector({ clusters: clustersByName }),
+      reportError: (err) =>
+        logger.error({ err: (err as Error).message }, 'review engine background task failed'),
     },
-    now: () => new Date(),
-    preview: createPreviewer({ clusters: clustersByName, masker }),
-    inspect: createInspector({ clusters: clustersByName }),
-    reportError: (err) =>
-      logger.error({ err: (err as Error).message }, 'review engine background task failed'),
-  });
+    { executionLeaseSeconds: config.reviews.executionLease },
+  );
   reviews.start();
   slack?.start();
 
@@ -186,7 +190,8 @@ export async function startAirlock(
     masker,
     recorder,
     reviewGate: createReviewGate(reviews, masker, {
-      ...DEFAULT_EXECUTION_LEASE_OPTIONS,
+      heartbeatMs: (config.reviews.executionLease * 1000) / 4,
+      retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
       onError: (err, during) => logger.error({ err: (err as Error).message }, `could not ${during}`),
     }),
     metrics,

@@ -168,6 +168,15 @@ export const configSchema = z.strictObject({
     .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
   /** Who may decide reviews, by immutable identity; terminal names outside this list act only as break-glass. */
   people: z.array(person).default([]),
+  reviews: z
+    .strictObject({
+      /**
+       * How long an approved request's execution counts as alive without a heartbeat (renewed four times per
+       * period while it runs); past it, any replica resolves the review as failed, outcome unknown.
+       */
+      executionLease: positiveDuration.default(60),
+    })
+    .default({ executionLease: 60 }),
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
     .default({ level: 'info' }),

@@ -14,10 +14,7 @@ export interface ExecutionLeaseOptions {
   onError(err: unknown, during: string): void;
 }
 
-export const DEFAULT_EXECUTION_LEASE_OPTIONS: Omit<ExecutionLeaseOptions, 'onError'> = {
-  heartbeatMs: 15_000,
-  retryDelaysMs: [250, 1_000, 5_000, 15_000, 30_000],
-};
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [250, 1_000, 5_000, 15_000, 30_000];
 
 export interface HeldExecution {
   /** Stores the outcome (retrying in the background if storing fails) and ends the heartbeat. Never throws. */

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/reviews/model.js';
+import { reviewCard } from '../../src/slack/blocks/review-card.js';
 import { DEFAULT_AGENT, startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject } from '../support/fake-apiserver/index.js';
@@ -69,8 +70,20 @@ function startReplicaB(): Promise<string> {
   });
 }
 
+/**
+ * What the terminal and replica B read from ./airlock.yaml in the data directory: the people who may decide, and a
+ * short execution lease so a killed replica's execution is resolved within seconds.
+ */
+const AIRLOCK_YAML = `
+people:
+  - { id: alice, groups: [] }
+  - { id: bob, groups: [] }
+reviews: { executionLease: 2s }
+`;
+
 beforeAll(async () => {
   h = await startHarness({ policy: POLICY });
+  await writeFile(join(h.dir, 'airlock.yaml'), AIRLOCK_YAML);
   const proxyB = await startReplicaB();
   // Same data directory, so the same CA, serving certificate and local token issuer.
   const kubeconfigA = await readFile(await h.kubeconfig(DEFAULT_AGENT), 'utf8');
@@ -79,7 +92,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (replicaB && replicaB.exitCode === null) {
+  if (replicaB && replicaB.exitCode === null && replicaB.signalCode === null) {
     const exited = new Promise((resolve) => replicaB.once('exit', resolve));
     replicaB.kill('SIGTERM');
     await exited;
@@ -203,5 +216,59 @@ describe('two gateway processes on one database', () => {
     expect(refused).toHaveLength(1);
     expect(refused[0]!.stderr).toContain(`review ${review.id}`);
     expect((await h.airlock.reviews.list()).filter((r) => r.classification.name === 'both')).toHaveLength(1);
+  }, 90_000);
+
+  // Last: it kills replica B.
+  it('replica B killed (-9) while the cluster holds the approved request: A resolves it from the object once the lease lapses', async () => {
+    seedDeployment('killed');
+    const path = '/apis/apps/v1/namespaces/prod/deployments/killed';
+    h.fake.addFault({
+      match: (r) =>
+        r.method === 'DELETE' && r.path === path && !r.query.has('dryRun') && !r.body.includes('dryRun'),
+      respond: 'hang',
+      times: 1,
+    });
+    const run = h.kubectl(['delete', 'deployment', 'killed', '-n', 'prod'], onB());
+    const review = await pendingReview('killed');
+    await eventually(
+      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
+      'replica B to create the review',
+    );
+    await h.airlock.reviews.decide(
+      review.id,
+      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
+      { decision: 'approve' },
+    );
+    await eventually(() => deletesOf('killed').length > 0 || undefined, 'the delete from replica B', 10_000);
+    expect((await h.airlock.reviews.get(review.id))?.state).toBe('executing');
+
+    const exited = new Promise((resolve) => replicaB.once('exit', resolve));
+    replicaB.kill('SIGKILL');
+    await exited;
+    expect((await run).code).not.toBe(0);
+
+    const resolved = await eventually(
+      async () => {
+        const r = await h.airlock.reviews.get(review.id);
+        return r?.state === 'failed' ? r : undefined;
+      },
+      'replica A to resolve the abandoned execution',
+      15_000,
+    );
+    expect(resolved.outcome).toMatchObject({
+      status: 0,
+      unknown: true,
+      message: expect.stringContaining('deployments "killed" exists at resourceVersion'),
+    });
+    expect(reviewCard(resolved).text).toMatch(/^Approved and sent, but the outcome is unknown/);
+    expect(deletesOf('killed')).toHaveLength(1);
+
+    // The agent's re-run (through A) is a fresh review, not the dead execution.
+    const rerun = h.kubectl(['delete', 'deployment', 'killed', '-n', 'prod']);
+    const fresh = await pendingReview('killed');
+    expect(fresh.id).not.toBe(review.id);
+    await h.airlock.reviews.cancel(fresh.id, { kind: 'person', name: 'alice' });
+    expect((await rerun).stderr).toContain('was cancelled');
+    expect(deletesOf('killed')).toHaveLength(1);
   }, 90_000);
 });
