@@ -42,6 +42,7 @@ function baseEnv(): Record<string, string> {
 
 /** Starts `airlock serve` on the harness's data directory, upstream and policy; resolves with its proxy URL. */
 function startReplicaB(): Promise<string> {
+  replicaBLog = '';
   replicaB = spawn(process.execPath, [CLI, 'serve'], {
     cwd: h.dir,
     env: {
@@ -81,14 +82,25 @@ people:
 reviews: { executionLease: 2s }
 `;
 
-beforeAll(async () => {
-  h = await startHarness({ policy: POLICY });
-  await writeFile(join(h.dir, 'airlock.yaml'), AIRLOCK_YAML);
+/** Starts replica B and points `kubeconfigB` at it. */
+async function launchReplicaB(): Promise<void> {
   const proxyB = await startReplicaB();
   // Same data directory, so the same CA, serving certificate and local token issuer.
   const kubeconfigA = await readFile(await h.kubeconfig(DEFAULT_AGENT), 'utf8');
   kubeconfigB = join(h.dir, 'replica-b.kubeconfig');
   await writeFile(kubeconfigB, kubeconfigA.replace(h.airlock.proxyUrl, proxyB));
+}
+
+async function killReplicaB(): Promise<void> {
+  const exited = new Promise((resolve) => replicaB.once('exit', resolve));
+  replicaB.kill('SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  h = await startHarness({ policy: POLICY });
+  await writeFile(join(h.dir, 'airlock.yaml'), AIRLOCK_YAML);
+  await launchReplicaB();
 }, 60_000);
 
 afterAll(async () => {
@@ -218,6 +230,34 @@ describe('two gateway processes on one database', () => {
     expect((await h.airlock.reviews.list()).filter((r) => r.classification.name === 'both')).toHaveLength(1);
   }, 90_000);
 
+  it('replica B killed (-9) while parked: the approval waits for the re-run, which runs once through A', async () => {
+    seedDeployment('parked-on-dead');
+    const run = h.kubectl(['delete', 'deployment', 'parked-on-dead', '-n', 'prod'], onB());
+    const review = await pendingReview('parked-on-dead');
+    await eventually(
+      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
+      'replica B to create the review',
+    );
+    await killReplicaB();
+    expect((await run).code).not.toBe(0);
+    await h.airlock.reviews.decide(
+      review.id,
+      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
+      { decision: 'approve' },
+    );
+    expect((await h.airlock.reviews.get(review.id))?.state).toBe('approved');
+    expect(deletesOf('parked-on-dead')).toEqual([]);
+
+    const rerun = await h.kubectl(['delete', 'deployment', 'parked-on-dead', '-n', 'prod']);
+    expect(rerun.stdout).toContain('deployment.apps "parked-on-dead" deleted');
+    expect(deletesOf('parked-on-dead')).toHaveLength(1);
+    await eventually(
+      async () => (await h.airlock.reviews.get(review.id))?.state === 'executed',
+      'the review executed by A',
+    );
+    await launchReplicaB();
+  }, 90_000);
+
   // Last: it kills replica B.
   it('replica B killed (-9) while the cluster holds the approved request: A resolves it from the object once the lease lapses', async () => {
     seedDeployment('killed');
@@ -242,9 +282,7 @@ describe('two gateway processes on one database', () => {
     await eventually(() => deletesOf('killed').length > 0 || undefined, 'the delete from replica B', 10_000);
     expect((await h.airlock.reviews.get(review.id))?.state).toBe('executing');
 
-    const exited = new Promise((resolve) => replicaB.once('exit', resolve));
-    replicaB.kill('SIGKILL');
-    await exited;
+    await killReplicaB();
     expect((await run).code).not.toBe(0);
 
     const resolved = await eventually(
