@@ -111,15 +111,19 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     expect(third.review.id).not.toBe(first.review.id);
   });
 
-  it('lets only one of two identical parked requests execute', async () => {
+  it('lets only one of two identical parked requests execute; the other waits to hear how it ended', async () => {
     const a = h.engine.park(parkInput(), never());
     const b = h.engine.park(parkInput(), never());
     const created = await h.nextEvent('created');
     await h.nextEvent('attached');
     await h.engine.decide(created.review.id, approver('alice'), { decision: 'approve' });
 
-    const kinds = (await Promise.all([a, b])).map((r) => r.kind).sort();
-    expect(kinds).toEqual(['closed', 'execute']);
+    const first = await Promise.race([a, b]);
+    expect(first.kind).toBe('execute');
+    await h.engine.completeExecution(first.review.id, { status: 200 });
+    const results = await Promise.all([a, b]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['closed', 'execute']);
+    expect(results.find((r) => r.kind === 'closed')?.review.state).toBe('executed');
   });
 
   it('requires a reason to deny and hands it to the parked request', async () => {

@@ -10,10 +10,13 @@ import {
   grantOptionValue,
   revokeGrantValue,
 } from '../../src/slack/ids.js';
+import type { GrantScope } from '../../src/reviews/model.js';
 import { PeopleDirectory, terminalApprover } from '../../src/reviews/people.js';
 import { blockKitViolations } from '../support/slack/block-kit-limits.js';
 import {
   blockAction,
+  type CardLocation,
+  type Clicker,
   postInteraction,
   signature,
   SIGNING_SECRET,
@@ -52,6 +55,22 @@ const threadReplies = (env: SlackEnv) =>
     .callsTo('chat.postMessage')
     .filter((c) => c.args.thread_ts)
     .map((c) => String(c.args.text));
+
+/** Picks an option of the card's "Approve for…" menu. */
+const approveFor = (
+  user: Clicker,
+  card: CardLocation & { reviewId: string },
+  seconds: number,
+  scope: GrantScope,
+) =>
+  postInteraction(
+    env.url,
+    blockAction(user, card, {
+      type: 'static_select',
+      action_id: ACTION_IDS.approveFor,
+      selected_option: { value: grantOptionValue(card.reviewId, seconds, scope) },
+    }),
+  );
 
 describe('Slack approvals', () => {
   it('posts a card that mentions on-call, within Block Kit limits, and saves where it is', async () => {
@@ -153,14 +172,7 @@ describe('Slack approvals', () => {
     expect(posted).toContain('patch deployments.apps \\"web\\" in prod');
     expect(posted).toContain('patch any deployments.apps in prod');
     expect(posted).toContain('only where rule `scale-to-zero` applies');
-    await postInteraction(
-      env.url,
-      blockAction(ALICE, card, {
-        type: 'static_select',
-        action_id: ACTION_IDS.approveFor,
-        selected_option: { value: grantOptionValue(card.reviewId, 900, 'name') },
-      }),
-    );
+    await approveFor(ALICE, card, 900, 'name');
     expect((await parked.result).kind).toBe('execute');
     const [grant] = await env.engine.listGrants({ active: true });
     expect(grant).toMatchObject({ rule: 'scale-to-zero', name: 'web', namespace: 'prod' });
@@ -191,14 +203,7 @@ describe('Slack approvals', () => {
   it('widens a grant to any name only when the approver picked that option', async () => {
     const parked = env.park({ settings: reviewSettings({ confirm: false }) });
     const card = await env.card();
-    await postInteraction(
-      env.url,
-      blockAction(ALICE, card, {
-        type: 'static_select',
-        action_id: ACTION_IDS.approveFor,
-        selected_option: { value: grantOptionValue(card.reviewId, 900, 'any-name') },
-      }),
-    );
+    await approveFor(ALICE, card, 900, 'any-name');
     expect((await parked.result).kind).toBe('execute');
     const [grant] = await env.engine.listGrants({ active: true });
     expect(grant?.name).toBeUndefined();

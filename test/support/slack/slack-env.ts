@@ -13,6 +13,7 @@ import { configSchema } from '../../../src/config/schema.js';
 import { type Database, openDatabase } from '../../../src/db/database.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { ReviewSettings } from '../../../src/policy/decision.js';
+import type { Approver } from '../../../src/reviews/model.js';
 import {
   createReviewEngine,
   type ParkInput,
@@ -54,6 +55,11 @@ export const DIRECTORY: FakeSlackDirectory = {
   ],
   groups: { S0ONCALL: ['U0BOB', 'U0DAVE', 'U0MALLORY'] },
 };
+
+/** Someone deciding from the terminal while Slack is down, under a name `people` does not know. */
+export function breakGlassTerminal(name: string): Approver {
+  return { id: name, name, identifiers: [name], groups: [], via: 'terminal', verified: false };
+}
 
 export function reviewSettings(overrides: Partial<ReviewSettings> = {}): ReviewSettings {
   return {
