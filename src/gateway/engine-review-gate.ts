@@ -114,10 +114,11 @@ function refuseAmbiguousQuery(query: URLSearchParams): void {
 const REPEATABLE_QUERY: ReadonlySet<string> = new Set(['dryRun', 'command', 'ports']);
 
 /**
- * Statuses that mean Airlock has no answer from the cluster for a request it sent: the agent left before the
- * answer (the pipeline's 499) or the upstream connection failed (502, 504). The cluster may have applied it.
+ * Statuses the pipeline reports, with no answer body, when Airlock has no answer from the cluster for a request it
+ * sent: the agent left first (499), the connection failed or Airlock stopped (503), the deadline passed (504), or
+ * Airlock itself failed (500, 502). The cluster may have applied the request.
  */
-const NO_CLUSTER_ANSWER: ReadonlySet<number> = new Set([499, 502, 504]);
+const NO_CLUSTER_ANSWER: ReadonlySet<number> = new Set([499, 500, 502, 503, 504]);
 
 /** Connects the pipeline's `review` decisions to the review engine: grants first, then parking. */
 export function createReviewGate(
@@ -197,14 +198,15 @@ export function createReviewGate(
             explain: (status, document) =>
               status === 409 ? conflicted(result.review, document).toStatus() : document,
             async complete(outcome) {
-              if (NO_CLUSTER_ANSWER.has(outcome.status)) {
+              // A cluster's own 5xx comes with its answer; these come without one.
+              if (NO_CLUSTER_ANSWER.has(outcome.status) && outcome.responseBody === undefined) {
                 return execution.complete({
                   status: outcome.status,
                   unknown: true,
                   message:
                     outcome.status === 499
                       ? 'the agent disconnected before the cluster’s answer arrived'
-                      : 'the connection to the cluster failed before its answer arrived',
+                      : `no answer from the cluster arrived (Airlock answered the agent with HTTP ${outcome.status})`,
                 });
               }
               const resourceVersion = resourceVersionOf(outcome.responseBody);

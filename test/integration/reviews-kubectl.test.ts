@@ -335,6 +335,41 @@ describe('who may approve', () => {
   }, 90_000);
 });
 
+describe('an approved request whose answer is lost', () => {
+  it('the upstream resets mid-request: failed, outcome unknown, with what the cluster shows now; never stuck executing', async () => {
+    h.fake.seed(deployment('prod', 'reset'));
+    h.fake.requests.length = 0;
+    const path = deploymentPath('prod', 'reset');
+    h.fake.addFault({
+      match: (r) =>
+        r.method === 'DELETE' && r.path === path && !r.query.has('dryRun') && !r.body.includes('dryRun'),
+      respond: 'destroy',
+      times: 1,
+    });
+    const run = h.kubectl(['delete', 'deployment', 'reset', '-n', 'prod']);
+    const review = await pendingReview('prod', 'reset');
+    await h.airlock.reviews.decide(review.id, person('alice'), { decision: 'approve' });
+
+    const resolved = await eventually(async () => {
+      const r = await h.airlock.reviews.get(review.id);
+      return r?.state === 'failed' ? r : undefined;
+    }, 'the review resolved');
+    expect(resolved.outcome).toMatchObject({
+      unknown: true,
+      message: expect.stringMatching(
+        /no answer from the cluster arrived.*Now: deployments "reset" exists at resourceVersion \d+ \(reviewed at \d+\)/,
+      ),
+    });
+    expect(deletesOf(path)).toHaveLength(1);
+    // kubectl retries the 503 on its own: the retry is a fresh review, not the resolved one.
+    const fresh = await pendingReview('prod', 'reset');
+    expect(fresh.id).not.toBe(review.id);
+    await h.airlock.reviews.cancel(fresh.id, { kind: 'person', name: 'alice' });
+    expect((await run).stderr).toContain('was cancelled');
+    expect(deletesOf(path)).toHaveLength(1);
+  }, 60_000);
+});
+
 describe('drift between preview and approval', () => {
   it('a delete of an object changed after the preview does not happen; the review is conflicted and the agent told why', async () => {
     h.fake.seed(deployment('prod', 'drifting'));
