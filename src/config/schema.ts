@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
+import { identifierConflicts } from '../reviews/people.js';
 
 /** One source of truth for configuration: the YAML file, after env overrides, must satisfy this schema. */
 
@@ -167,7 +168,12 @@ export const configSchema = z.strictObject({
     })
     .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
   /** Who may decide reviews, by immutable identity; terminal names outside this list act only as break-glass. */
-  people: z.array(person).default([]),
+  people: z
+    .array(person)
+    .default([])
+    .superRefine((people, ctx) => {
+      for (const message of identifierConflicts(people)) ctx.addIssue({ code: 'custom', message });
+    }),
   reviews: z
     .strictObject({
       /**

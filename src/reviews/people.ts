@@ -18,17 +18,29 @@ export interface Person {
 
 const key = (identifier: string): string => identifier.trim().toLowerCase();
 
+/** Identifiers that name two people (configuration mistakes: one of them could act as the other). */
+export function identifierConflicts(people: readonly Person[]): string[] {
+  const seen = new Map<string, Person>();
+  const conflicts: string[] = [];
+  for (const person of people) {
+    for (const identifier of new Set(identifiersOf(person).map(key))) {
+      const other = seen.get(identifier);
+      if (other) conflicts.push(`"${identifier}" names both ${other.id} and ${person.id}`);
+      else seen.set(identifier, person);
+    }
+  }
+  return conflicts;
+}
+
 export class PeopleDirectory {
   private readonly byIdentifier = new Map<string, Person>();
 
+  /** `people` as the configuration schema validated them: no identifier names two people. */
   constructor(readonly people: readonly Person[]) {
+    const [conflict] = identifierConflicts(people);
+    if (conflict) throw new Error(`people: ${conflict}`);
     for (const person of people) {
-      for (const identifier of identifiersOf(person)) {
-        const other = this.byIdentifier.get(key(identifier));
-        if (other && other !== person)
-          throw new Error(`people: "${identifier}" names both ${other.id} and ${person.id}`);
-        this.byIdentifier.set(key(identifier), person);
-      }
+      for (const identifier of identifiersOf(person)) this.byIdentifier.set(key(identifier), person);
     }
   }
 

@@ -91,6 +91,20 @@ describe('what the thread says after an approval', () => {
     });
   });
 
+  it('tells the thread an execution’s outcome is unknown, with what the cluster shows, not a made-up HTTP status', () => {
+    const reply = replyTo('failed', {
+      state: 'failed',
+      decisions: [approval],
+      decidedAt: at,
+      outcome: { status: 0, unknown: true, message: 'Now: deployments "web" does not exist.' },
+    });
+    expect(reply).toMatchObject({
+      text: expect.stringContaining('Approved and sent, but the outcome is unknown: check the object.'),
+    });
+    expect(reply).toMatchObject({ text: expect.stringContaining('deployments "web" does not exist') });
+    expect(reply).not.toMatchObject({ text: expect.stringContaining('HTTP 0') });
+  });
+
   it('offers Revoke under a grant', () => {
     const grant = {
       id: 'gr-1',
