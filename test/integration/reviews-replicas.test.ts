@@ -1,6 +1,8 @@
 /**
  * Two Airlock processes on one database: this test process (replica A, in-process) and a real `airlock serve` child
- * (replica B). A decision stored anywhere releases the request parked on the other replica, exactly once.
+ * (replica B). A decision stored anywhere releases the request parked on the other replica, exactly once; when B is
+ * killed (-9) while parked, while the cluster holds its request, or after the cluster applied it, the review still
+ * resolves (A's lease sweep, from the object) and the cluster sees the request at most once.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -10,7 +12,7 @@ import type { Review } from '../../src/reviews/model.js';
 import { reviewCard } from '../../src/slack/blocks/review-card.js';
 import { DEFAULT_AGENT, startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
 import { eventually } from '../support/eventually.js';
-import type { KubeObject } from '../support/fake-apiserver/index.js';
+import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
@@ -124,18 +126,21 @@ function airlockCli(args: string[]): Promise<KubectlResult> {
   });
 }
 
-function seedDeployment(name: string): void {
-  const deployment: KubeObject = {
+function deploymentObject(name: string, labels?: Record<string, string>): KubeObject {
+  return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name, namespace: 'prod' },
+    metadata: { name, namespace: 'prod', ...(labels ? { labels } : {}) },
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
       template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'app:1' }] } },
     },
   };
-  h.fake.seed(deployment);
+}
+
+function seedDeployment(name: string): void {
+  h.fake.seed(deploymentObject(name));
 }
 
 const deletesOf = (name: string) =>
@@ -255,6 +260,58 @@ describe('two gateway processes on one database', () => {
       async () => (await h.airlock.reviews.get(review.id))?.state === 'executed',
       'the review executed by A',
     );
+    await launchReplicaB();
+  }, 90_000);
+
+  it('replica B killed (-9) after the cluster applied its approved request, before storing the outcome: A resolves it from the object', async () => {
+    seedDeployment('applied');
+    const path = '/apis/apps/v1/namespaces/prod/deployments/applied';
+    const realPatch = (r: RecordedRequest) =>
+      r.method === 'PATCH' && r.path === path && !r.query.has('dryRun');
+    h.fake.addFault({
+      match: realPatch,
+      respond: {
+        // The cluster applies the change; Airlock dies before it reads the answer.
+        raw: (res) => {
+          const applied = h.fake.seed(deploymentObject('applied', { tier: 'gold' }));
+          replicaB.kill('SIGKILL');
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(applied));
+        },
+      },
+      times: 1,
+    });
+    const exited = new Promise((resolve) => replicaB.once('exit', resolve));
+    const run = h.kubectl(['label', 'deployment', 'applied', '-n', 'prod', 'tier=gold'], onB());
+    const review = await pendingReview('applied');
+    await eventually(
+      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
+      'replica B to create the review',
+    );
+    await h.airlock.reviews.decide(
+      review.id,
+      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
+      { decision: 'approve' },
+    );
+    await exited;
+    expect((await run).code).not.toBe(0);
+
+    const resolved = await eventually(
+      async () => {
+        const r = await h.airlock.reviews.get(review.id);
+        return r?.state === 'failed' ? r : undefined;
+      },
+      'replica A to resolve the abandoned execution',
+      15_000,
+    );
+    const [, now, reviewed] =
+      /deployments "applied" exists at resourceVersion (\d+) \(reviewed at (\d+)\)/.exec(
+        resolved.outcome?.message ?? '',
+      ) ?? [];
+    expect(resolved.outcome?.unknown).toBe(true);
+    // The cluster is the source of truth: the object moved on since the review, so the change most likely happened.
+    expect(Number(now)).toBeGreaterThan(Number(reviewed));
+    expect(h.fake.requests.filter(realPatch)).toHaveLength(1);
     await launchReplicaB();
   }, 90_000);
 
