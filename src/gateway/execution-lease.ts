@@ -27,16 +27,12 @@ export function holdExecution(
   signal: AbortSignal,
   opts: ExecutionLeaseOptions,
 ): HeldExecution {
-  let heartbeat: NodeJS.Timeout | undefined;
   let completed = false;
-  const beat = (): void => {
-    heartbeat = setInterval(() => {
-      engine.renewLease(reviewId).catch((e: unknown) => opts.onError(e, `renew lease of review ${reviewId}`));
-    }, opts.heartbeatMs);
-    heartbeat.unref();
-  };
+  const heartbeat = setInterval(() => {
+    engine.renewLease(reviewId).catch((e: unknown) => opts.onError(e, `renew lease of review ${reviewId}`));
+  }, opts.heartbeatMs);
+  heartbeat.unref();
   const stopBeating = (): void => clearInterval(heartbeat);
-  beat();
   // Safety net: should the request end without reporting, the lease lapses and the sweep resolves the review.
   signal.addEventListener(
     'abort',

@@ -49,7 +49,7 @@ export function threadReply(event: ReviewEvent): string | undefined {
     case 'approval-added':
       return `${decisionLine(event)} Waiting for more approvals.`;
     case 'approved':
-      return `${decisionLine(event)} Approved: the reviewed request runs exactly as reviewed if the agent's waiting request picks it up or the agent re-runs it before ${slackDate(review.expiresAt)}; otherwise it expires unused.`;
+      return `${decisionLine(event)} Approved: it runs, exactly as reviewed, when the agent's waiting request picks it up or the agent re-runs it before ${slackDate(review.expiresAt)}; otherwise it expires unused.`;
     case 'denied':
       return `${decisionLine(event)} The agent was refused with this reason.`;
     case 'executed':
