@@ -17,7 +17,8 @@ import { runParkedBenchmark } from './parked.js';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const FAKE = join(ROOT, 'dist', 'test', 'support', 'fake-apiserver', 'main.js');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const BARE = join(ROOT, 'dist', 'bench', 'bare-forwarder.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (process.env.BENCH_SHORT === '1' ? 0.3 : 5));
 
 function freePort(): Promise<number> {
   return new Promise((res) => {
@@ -95,6 +96,76 @@ async function send(base: Target, method: string, path: string, body: unknown): 
   });
 }
 
+/** BENCH_SHORT=1 (CI): tiny data and sub-second scenarios — it proves the benchmark runs, not how fast. */
+const SHORT = process.env.BENCH_SHORT === '1';
+const COUNTS = SHORT
+  ? { configMaps: 20, secrets: 40, pods: 20 }
+  : { configMaps: 500, secrets: 2000, pods: 500 };
+
+/** A pod as a Deployment's controller would create it: labels, owner, probes, resources, env, volumes, status. */
+function realisticPod(i: number): unknown {
+  const name = `web-7d9f8c6b5-${String(i).padStart(5, '0')}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      labels: {
+        app: 'web',
+        'pod-template-hash': '7d9f8c6b5',
+        tier: 'frontend',
+        'app.kubernetes.io/version': '2.14.1',
+      },
+      annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9090' },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: 'web-7d9f8c6b5',
+          uid: '0b6f8a52-6a5e-4c1f-9d3b-1e2f3a4b5c6d',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      serviceAccountName: 'web',
+      nodeName: `node-${i % 12}`,
+      containers: [
+        {
+          name: 'web',
+          image: 'registry.example.com/shop/web:2.14.1',
+          ports: [
+            { name: 'http', containerPort: 8080, protocol: 'TCP' },
+            { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+          ],
+          env: [
+            { name: 'LOG_LEVEL', value: 'info' },
+            { name: 'REGION', value: 'eu-west-1' },
+            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          ],
+          resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+          readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 },
+          livenessProbe: { httpGet: { path: '/livez', port: 8080 }, initialDelaySeconds: 10 },
+          volumeMounts: [{ name: 'config', mountPath: '/etc/web' }],
+        },
+      ],
+      volumes: [{ name: 'config', configMap: { name: 'web-config' } }],
+    },
+    status: {
+      phase: 'Running',
+      podIP: `10.0.${i >> 8}.${i & 255}`,
+      conditions: [
+        { type: 'Ready', status: 'True' },
+        { type: 'ContainersReady', status: 'True' },
+      ],
+      containerStatuses: [
+        { name: 'web', ready: true, restartCount: 0, image: 'registry.example.com/shop/web:2.14.1' },
+      ],
+    },
+  };
+}
+
 async function seed(direct: Target): Promise<void> {
   await send(direct, 'POST', '/api/v1/namespaces', {
     apiVersion: 'v1',
@@ -102,7 +173,7 @@ async function seed(direct: Target): Promise<void> {
     metadata: { name: 'bench' },
   });
   const value = 'x'.repeat(700);
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < COUNTS.configMaps; i++) {
     await send(direct, 'POST', '/api/v1/namespaces/bench/configmaps', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -111,7 +182,7 @@ async function seed(direct: Target): Promise<void> {
     });
   }
   const secret = Buffer.from('s'.repeat(7000)).toString('base64');
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < COUNTS.secrets; i++) {
     await send(direct, 'POST', '/api/v1/namespaces/bench/secrets', {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -119,30 +190,57 @@ async function seed(direct: Target): Promise<void> {
       data: { token: secret },
     });
   }
+  for (let i = 0; i < COUNTS.pods; i++)
+    await send(direct, 'POST', '/api/v1/namespaces/bench/pods', realisticPod(i));
+}
+
+/** One target's run of a scenario: load figures, CPU per request of the process serving it, its peak RSS. */
+interface Measured {
+  load: LoadResult;
+  cpuUs: number;
+  peakRss: number;
 }
 
 interface Row {
   scenario: string;
-  direct: LoadResult;
-  gateway: LoadResult;
-  /** CPU per request: the fake API server's when hit directly, Airlock's own when going through it. */
-  cpuUs: { direct: number; gateway: number };
-  /** Airlock's resident memory when the scenario started and its peak during it, MiB. */
-  rss: { start: number; peak: number };
+  direct: Measured;
+  bare: Measured;
+  airlock: Measured;
 }
 
-function report(rows: Row[], extra: string[]): void {
+function report(rows: Row[]): void {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  const lat = (m: Measured) => `${f(m.load.p50ms, 2)} / ${f(m.load.p99ms, 2)}`;
   console.log(
-    '\n| scenario | direct req/s | Airlock req/s | throughput ratio | direct p50 / p99 ms | Airlock p50 / p99 ms | added p50 ms | CPU µs/req: API server / Airlock | Airlock RSS start → peak MiB | errors (d/a) |',
+    '\n| scenario | req/s direct / bare / Airlock | Airlock ÷ bare | p50 / p99 ms direct | bare | Airlock | Airlock adds p50 vs bare | CPU µs/req API server / bare / Airlock | peak RSS MiB bare / Airlock | errors d/b/a |',
   );
   console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
-  for (const { scenario, direct: d, gateway: g, cpuUs, rss } of rows) {
+  for (const { scenario, direct: d, bare: b, airlock: a } of rows) {
     console.log(
-      `| ${scenario} | ${f(d.rps)} | ${f(g.rps)} | ${f(g.rps / d.rps, 2)} | ${f(d.p50ms, 2)} / ${f(d.p99ms, 2)} | ${f(g.p50ms, 2)} / ${f(g.p99ms, 2)} | ${f(g.p50ms - d.p50ms, 2)} | ${f(cpuUs.direct, 0)} / ${f(cpuUs.gateway, 0)} | ${f(rss.start, 0)} → ${f(rss.peak, 0)} | ${d.errors}/${g.errors} |`,
+      `| ${scenario} | ${f(d.load.rps)} / ${f(b.load.rps)} / ${f(a.load.rps)} | ${f(a.load.rps / b.load.rps, 2)} | ${lat(d)} | ${lat(b)} | ${lat(a)} | ${f(a.load.p50ms - b.load.p50ms, 2)} | ${f(d.cpuUs, 0)} / ${f(b.cpuUs, 0)} / ${f(a.cpuUs, 0)} | ${f(b.peakRss, 0)} / ${f(a.peakRss, 0)} | ${d.load.errors}/${b.load.errors}/${a.load.errors} |`,
     );
   }
-  for (const line of extra) console.log(line);
+  const errors = rows.reduce(
+    (n, r) => n + r.direct.load.errors + r.bare.load.errors + r.airlock.load.errors,
+    0,
+  );
+  if (errors > 0) throw new Error(`${errors} requests failed during the benchmark`);
+}
+
+/** Runs one target under load, measuring the CPU and peak RSS of the process that serves it. */
+async function measure(
+  target: Target,
+  pid: number,
+  opts: { concurrency: number; seconds: number },
+): Promise<Measured> {
+  const cpuBefore = cpuMs(pid);
+  resetPeakRss(pid);
+  const load = await runLoad(target, opts);
+  return {
+    load,
+    cpuUs: ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, load.requests),
+    peakRss: rssMiB(pid, 'VmHWM'),
+  };
 }
 
 async function main(): Promise<void> {
@@ -167,8 +265,21 @@ async function main(): Promise<void> {
       ca,
       headers: { authorization: `Bearer ${kc.users[0]!.user.token}` },
     };
-    console.log('seeding 500 ConfigMaps and 2,000 Secrets (~20 MB) …');
+    console.log(
+      `seeding ${COUNTS.configMaps} ConfigMaps, ${COUNTS.secrets} Secrets and ${COUNTS.pods} Pods …`,
+    );
     await seed(direct);
+
+    const caFile = join(dir, 'fake-ca.crt');
+    writeFileSync(caFile, ca);
+    const bare = spawn(process.execPath, [BARE, cluster.server, kc.users[0]!.user.token, caFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(bare);
+    const bareInfo = JSON.parse(await waitForLine(bare, /(\{.*\})/, 'bare forwarder')) as {
+      url: string;
+      caPem: string;
+    };
 
     const proxyPort = await freePort();
     const webPort = await freePort();
@@ -207,6 +318,12 @@ async function main(): Promise<void> {
       headers: { ...direct.headers, ...(accept ? { accept } : {}) },
     });
 
+    const viaBare = (path: string): Target => ({
+      url: `${bareInfo.url}/clusters/default${path}`,
+      ca: bareInfo.caPem,
+      headers: { authorization: 'Bearer ignored-by-the-bare-forwarder' },
+    });
+
     const scenarios: { name: string; path: string; concurrency: number; seconds: number }[] = [
       {
         // One connection, one request at a time: the latency Airlock adds when it is not saturated.
@@ -222,13 +339,19 @@ async function main(): Promise<void> {
         seconds: SECONDS,
       },
       {
-        name: 'LIST 500 ConfigMaps (~500 KB), 4 conns',
+        name: `LIST ${COUNTS.configMaps} ConfigMaps, 4 conns`,
         path: '/api/v1/namespaces/bench/configmaps',
         concurrency: 4,
         seconds: SECONDS,
       },
       {
-        name: 'LIST 2,000 Secrets (~20 MB), masked, 1 conn',
+        name: `LIST ${COUNTS.pods} Pods (realistic specs), 4 conns`,
+        path: '/api/v1/namespaces/bench/pods',
+        concurrency: 4,
+        seconds: SECONDS,
+      },
+      {
+        name: `LIST ${COUNTS.secrets} Secrets, masked, 1 conn`,
         path: '/api/v1/namespaces/bench/secrets',
         concurrency: 1,
         seconds: SECONDS * 2,
@@ -237,36 +360,21 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     // BENCH_ONLY=<substring> runs only the matching scenarios (e.g. with BENCH_PROFILE, to profile one of them).
     for (const s of scenarios.filter((x) => x.name.includes(process.env.BENCH_ONLY ?? ''))) {
-      // Warm both paths, then measure them back to back on the same machine state.
-      await runLoad(directTo(s.path), { concurrency: s.concurrency, seconds: 1 });
-      await runLoad(viaAirlock(s.path), { concurrency: s.concurrency, seconds: 1 });
-      const fakeCpu = cpuMs(fake.pid!);
-      const d = await runLoad(directTo(s.path), { concurrency: s.concurrency, seconds: s.seconds });
-      const airlockCpu = cpuMs(airlock.pid!);
-      resetPeakRss(airlock.pid!);
-      const rssStart = rssMiB(airlock.pid!, 'VmRSS');
-      const g = await runLoad(viaAirlock(s.path), { concurrency: s.concurrency, seconds: s.seconds });
-      const rss = { start: rssStart, peak: rssMiB(airlock.pid!, 'VmHWM') };
-      const cpuUs = {
-        direct: ((cpuMs(fake.pid!) - fakeCpu) * 1000) / Math.max(1, d.requests),
-        gateway: ((cpuMs(airlock.pid!) - airlockCpu) * 1000) / Math.max(1, g.requests),
-      };
-      rows.push({ scenario: s.name, direct: d, gateway: g, cpuUs, rss });
+      const warm = { concurrency: s.concurrency, seconds: SHORT ? 0.2 : 1 };
+      const run = { concurrency: s.concurrency, seconds: s.seconds };
+      // Warm every path, then measure them back to back on the same machine state.
+      await runLoad(directTo(s.path), warm);
+      await runLoad(viaBare(s.path), warm);
+      await runLoad(viaAirlock(s.path), warm);
+      rows.push({
+        scenario: s.name,
+        direct: await measure(directTo(s.path), fake.pid!, run),
+        bare: await measure(viaBare(s.path), bare.pid!, run),
+        airlock: await measure(viaAirlock(s.path), airlock.pid!, run),
+      });
       console.log(`done: ${s.name}`);
     }
-    const secrets = rows.find((r) => r.scenario.includes('Secrets'));
-    report(
-      rows,
-      !secrets
-        ? []
-        : [
-            '',
-            `Secret list: Airlock RSS ${secrets.rss.start.toFixed(0)} MiB at the start, ${secrets.rss.peak.toFixed(0)} MiB peak ` +
-              `(the list body is ~${(secrets.direct.bytes / Math.max(1, secrets.direct.requests) / 1024 / 1024).toFixed(1)} MiB).`,
-            `Time per Secret list: direct ${(1000 / secrets.direct.rps).toFixed(0)} ms, through Airlock ${(1000 / secrets.gateway.rps).toFixed(0)} ms ` +
-              `(${(secrets.direct.rps / secrets.gateway.rps).toFixed(2)}× direct).`,
-          ],
-    );
+    report(rows);
   } finally {
     stopAll();
     await Promise.all(children.map(exited));

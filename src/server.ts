@@ -13,7 +13,7 @@ import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
 import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
-import { builtInPolicy, loadPolicyFile, type PolicyDefaults } from './policy/load.js';
+import { approverDefaults, builtInPolicy, loadPolicyFile } from './policy/load.js';
 import type { Policy } from './policy/model.js';
 import { createRecorder, type Recorder } from './recording/recorder.js';
 import { startRetentionSchedule } from './recording/retention.js';
@@ -36,18 +36,6 @@ export interface RunningAirlock {
   reviews: ReviewEngine;
   gateway: Gateway;
   close(): Promise<void>;
-}
-
-/** Slack IDs: user groups start with S; everything else names a person. */
-export function approverDefaults(config: AirlockConfig): PolicyDefaults {
-  const ids = config.slack.approvers;
-  return {
-    approvers: {
-      users: ids.filter((id) => !id.startsWith('S')),
-      groups: ids.filter((id) => id.startsWith('S')),
-    },
-    ...(config.slack.channel ? { channel: config.slack.channel } : {}),
-  };
 }
 
 export async function loadConfiguredPolicy(config: AirlockConfig): Promise<Policy> {

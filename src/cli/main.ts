@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// Each command imports what it needs when it runs, so `airlock reviews list` does not load the whole server.
 import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import {
@@ -11,13 +12,7 @@ import {
 } from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
 import { migrate, openDatabase, createDatabase, type Database } from '../db/database.js';
-import { localCaPem } from '../gateway/serving-certificate.js';
-import { loadOrCreateLocalIssuer } from '../identity/local-issuer.js';
 import { parseDuration } from '../lib/duration.js';
-import { createLogger } from '../lib/logger.js';
-import { PolicyError, loadPolicyFile } from '../policy/load.js';
-import { formatPolicyReport, runPolicyTests } from '../policy/policy-tests.js';
-import { approverDefaults, startAirlock } from '../server.js';
 import * as audit from './commands/audit.js';
 import * as grants from './commands/grants.js';
 import * as prune from './commands/prune.js';
@@ -53,7 +48,10 @@ program
   .description('start the proxy and web listeners (migrates the database first)')
   .action(async () => {
     const cfg = currentConfig();
+    const { createLogger } = await import('../lib/logger.js');
     const logger = createLogger(cfg.log.level);
+    // Loaded here, not at the top: other commands should not pay for the whole server (Bolt, client-node, …).
+    const { startAirlock } = await import('../server.js');
     const airlock = await startAirlock(cfg, { logger });
     let stopping = false;
     const stop = async (signal: string) => {
@@ -93,6 +91,7 @@ function withAgentOptions(command: Command, ttl: string): Command {
 }
 
 async function mint(opts: { agent: string; group: string[]; owner?: string; ttl: string }): Promise<string> {
+  const { loadOrCreateLocalIssuer } = await import('../identity/local-issuer.js');
   const issuer = await loadOrCreateLocalIssuer(currentConfig().dataDir, {
     maxLifetimeSeconds: currentConfig().identity.localIssuer.maxLifetime,
   });
@@ -135,6 +134,7 @@ withAgentOptions(
       const { url: base, from } = agentFacingUrl(cfg.proxy);
       const name = `airlock-${opts.cluster}`;
       // With Airlock's self-managed certificate, agents must trust the local CA it keeps in the data directory.
+      const { localCaPem } = await import('../gateway/serving-certificate.js');
       const ca = cfg.proxy.tls || cfg.proxy.plainHttp ? undefined : await localCaPem(cfg.dataDir);
       const server = `${base.replace(/\/$/, '')}/clusters/${opts.cluster}`;
       const kubeconfig = {
@@ -185,6 +185,8 @@ program
   .argument('<file>', 'policy file')
   .description('validate a policy file and run its inline tests')
   .action(async (file: string) => {
+    const { approverDefaults, loadPolicyFile } = await import('../policy/load.js');
+    const { formatPolicyReport, runPolicyTests } = await import('../policy/policy-tests.js');
     const policy = await loadPolicyFile(file, approverDefaults(currentConfig()));
     const results = runPolicyTests(policy);
     process.stdout.write(formatPolicyReport(file, policy, results));
@@ -196,7 +198,7 @@ for (const commands of [sessions, audit, prune, reviews, grants]) commands.regis
 program
   .parseAsync(process.argv)
   .catch((err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PolicyError) {
+    if (err instanceof ConfigError || (err instanceof Error && err.name === 'PolicyError')) {
       process.stderr.write(`airlock: ${err.message}\n`);
       process.exitCode = 2;
     } else {

@@ -20,22 +20,26 @@ const list = (v: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** Env booleans as Go and most tools read them; anything else stays a string and fails validation by name. */
+function parseBoolean(value: string): unknown {
+  if (/^(1|t|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|f|false|no|off)$/i.test(value)) return false;
+  return value;
+}
+
 /** Env var → where it lands in the file's shape. Secrets may come as a value or as a file path (`…_FILE`). */
 const ENV_KEYS: Record<string, { path: string[]; parse?: (v: string) => unknown }> = {
   AIRLOCK_PROXY_LISTEN: { path: ['proxy', 'listen'] },
   AIRLOCK_PROXY_PUBLIC_URL: { path: ['proxy', 'publicUrl'] },
   AIRLOCK_TLS_CERT_FILE: { path: ['proxy', 'tls', 'certFile'] },
   AIRLOCK_TLS_KEY_FILE: { path: ['proxy', 'tls', 'keyFile'] },
-  AIRLOCK_PROXY_PLAIN_HTTP: { path: ['proxy', 'plainHttp'], parse: (v) => v === 'true' || v === '1' },
+  AIRLOCK_PROXY_PLAIN_HTTP: { path: ['proxy', 'plainHttp'], parse: parseBoolean },
   AIRLOCK_WEB_LISTEN: { path: ['web', 'listen'] },
   AIRLOCK_DATA_DIR: { path: ['dataDir'] },
   AIRLOCK_DATABASE_URL: { path: ['database', 'url'] },
   AIRLOCK_POLICY: { path: ['policy', 'file'] },
   AIRLOCK_LOG_LEVEL: { path: ['log', 'level'] },
-  AIRLOCK_LOCAL_ISSUER: {
-    path: ['identity', 'localIssuer', 'enabled'],
-    parse: (v) => v === 'true' || v === '1',
-  },
+  AIRLOCK_LOCAL_ISSUER: { path: ['identity', 'localIssuer', 'enabled'], parse: parseBoolean },
   SLACK_BOT_TOKEN: { path: ['slack', 'botToken', 'value'] },
   SLACK_BOT_TOKEN_FILE: { path: ['slack', 'botToken', 'file'] },
   SLACK_SIGNING_SECRET: { path: ['slack', 'signingSecret', 'value'] },

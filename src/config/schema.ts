@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
 import { identifierConflicts } from '../reviews/people.js';
@@ -35,7 +36,7 @@ const issuer = z.strictObject({
     })
     .default({ name: 'sub', groups: 'groups', owner: 'email' }),
   clockSkew: duration.pipe(z.number().max(300, 'must be at most 5m')).default(30),
-  maxLifetime: duration.default(3600),
+  maxLifetime: positiveDuration.default(3600),
 });
 
 const cluster = z.strictObject({
@@ -74,119 +75,177 @@ const person = z.strictObject({
   groups: z.array(z.string().min(1)).default([]),
 });
 
-export const configSchema = z.strictObject({
-  proxy: z
-    .strictObject({
-      listen: listen.default('127.0.0.1:8080'),
-      /** certificate to serve; without one Airlock makes its own (CA kept in dataDir), see serving-certificate.ts */
-      tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
-      /** serve plain HTTP (only behind a TLS-terminating proxy: kubectl never sends tokens over plain HTTP) */
-      plainHttp: z.boolean().default(false),
-      /** largest request body accepted from an agent (kube-apiserver's own limit is 3 MiB) */
-      maxBodyBytes: z
-        .number()
-        .int()
-        .positive()
-        .default(3 * 1024 * 1024),
-      /** public URL agents use, for generated kubeconfigs (defaults to http(s)://listen) */
-      publicUrl: z.string().url().optional(),
-      timeouts: z
-        .strictObject({
-          /** deadline of a short request once forwarded (kube-apiserver's --request-timeout); long-running ones have none */
-          request: positiveDuration.default(60),
-          /** time to receive a request's headers (slow-loris connections are cut after it) */
-          headers: positiveDuration.default(10),
-          /** longest pause inside an upload before it is cut with 408 */
-          bodyIdle: positiveDuration.default(10),
-        })
-        .default({ request: 60, headers: 10, bodyIdle: 10 }),
-      limits: z
-        .strictObject({
-          /** requests one agent may have in flight (parked ones included) */
-          maxInFlightPerAgent: z.number().int().positive().default(128),
-          /** watches, logs, exec, port-forward and proxy sessions one agent may hold open */
-          maxLongRunningPerAgent: z.number().int().positive().default(64),
-        })
-        .default({ maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 }),
-    })
-    .default({
-      listen: '127.0.0.1:8080',
-      plainHttp: false,
-      maxBodyBytes: 3 * 1024 * 1024,
-      timeouts: { request: 60, headers: 10, bodyIdle: 10 },
-      limits: { maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 },
-    }),
-  web: z.strictObject({ listen: listen.default('127.0.0.1:3000') }).default({ listen: '127.0.0.1:3000' }),
-  dataDir: z.string().default('./data'),
-  database: z.strictObject({ url: z.string().min(1).optional() }).default({}),
-  policy: z.strictObject({ file: z.string().optional() }).default({}),
-  identity: z
-    .strictObject({
-      issuers: z.array(issuer).default([]),
-      localIssuer: z
-        // Agent tokens are meant to be short-lived; an hour covers a working session.
-        .strictObject({ enabled: z.boolean().default(true), maxLifetime: duration.default(3600) })
-        .default({ enabled: true, maxLifetime: 3600 }),
-    })
-    .default({ issuers: [], localIssuer: { enabled: true, maxLifetime: 3600 } }),
-  clusters: z
-    .array(cluster)
-    .default([])
-    .superRefine((clusters, ctx) => {
-      const defaults = clusters.filter((c) => c.default).map((c) => c.name);
-      if (defaults.length > 1)
-        ctx.addIssue({
-          code: 'custom',
-          message: `only one cluster may be the default (marked: ${defaults.join(', ')})`,
-        });
-    }),
-  masking: z
-    .strictObject({
-      fieldRules: z.array(fieldRule).default([]),
-      credentialEnvNames: z.string().optional(),
-    })
-    .default({ fieldRules: [] }),
-  recording: z
-    .strictObject({
-      batch: duration.default(0.1),
-      maxBodyBytes: z
-        .number()
-        .int()
-        .positive()
-        .default(64 * 1024),
-      retention: z.strictObject({ olderThan: duration, every: duration.default(3600) }).optional(),
-    })
-    .default({ batch: 0.1, maxBodyBytes: 64 * 1024 }),
-  slack: z
-    .strictObject({
-      botToken: secretRef.optional(),
-      signingSecret: secretRef.optional(),
-      apiUrl: z.string().url().default('https://slack.com/api/'),
-      channel: z.string().optional(),
-      approvers: z.array(z.string()).default([]),
-      auditors: z.array(z.string()).default([]),
-    })
-    .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
-  /** Who may decide reviews, by immutable identity; terminal names outside this list act only as break-glass. */
-  people: z
-    .array(person)
-    .default([])
-    .superRefine((people, ctx) => {
-      for (const message of identifierConflicts(people)) ctx.addIssue({ code: 'custom', message });
-    }),
-  reviews: z
-    .strictObject({
-      /**
-       * How long an approved request's execution counts as alive without a heartbeat (renewed four times per
-       * period while it runs); past it, any replica resolves the review as failed, outcome unknown.
-       */
-      executionLease: positiveDuration.default(60),
-    })
-    .default({ executionLease: 60 }),
-  log: z
-    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
-    .default({ level: 'info' }),
-});
+export const configSchema = z
+  .strictObject({
+    proxy: z
+      .strictObject({
+        listen: listen.default('127.0.0.1:8080'),
+        /** certificate to serve; without one Airlock makes its own (CA kept in dataDir), see serving-certificate.ts */
+        tls: z.strictObject({ certFile: z.string(), keyFile: z.string() }).optional(),
+        /** serve plain HTTP (only behind a TLS-terminating proxy: kubectl never sends tokens over plain HTTP) */
+        plainHttp: z.boolean().default(false),
+        /** largest request body accepted from an agent (kube-apiserver's own limit is 3 MiB) */
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(3 * 1024 * 1024),
+        /** public URL agents use, for generated kubeconfigs (defaults to http(s)://listen) */
+        publicUrl: z.string().url().optional(),
+        timeouts: z
+          .strictObject({
+            /** deadline of a short request once forwarded (kube-apiserver's --request-timeout); long-running ones have none */
+            request: positiveDuration.default(60),
+            /** time to receive a request's headers (slow-loris connections are cut after it) */
+            headers: positiveDuration.default(10),
+            /** longest pause inside an upload before it is cut with 408 */
+            bodyIdle: positiveDuration.default(10),
+          })
+          .default({ request: 60, headers: 10, bodyIdle: 10 }),
+        limits: z
+          .strictObject({
+            /** requests one agent may have in flight (parked ones included) */
+            maxInFlightPerAgent: z.number().int().positive().default(128),
+            /** watches, logs, exec, port-forward and proxy sessions one agent may hold open */
+            maxLongRunningPerAgent: z.number().int().positive().default(64),
+          })
+          .default({ maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 }),
+      })
+      .default({
+        listen: '127.0.0.1:8080',
+        plainHttp: false,
+        maxBodyBytes: 3 * 1024 * 1024,
+        timeouts: { request: 60, headers: 10, bodyIdle: 10 },
+        limits: { maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 },
+      }),
+    web: z.strictObject({ listen: listen.default('127.0.0.1:3000') }).default({ listen: '127.0.0.1:3000' }),
+    dataDir: z.string().default('./data'),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(
+            /^(sqlite:|file:|postgres:\/\/|postgresql:\/\/)/,
+            'must start with sqlite: (a file) or postgres:// — any other scheme would silently become a local SQLite file',
+          )
+          .optional(),
+      })
+      .default({}),
+    policy: z.strictObject({ file: z.string().optional() }).default({}),
+    identity: z
+      .strictObject({
+        issuers: z.array(issuer).default([]),
+        localIssuer: z
+          // Agent tokens are meant to be short-lived; an hour covers a working session. `enabled` unset means: on only
+          // for local development (no real issuer configured and the proxy on loopback), see `withLocalIssuerDecided`.
+          .strictObject({ enabled: z.boolean().optional(), maxLifetime: positiveDuration.default(3600) })
+          .default({ maxLifetime: 3600 }),
+      })
+      .default({ issuers: [], localIssuer: { maxLifetime: 3600 } }),
+    clusters: z
+      .array(cluster)
+      .default([])
+      .superRefine((clusters, ctx) => {
+        const names = clusters.map((c) => c.name);
+        const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+        if (repeated.length > 0)
+          ctx.addIssue({
+            code: 'custom',
+            message: `cluster names must be unique (repeated: ${repeated.join(', ')})`,
+          });
+        const defaults = clusters.filter((c) => c.default).map((c) => c.name);
+        if (defaults.length > 1)
+          ctx.addIssue({
+            code: 'custom',
+            message: `only one cluster may be the default (marked: ${defaults.join(', ')})`,
+          });
+      }),
+    masking: z
+      .strictObject({
+        fieldRules: z.array(fieldRule).default([]),
+        credentialEnvNames: z.string().optional(),
+      })
+      .default({ fieldRules: [] }),
+    recording: z
+      .strictObject({
+        batch: positiveDuration.default(0.1),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024),
+        retention: z
+          .strictObject({ olderThan: positiveDuration, every: positiveDuration.default(3600) })
+          .optional(),
+      })
+      .default({ batch: 0.1, maxBodyBytes: 64 * 1024 }),
+    slack: z
+      .strictObject({
+        botToken: secretRef.optional(),
+        signingSecret: secretRef.optional(),
+        apiUrl: z.string().url().default('https://slack.com/api/'),
+        channel: z.string().optional(),
+        approvers: z.array(z.string()).default([]),
+        auditors: z.array(z.string()).default([]),
+      })
+      .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
+    /** Who may decide reviews, by immutable identity; terminal names outside this list act only as break-glass. */
+    people: z
+      .array(person)
+      .default([])
+      .superRefine((people, ctx) => {
+        for (const message of identifierConflicts(people)) ctx.addIssue({ code: 'custom', message });
+      }),
+    reviews: z
+      .strictObject({
+        /**
+         * How long an approved request's execution counts as alive without a heartbeat (renewed four times per
+         * period while it runs); past it, any replica resolves the review as failed, outcome unknown.
+         */
+        executionLease: positiveDuration.default(60),
+      })
+      .default({ executionLease: 60 }),
+    log: z
+      .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
+      .default({ level: 'info' }),
+  })
+  .superRefine((config, ctx) => {
+    const { slack, proxy } = config;
+    if ((slack.botToken || slack.signingSecret) && !slack.channel) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['slack', 'channel'],
+        message: 'is required when Slack is configured (the channel cards go to, e.g. C0123OPS)',
+      });
+    }
+    for (const key of ['certFile', 'keyFile'] as const) {
+      const file = proxy.tls?.[key];
+      if (file !== undefined && !existsSync(file))
+        ctx.addIssue({ code: 'custom', path: ['proxy', 'tls', key], message: `file ${file} does not exist` });
+    }
+  })
+  .transform(withLocalIssuerDecided);
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+
+/**
+ * The local development issuer mints tokens for anyone who can run `airlock token mint` on this machine: it is on by
+ * default only for local development — no real issuer configured and the proxy on loopback — unless set explicitly.
+ */
+function withLocalIssuerDecided<
+  C extends {
+    proxy: { listen: string };
+    identity: { issuers: unknown[]; localIssuer: { enabled?: boolean; maxLifetime: number } };
+  },
+>(config: C): C & { identity: { localIssuer: { enabled: boolean } } } {
+  const host = config.proxy.listen.slice(0, config.proxy.listen.lastIndexOf(':'));
+  const enabled =
+    config.identity.localIssuer.enabled ?? (config.identity.issuers.length === 0 && LOOPBACK.test(host));
+  return {
+    ...config,
+    identity: { ...config.identity, localIssuer: { ...config.identity.localIssuer, enabled } },
+  };
+}
 
 export type AirlockConfig = z.output<typeof configSchema>;
 export type IssuerSettings = z.output<typeof issuer>;

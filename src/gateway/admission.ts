@@ -8,12 +8,13 @@ import { assertNoClientImpersonation } from '../kube/headers.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import { StatusError } from '../kube/status.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
-import { assertNoMaskedValues } from '../masking/index.js';
+import { assertNoMaskedReads, assertNoMaskedValues, type Masker } from '../masking/index.js';
 import type { Decision } from '../policy/decision.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
+import { podSpecFacts, type PolicyBody } from '../policy/pod-spec.js';
 import type { BodyDecoder, EncodedBody } from './cluster-decode.js';
-import { parseRequestBody, type ParsedBody } from './request-body.js';
+import { bodyTooDeep, parseRequestBody, type ParsedBody } from './request-body.js';
 
 /** Everything the pipeline learned about a request before deciding what to do with it. */
 export interface Admission {
@@ -50,6 +51,7 @@ export interface AdmissionDeps {
   decodeBody: BodyDecoder;
   verifier: TokenVerifier;
   policy: () => Policy;
+  masker: Masker;
 }
 
 const MUTATING_VERBS = new Set(['create', 'update', 'patch']);
@@ -107,11 +109,17 @@ export async function admit(
 
   const contentType = headerValue(req, 'content-type') ?? '';
   const parsedBody = await readableBody(deps, { cluster, agent, request, contentType, body });
-
-  const decision = evaluatePolicy(deps.policy(), { agent, cluster: cluster.name, request });
+  const writes = MUTATING_VERBS.has(request.info.verb) && request.info.isResourceRequest && body.length > 0;
+  const decision = evaluatePolicy(deps.policy(), {
+    agent,
+    cluster: cluster.name,
+    request,
+    podSpec: podSpecFacts(request.info, writes ? policyBody(parsedBody) : { kind: 'none' }),
+  });
   partial.decision = decision;
 
-  if (MUTATING_VERBS.has(request.info.verb) && request.info.isResourceRequest && body.length > 0) {
+  if (parsedBody.kind === 'too-deep') throw bodyTooDeep();
+  if (writes) {
     if (parsedBody.kind === 'opaque') {
       throw new StatusError(
         'UnsupportedMediaType',
@@ -120,7 +128,11 @@ export async function admit(
       );
     }
     if (parsedBody.kind === 'document') {
+      assertNamespaceMatches(request, parsedBody.value);
       assertNoMaskedValues(parsedBody.value, { kind: request.info.resource, name: request.info.name });
+      assertNoMaskedReads(parsedBody.value, request.info, (segments) =>
+        deps.masker.exposesMaskedField(segments, request.info),
+      );
     }
   }
 
@@ -139,6 +151,34 @@ export async function admit(
     ...(sessionHint ? { sessionHint } : {}),
     ...(reason ? { reason } : {}),
   };
+}
+
+/** What policy may assume about a write's body: unreadable ones could say anything. */
+function policyBody(body: ParsedBody): PolicyBody {
+  if (body.kind === 'document') return body;
+  return body.kind === 'empty' ? { kind: 'none' } : { kind: 'unreadable' };
+}
+
+/**
+ * kube-apiserver's checks, in its words (rest.EnsureObjectNamespaceMatchesRequestNamespace for create and update,
+ * checkName on the patched object for patch), so the namespace policy saw is the one the object lands in.
+ */
+function assertNamespaceMatches(request: ClassifiedRequest, body: unknown): void {
+  const { info } = request;
+  // A namespace's own name is in `namespace` too (RequestInfo); the apiserver expects no namespace in its body.
+  if (info.namespace === '' || (info.resource === 'namespaces' && info.apiGroup === '')) return;
+  const metadata = (body as { metadata?: { namespace?: unknown } } | null)?.metadata;
+  const namespace = typeof metadata === 'object' && metadata !== null ? metadata.namespace : undefined;
+  if (typeof namespace !== 'string' || namespace === '' || namespace === info.namespace) return;
+  const mismatch =
+    info.verb === 'patch'
+      ? `the namespace of the object (${namespace}) does not match the namespace on the URL (${info.namespace})`
+      : 'the namespace of the provided object does not match the namespace sent on the request ' +
+        `(the object says "${namespace}", the request "${info.namespace}")`;
+  throw new StatusError(
+    'BadRequest',
+    `${mismatch}: send it to its own namespace, or leave metadata.namespace out`,
+  );
 }
 
 /**
@@ -160,13 +200,20 @@ export function newPartialAdmission(): PartialAdmission {
 
 /** The 403 kubectl prints for a policy denial, in kube-apiserver's wording so agents recognise it. */
 export function policyDenial(a: Pick<Admission, 'request' | 'decision' | 'agent'>): StatusError {
-  const { info } = a.request;
-  const what = info.isResourceRequest
-    ? `${info.resource}${info.apiGroup ? `.${info.apiGroup}` : ''} "${info.name}"`
-    : `path "${a.request.path}"`;
+  const { info, method } = a.request;
+  const resource = `${info.resource}${info.apiGroup ? `.${info.apiGroup}` : ''}`;
+  const what = !info.isResourceRequest
+    ? `path "${a.request.path}"`
+    : info.name
+      ? `${resource} "${info.name}"`
+      : resource;
+  // OPTIONS, TRACE and other methods that map to no Kubernetes verb have none to name.
+  const action = info.verb && !METHOD_ONLY_VERBS.has(info.verb) ? info.verb : `send ${method} requests to`;
+  const object = info.isResourceRequest
+    ? `resource "${info.resource}${info.subresource ? `/${info.subresource}` : ''}"`
+    : 'it';
   const message =
-    `${what} is forbidden: agent "${a.agent.name}" cannot ${info.verb} ` +
-    `${info.isResourceRequest ? `resource "${info.resource}${info.subresource ? `/${info.subresource}` : ''}"` : 'it'}` +
+    `${what} is forbidden: agent "${a.agent.name}" cannot ${action} ${object}` +
     `${info.namespace ? ` in the namespace "${info.namespace}"` : ''}: denied by Airlock policy rule "${a.decision.rule}"` +
     `${a.decision.message ? `: ${a.decision.message}` : ''}`;
   return new StatusError('Forbidden', message, {
@@ -175,3 +222,6 @@ export function policyDenial(a: Pick<Admission, 'request' | 'decision' | 'agent'
     kind: info.resource,
   });
 }
+
+/** Non-resource requests carry the lower-cased HTTP method as their verb; these read badly as one. */
+const METHOD_ONLY_VERBS = new Set(['options', 'trace', 'connect']);

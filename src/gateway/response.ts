@@ -59,6 +59,11 @@ function isEncoded(upstream: IncomingMessage): boolean {
   return encoding !== '' && encoding !== 'identity';
 }
 
+/** Whether the recording (or a failure's record) will store the response document. */
+function keepsDocument(a: Pick<Admission, 'decision'>, status: number): boolean {
+  return a.decision.recording.level === 'request-response' || status >= 300;
+}
+
 /** A finished answer ready to send: status, body and the upstream headers to keep. */
 export interface MaskedAnswer {
   status: number;
@@ -88,7 +93,7 @@ export function maskAnswer(
   upstream: IncomingMessage,
   raw: Buffer,
   masker: Masker,
-  explain: (status: number, document: unknown) => unknown = (_s, d) => d,
+  explain?: (status: number, document: unknown) => unknown,
 ): MaskedAnswer {
   const status = upstream.statusCode ?? 502;
   const type = mediaType(upstream.headers['content-type']);
@@ -101,12 +106,20 @@ export function maskAnswer(
       },
     );
   }
+  if (isJson && raw.length > 0 && !explain && masker.isMaskFree(raw.toString('latin1'))) {
+    // Nothing to mask: relay the bytes. The document is decoded only when the session log keeps it.
+    return {
+      status,
+      payload: raw,
+      recorded: { status, ...(keepsDocument(a, status) ? { responseBody: safeJson(raw) } : {}) },
+    };
+  }
   if (isJson && raw.length > 0) {
     const parsed = safeJson(raw);
     if (parsed === undefined) {
       return withheld('the cluster answered with JSON Airlock cannot decode', { withheldContentType: type });
     }
-    const masked = explain(status, masker.maskDocument(parsed));
+    const masked = explain ? explain(status, masker.maskDocument(parsed)) : masker.maskDocument(parsed);
     const payload = a.decision.unmasked ? raw : Buffer.from(JSON.stringify(masked));
     return { status, payload, recorded: { status, responseBody: masked } };
   }

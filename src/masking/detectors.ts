@@ -77,11 +77,19 @@ const DETECTORS: Record<DetectorName, Detector> = {
   },
 };
 
+const activeDetectors = (names: readonly DetectorName[]) =>
+  DETECTOR_NAMES.filter((name) => names.includes(name)).map((name) => DETECTORS[name]);
+
+/** The literal hints of the chosen detectors: text containing none of them needs no detector. */
+export function detectorHints(names: readonly DetectorName[]): string[] {
+  return activeDetectors(names).flatMap((d) => d.hints);
+}
+
 /** Builds the text masker for the chosen detectors; compile once, call per string. */
 export function createTextMasker(names: readonly DetectorName[]): (text: string) => string {
-  const active = DETECTOR_NAMES.filter((name) => names.includes(name)).map((name) => DETECTORS[name]);
+  const active = activeDetectors(names);
   if (active.length === 0) return (text) => text;
-  const anyHint = new RegExp(active.flatMap((d) => d.hints.map(escapeRegExp)).join('|'));
+  const anyHint = new RegExp(detectorHints(names).map(escapeRegExp).join('|'));
 
   return (text) => {
     if (!anyHint.test(text)) return text;

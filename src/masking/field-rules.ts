@@ -64,7 +64,12 @@ export function placeholderOf(plans: readonly MaskPlan[]): string | undefined {
   return undefined;
 }
 
-function planOf(paths: readonly string[], placeholder: string): MaskPlan {
+/** Whether a field at or below where these plans stand is masked. */
+export function masksWithin(plans: readonly MaskPlan[]): boolean {
+  return plans.some((plan) => plan.placeholder !== undefined || masksWithin([...plan.children.values()]));
+}
+
+export function planOf(paths: readonly string[], placeholder: string): MaskPlan {
   const root: MaskPlan = { children: new Map() };
   for (const path of paths) {
     let node = root;

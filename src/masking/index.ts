@@ -8,4 +8,5 @@ export {
 export { DETECTOR_NAMES, type DetectorName } from './detectors.js';
 export { createMasker, type Masker } from './masker.js';
 export { LineTooLongError } from './line-stream.js';
+export { assertNoMaskedReads } from './patch-reads.js';
 export { assertNoMaskedValues } from './write-guard.js';

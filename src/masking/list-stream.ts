@@ -13,6 +13,8 @@ export interface ListMaskers {
   maskItem(item: unknown, list: ListHeader): unknown;
   maskText(text: string): string;
   maskWhole(doc: unknown): unknown;
+  /** True when masking could not change this item's JSON text: it is passed on undecoded. */
+  isMaskFree(item: string, list: ListHeader): boolean;
 }
 
 export interface ListHeader {
@@ -24,8 +26,9 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 const COMMA = 0x2c;
-const OPEN = new Set([0x7b, 0x5b]); // { [
-const CLOSE = new Set([0x7d, 0x5d]); // } ]
+// Comparisons, not Set lookups: this runs once per byte of every large list.
+const isOpen = (b: number) => b === 0x7b || b === 0x5b; // { [
+const isClose = (b: number) => b === 0x7d || b === 0x5d; // } ]
 const CLOSE_ARRAY = 0x5d;
 const OPEN_ARRAY = 0x5b;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -45,8 +48,8 @@ class Lexer {
       return false;
     }
     if (b === QUOTE) this.inString = true;
-    else if (OPEN.has(b)) this.depth++;
-    else if (CLOSE.has(b)) this.depth--;
+    else if (isOpen(b)) this.depth++;
+    else if (isClose(b)) this.depth--;
     return true;
   }
 }
@@ -126,11 +129,14 @@ export function createListMaskStream(maskers: ListMaskers): Transform {
       if (!lexer.step(b)) continue;
       // An object or array element ends with its closing bracket; a scalar one just before its delimiter.
       let end: number;
-      if (lexer.depth === 0 && CLOSE.has(b)) end = i + 1;
+      if (lexer.depth === 0 && isClose(b)) end = i + 1;
       else if (lexer.depth <= 0 && (b === COMMA || b === CLOSE_ARRAY || isSpace(b))) end = i;
       else continue;
       const text = drain(chunk.subarray(start), end - start);
-      stream.push(`${written++ === 0 ? '' : ','}${JSON.stringify(maskers.maskItem(JSON.parse(text), list))}`);
+      const item = maskers.isMaskFree(text, list)
+        ? text
+        : JSON.stringify(maskers.maskItem(JSON.parse(text), list));
+      stream.push(`${written++ === 0 ? '' : ','}${item}`);
       phase = 'between';
       start = end;
       if (end === i) i--; // re-read the delimiter in the `between` phase

@@ -1,11 +1,13 @@
 import type { Transform } from 'node:stream';
 import type { MaskingConfig } from './config.js';
-import { createTextMasker } from './detectors.js';
+import { createTextMasker, detectorHints } from './detectors.js';
 import { createDocumentMasker } from './document.js';
 import { compileRules, type MaskRule } from './field-rules.js';
+import { exposesMaskedField } from './patch-reads.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
 import { createListMaskStream } from './list-stream.js';
-import { maskRequestBody, type RequestTarget } from './request-body.js';
+import { createMaskFreeCheck, type MaskFreeCheck } from './mask-free.js';
+import { impliedKind, maskRequestBody, type RequestTarget } from './request-body.js';
 import { createTextStream, createWatchStream } from './streams.js';
 
 export interface Masker {
@@ -14,6 +16,10 @@ export interface Masker {
   maskDocument(doc: unknown): unknown;
   /** Masks a request body whose kind the URL implies (patches and op lists carry none). */
   maskRequestBody(body: unknown, target: RequestTarget): unknown;
+  /** Whether a JSON pointer (its segments) into an object of the target resource is a masked field or holds one,
+   *  whatever the object's labels and namespace (a patch does not show them): what JSON-patch copy, move and test
+   *  may not read. A resource whose kind Airlock does not know is checked against every rule. */
+  exposesMaskedField(segments: readonly string[], target: RequestTarget): boolean;
   /** Detectors only: pod logs, error messages. */
   maskText(text: string): string;
   /** Newline-framed watch stream (compact JSON + \n; chunk boundaries are arbitrary): masks each event as it passes,
@@ -23,6 +29,8 @@ export interface Masker {
   createTextStream(): Transform;
   /** A large `*List` masked item by item as it streams (memory near one item, not several copies of the body). */
   createListStream(): Transform;
+  /** True when masking could not change this JSON text (mask-free.ts): it may be relayed as it is. */
+  isMaskFree: MaskFreeCheck;
 }
 
 /** Fields that hold secrets by definition, whatever the configuration. */
@@ -37,19 +45,36 @@ const BUILT_IN_RULES: readonly MaskRule[] = [
 
 export function createMasker(config: MaskingConfig): Masker {
   const maskText = createTextMasker(config.detectors);
+  const rules: MaskRule[] = [
+    ...BUILT_IN_RULES,
+    ...config.fieldRules.map((rule) => ({ ...rule, placeholder: MASKED_TEXT })),
+  ];
+  // The same rules without their namespace and label selectors, for checks that cannot see the object.
+  const anyObjectRules = compileRules(
+    rules.map(({ kinds, paths, placeholder }) => ({ kinds, paths, placeholder })),
+  );
+  const ruleKinds = [...new Set(rules.flatMap((rule) => rule.kinds))];
   const maskDocument = createDocumentMasker({
-    rules: compileRules([
-      ...BUILT_IN_RULES,
-      ...config.fieldRules.map((rule) => ({ ...rule, placeholder: MASKED_TEXT })),
-    ]),
+    rules: compileRules(rules),
     credentialEnvName: new RegExp(config.credentialEnvNames, 'i'),
     maskText,
   });
   const maskPemBlocks = config.detectors.includes('private-key');
+  const isMaskFree = createMaskFreeCheck({
+    ruleKinds: [...BUILT_IN_RULES, ...config.fieldRules].flatMap((rule) => rule.kinds),
+    credentialEnvNames: config.credentialEnvNames,
+    detectorHints: detectorHints(config.detectors),
+  });
   return {
     maskDocument,
-    maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument, maskText),
+    maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument),
+    exposesMaskedField: (segments, target) => {
+      const kind = impliedKind(target);
+      const plans = (kind ? [kind] : ruleKinds).flatMap((k) => anyObjectRules(k, undefined));
+      return exposesMaskedField(segments, plans);
+    },
     maskText,
+    isMaskFree,
     createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
     createListStream: () =>
@@ -63,6 +88,11 @@ export function createMasker(config: MaskingConfig): Masker {
           ).items[0],
         maskText,
         maskWhole: maskDocument,
+        // Items carry no kind: the list's kind names theirs.
+        isMaskFree: (item, list) =>
+          typeof list.kind === 'string' &&
+          list.kind.endsWith('List') &&
+          isMaskFree(item, list.kind.slice(0, -4)),
       }),
   };
 }

@@ -1,3 +1,4 @@
+import { pointerSegments } from '../kube/json-patch.js';
 import { MASKED_TEXT } from './placeholder.js';
 
 /**
@@ -41,15 +42,47 @@ function maskAllLeaves(value: unknown): unknown {
   return value === null ? null : MASKED_TEXT;
 }
 
+/** Deeper pointers name no field of a Kubernetes object; their values are masked whole instead (and stay clear of
+ *  the recursive masker's limits). */
+const MAX_POINTER_SEGMENTS = 64;
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*|-)$/;
+
 /**
- * Masks an agent's request body (object, patch or JSON-patch op list) as if it were the object it targets.
- * Pure; `maskDocument` and `maskText` are the masker's own.
+ * A JSON-patch op's value masked as the field its path names (`/data/DB_PASSWORD` in a ConfigMap meets the
+ * configured field rules; `/spec/containers/0/env/-` meets the credential env names). `maskObject` masks an object
+ * that replaces the whole target. A path Airlock cannot place has its value masked whole.
+ */
+function maskAtPointer(
+  path: unknown,
+  value: unknown,
+  kind: string | undefined,
+  maskDocument: (doc: unknown) => unknown,
+  maskObject: (object: Record<string, unknown>) => unknown,
+): unknown {
+  const segments = typeof path === 'string' ? pointerSegments(path) : undefined;
+  if (segments === undefined || segments.length > MAX_POINTER_SEGMENTS) return maskAllLeaves(value);
+  if (segments.length === 0) return isRecord(value) ? maskObject(value) : maskDocument(value);
+  // Built inside out; below the object's root, array indexes (and `-`) become one-item arrays.
+  let doc: unknown = value;
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const segment = segments[i]!;
+    doc = i > 0 && ARRAY_INDEX.test(segment) ? [doc] : { [segment]: doc };
+  }
+  let masked = maskDocument(kind ? { kind, ...(doc as Record<string, unknown>) } : doc);
+  for (const segment of segments) {
+    masked = Array.isArray(masked) ? masked[0] : isRecord(masked) ? masked[segment] : undefined;
+  }
+  return masked;
+}
+
+/**
+ * Masks an agent's request body (object, patch or JSON-patch op list) as the object its URL targets.
+ * Pure; `maskDocument` is the masker's own.
  */
 export function maskRequestBody(
   body: unknown,
   target: RequestTarget,
   maskDocument: (doc: unknown) => unknown,
-  maskText: (text: string) => string,
 ): unknown {
   const kind = impliedKind(target);
   if (Array.isArray(body)) {
@@ -58,13 +91,16 @@ export function maskRequestBody(
       const value =
         kind === 'Secret' || kind === 'TokenRequest' || kind === 'TokenReview'
           ? maskAllLeaves(op.value)
-          : typeof op.value === 'string'
-            ? maskText(op.value)
-            : maskDocument(op.value);
+          : maskAtPointer(op.path, op.value, kind, maskDocument, (object) =>
+              maskRequestBody(object, target, maskDocument),
+            );
       return { ...op, value };
     });
   }
-  if (!isRecord(body) || typeof body.kind === 'string' || !kind) return maskDocument(body);
+  if (!isRecord(body) || !kind) return maskDocument(body);
+  // The URL decides what is stored: a body claiming another kind ("secret", "ConfigMap" sent to …/secrets) is
+  // masked as the URL's kind, and as its own kind too, since what it claims is all masking can know of it.
   const { kind: _implied, ...masked } = maskDocument({ ...body, kind }) as Record<string, unknown>;
-  return masked;
+  if (!('kind' in body)) return masked;
+  return maskDocument({ ...masked, kind: body.kind });
 }

@@ -2,6 +2,7 @@
  * Write-back guard. An agent that reads a masked object and applies it again would replace the real secret with
  * the placeholder; such requests are refused with a 422 that names every offending field.
  */
+import { isJsonPatch } from '../kube/json-patch.js';
 import { StatusError } from '../kube/status.js';
 import { isRecord } from './helpers.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
@@ -57,13 +58,6 @@ export function assertNoMaskedValues(body: unknown, target: { kind?: string; nam
     },
   );
 }
-
-type JsonPatchOp = Record<string, unknown> & { op: string; path: string };
-
-const isJsonPatch = (body: unknown): body is JsonPatchOp[] =>
-  Array.isArray(body) &&
-  body.length > 0 &&
-  body.every((op) => isRecord(op) && typeof op.op === 'string' && typeof op.path === 'string');
 
 function collectPlaceholderFields(value: unknown, path: string, join: JoinPath, fields: string[]): void {
   if (typeof value === 'string') {

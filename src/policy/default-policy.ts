@@ -62,6 +62,16 @@ rules:
     match: { dryRun: true }
     action: allow
 
+  # Pods that can reach the node or print a secret: what they do happens outside Airlock's masking and recording.
+  # Matches pods, every workload's pod template, and patches that could set these fields.
+  - name: review-pod-escapes
+    match:
+      verbs: [create, update, patch]
+      podSpec: [privileged, hostPath, hostNamespaces, addedCapabilities, secretMounts]
+    action: review
+    message: gives a pod the node (privileged, host paths or namespaces, added capabilities) or a Secret it could print, where Airlock can neither mask nor record what it does
+    review: { confirm: true }
+
   - name: review-deletes
     match: { verbs: [delete, deletecollection] }
     action: review
@@ -88,13 +98,30 @@ rules:
       namespaces: [prod, prod-*, '*-prod', production*, kube-system]
     action: review
     message: changes a production or system namespace
+  # Any API group: a custom resource of the same name is reviewed too, which is the safe side.
   - name: review-cluster-extensions
     match:
       verbs: [create, update, patch]
-      apiGroups: [apiextensions.k8s.io, admissionregistration.k8s.io]
-      resources: [customresourcedefinitions, validatingwebhookconfigurations, mutatingwebhookconfigurations]
+      resources:
+        - customresourcedefinitions
+        - apiservices
+        - validatingwebhookconfigurations
+        - mutatingwebhookconfigurations
+        - validatingadmissionpolicies
+        - validatingadmissionpolicybindings
+        - mutatingadmissionpolicies
+        - mutatingadmissionpolicybindings
+        - flowschemas
+        - prioritylevelconfigurations
     action: review
-    message: changes the cluster's API or what every request passes through
+    message: changes the cluster's API, what every request passes through, or how the API server ranks requests
+    review: { confirm: true }
+  - name: review-node-and-credential-writes
+    match:
+      verbs: [create, update, patch]
+      resources: [nodes, nodes/status, persistentvolumes, certificatesigningrequests, certificatesigningrequests/status]
+    action: review
+    message: changes a node, a persistent volume (which can hand any pod a host path) or a request for a cluster certificate
     review: { confirm: true }
 
   - name: other-writes
@@ -184,6 +211,164 @@ tests:
   - name: changing a webhook configuration needs review
     request: { agent: any-agent, verb: update, apiGroup: admissionregistration.k8s.io, resource: mutatingwebhookconfigurations, name: inject }
     expect: { action: review, rule: review-cluster-extensions }
+  - name: a privileged pod needs review
+    request:
+      agent: any-agent
+      verb: create
+      resource: pods
+      namespace: dev
+      body: { kind: Pod, spec: { containers: [{ name: c, image: busybox, securityContext: { privileged: true } }] } }
+    expect: { action: review, rule: review-pod-escapes }
+  - name: kubectl debug node (hostPID, hostNetwork and the node's root) needs review
+    request:
+      agent: any-agent
+      verb: create
+      resource: pods
+      namespace: default
+      body:
+        kind: Pod
+        spec:
+          hostPID: true
+          hostNetwork: true
+          containers: [{ name: debugger, image: busybox, volumeMounts: [{ name: host-root, mountPath: /host }] }]
+          volumes: [{ name: host-root, hostPath: { path: / } }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a deployment whose template adds SYS_ADMIN needs review
+    request:
+      agent: any-agent
+      verb: create
+      apiGroup: apps
+      resource: deployments
+      namespace: dev
+      body:
+        spec:
+          template:
+            spec:
+              containers: [{ name: c, image: busybox, securityContext: { capabilities: { add: [SYS_ADMIN] } } }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a cronjob whose job template mounts a Secret needs review
+    request:
+      agent: any-agent
+      verb: create
+      apiGroup: batch
+      resource: cronjobs
+      namespace: dev
+      body:
+        spec:
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  containers: [{ name: c, image: busybox, envFrom: [{ secretRef: { name: db } }] }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a secret volume in a statefulset needs review
+    request:
+      agent: any-agent
+      verb: update
+      apiGroup: apps
+      resource: statefulsets
+      namespace: dev
+      name: db
+      body: { spec: { template: { spec: { volumes: [{ name: s, secret: { secretName: db } }] } } } }
+    expect: { action: review, rule: review-pod-escapes }
+  - name: an env var from a Secret in a daemonset patch needs review
+    request:
+      agent: any-agent
+      verb: patch
+      apiGroup: apps
+      resource: daemonsets
+      namespace: dev
+      name: agent
+      body:
+        spec:
+          template:
+            spec:
+              containers: [{ name: c, env: [{ name: TOKEN, valueFrom: { secretKeyRef: { name: api, key: token } } }] }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a JSON patch that turns on hostPID needs review
+    request:
+      agent: any-agent
+      verb: patch
+      apiGroup: apps
+      resource: deployments
+      namespace: dev
+      name: web
+      body: [{ op: add, path: /spec/template/spec/hostPID, value: true }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a JSON patch that appends a hostPath volume needs review
+    request:
+      agent: any-agent
+      verb: patch
+      resource: replicationcontrollers
+      namespace: dev
+      name: web
+      body: [{ op: add, path: /spec/template/spec/volumes/-, value: { name: h, hostPath: { path: /var/run } } }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a JSON patch that copies into the pod template needs review (its value cannot be known)
+    request:
+      agent: any-agent
+      verb: patch
+      apiGroup: batch
+      resource: jobs
+      namespace: dev
+      name: migrate
+      body: [{ op: copy, from: /spec/template/spec/initContainers/0, path: /spec/template/spec/containers/1 }]
+    expect: { action: review, rule: review-pod-escapes }
+  - name: a pod template with a projected secret needs review
+    request:
+      agent: any-agent
+      verb: create
+      resource: podtemplates
+      namespace: dev
+      body: { template: { spec: { volumes: [{ name: p, projected: { sources: [{ secret: { name: db } }] } }] } } }
+    expect: { action: review, rule: review-pod-escapes }
+  - name: an ordinary pod is allowed
+    request:
+      agent: any-agent
+      verb: create
+      resource: pods
+      namespace: dev
+      body:
+        kind: Pod
+        metadata: { labels: { privileged: 'true' }, annotations: { secret: x } }
+        spec: { containers: [{ name: c, image: busybox, securityContext: { privileged: false, capabilities: { drop: [ALL] } } }] }
+    expect: { action: allow, rule: other-writes }
+  - name: a dry run of a privileged pod is allowed (it runs nothing)
+    request:
+      agent: any-agent
+      verb: create
+      resource: pods
+      namespace: dev
+      dryRun: true
+      body: { spec: { containers: [{ name: c, securityContext: { privileged: true } }] } }
+    expect: { action: allow, rule: dry-runs }
+  - name: registering an aggregated API needs review
+    request: { agent: any-agent, verb: create, apiGroup: apiregistration.k8s.io, resource: apiservices }
+    expect: { action: review, rule: review-cluster-extensions }
+  - name: changing a validating admission policy binding needs review
+    request: { agent: any-agent, verb: patch, apiGroup: admissionregistration.k8s.io, resource: validatingadmissionpolicybindings, name: b }
+    expect: { action: review, rule: review-cluster-extensions }
+  - name: creating a mutating admission policy needs review
+    request: { agent: any-agent, verb: create, apiGroup: admissionregistration.k8s.io, resource: mutatingadmissionpolicies }
+    expect: { action: review, rule: review-cluster-extensions }
+  - name: changing API priority and fairness needs review
+    request: { agent: any-agent, verb: update, apiGroup: flowcontrol.apiserver.k8s.io, resource: flowschemas, name: exempt }
+    expect: { action: review, rule: review-cluster-extensions }
+  - name: changing a priority level needs review
+    request: { agent: any-agent, verb: patch, apiGroup: flowcontrol.apiserver.k8s.io, resource: prioritylevelconfigurations, name: workload-low }
+    expect: { action: review, rule: review-cluster-extensions }
+  - name: creating a persistent volume needs review
+    request: { agent: any-agent, verb: create, resource: persistentvolumes }
+    expect: { action: review, rule: review-node-and-credential-writes }
+  - name: patching a node needs review
+    request: { agent: any-agent, verb: patch, resource: nodes, name: node-1 }
+    expect: { action: review, rule: review-node-and-credential-writes }
+  - name: writing a node's status needs review
+    request: { agent: any-agent, verb: update, resource: nodes/status, name: node-1 }
+    expect: { action: review, rule: review-node-and-credential-writes }
+  - name: creating a certificate signing request needs review
+    request: { agent: any-agent, verb: create, apiGroup: certificates.k8s.io, resource: certificatesigningrequests }
+    expect: { action: review, rule: review-node-and-credential-writes }
   - name: an ordinary write outside production is allowed
     request: { agent: any-agent, verb: patch, apiGroup: apps, resource: deployments, namespace: staging, name: web }
     expect: { action: allow, rule: other-writes }

@@ -2,15 +2,17 @@ import type { ClassifiedRequest, RequestInfo } from '../kube/request-info.js';
 import type { Decision } from './decision.js';
 import { anyGlobMatches } from './glob.js';
 import type { Policy, RuleMatch } from './model.js';
+import type { PodSpecFact } from './pod-spec.js';
 
 /**
  * What policy looks at. `path` is needed for non-resource requests: RequestInfo carries no path for them, and
- * `nonResourceURLs` match on it.
+ * `nonResourceURLs` match on it. `podSpec` holds what the body could set on a pod (none when omitted).
  */
 export interface PolicyInput {
   agent: { name: string; groups: readonly string[] };
   cluster: string;
   request: Pick<ClassifiedRequest, 'path' | 'info' | 'dryRun'>;
+  podSpec?: ReadonlySet<PodSpecFact>;
 }
 
 /** The first matching rule decides; when none matches the request is denied. Pure: no I/O, no clock. */
@@ -28,9 +30,16 @@ function ruleMatches(match: RuleMatch, input: PolicyInput): boolean {
     anyGlobMatches(match.clusters, input.cluster) &&
     anyGlobMatches(match.verbs, policyVerb(info)) &&
     (info.isResourceRequest
-      ? resourceMatches(match, info, input.request.dryRun)
+      ? resourceMatches(match, info, input.request.dryRun) && podSpecMatches(match.podSpec, input.podSpec)
       : anyGlobMatches(match.nonResourceURLs, input.request.path))
   );
+}
+
+function podSpecMatches(
+  wanted: readonly PodSpecFact[] | undefined,
+  facts: ReadonlySet<PodSpecFact> | undefined,
+) {
+  return wanted === undefined || wanted.some((fact) => facts?.has(fact) === true);
 }
 
 /** Subresources that open an interactive stream into a workload. */

@@ -2,11 +2,24 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { core } from 'zod';
+import type { AirlockConfig } from '../config/schema.js';
 import { DEFAULT_POLICY_YAML } from './default-policy.js';
 import { policyDocumentSchema, type Policy, type PolicyDefaults, type PolicyIssue } from './model.js';
 import { resolvePolicy } from './resolve.js';
 
 export type { PolicyDefaults } from './model.js';
+
+/** Policy defaults from configuration. Slack IDs: user groups start with S; everything else names a person. */
+export function approverDefaults(config: Pick<AirlockConfig, 'slack'>): PolicyDefaults {
+  const ids = config.slack.approvers;
+  return {
+    approvers: {
+      users: ids.filter((id) => !id.startsWith('S')),
+      groups: ids.filter((id) => id.startsWith('S')),
+    },
+    ...(config.slack.channel ? { channel: config.slack.channel } : {}),
+  };
+}
 
 export const BUILT_IN_POLICY_SOURCE = 'built-in default policy';
 

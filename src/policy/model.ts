@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
 import type { Action, Decision, RecordingLevel } from './decision.js';
 import type { PolicyInput } from './evaluate.js';
+import { POD_SPEC_FACTS, type PodSpecFact } from './pod-spec.js';
 
 const ACTIONS = ['allow', 'deny', 'review'] as const satisfies readonly Action[];
 const RECORDING_LEVELS = [
@@ -42,7 +43,7 @@ const KNOWN_VERBS = [
 ] as const;
 
 /** Match fields that only apply to resource requests (a rule with `nonResourceURLs` may not use them). */
-const RESOURCE_MATCH_FIELDS = ['apiGroups', 'resources', 'namespaces', 'names', 'dryRun'] as const;
+const RESOURCE_MATCH_FIELDS = ['apiGroups', 'resources', 'namespaces', 'names', 'dryRun', 'podSpec'] as const;
 
 // ---- error wording: every message completes the sentence "<path>: …" ----
 
@@ -125,6 +126,10 @@ const matchSchema = strict({
   names: globs().optional(),
   nonResourceURLs: globs().optional(),
   dryRun: flag.optional(),
+  podSpec: z
+    .array(z.enum(POD_SPEC_FACTS, oneOf(POD_SPEC_FACTS)), mustBe(`a list of ${POD_SPEC_FACTS.join(', ')}`))
+    .min(1, 'must not be empty (omit the field to match any body)')
+    .optional(),
 });
 
 const ruleSchema = strict({
@@ -175,6 +180,8 @@ const testRequestSchema = strict({
   name: text.optional(),
   path: text.startsWith('/', "must start with '/'").optional(),
   dryRun: flag.optional(),
+  /** The request's body (an object, a patch or a JSON-patch op list), for rules that match on it. */
+  body: z.unknown().optional(),
 }).superRefine((request, ctx) => {
   if (request.path === undefined) {
     if (request.resource === undefined) {
@@ -186,7 +193,7 @@ const testRequestSchema = strict({
     }
     return;
   }
-  for (const field of ['apiGroup', 'resource', 'namespace', 'name', 'dryRun'] as const) {
+  for (const field of ['apiGroup', 'resource', 'namespace', 'name', 'dryRun', 'body'] as const) {
     if (request[field] !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -274,6 +281,8 @@ export interface RuleMatch {
   nonResourceURLs?: readonly string[];
   /** true: only server-side dry runs; false: only real requests; omitted: both. */
   dryRun?: boolean;
+  /** Matches a write whose body could set any of these on a pod (see pod-spec.ts). */
+  podSpec?: readonly PodSpecFact[];
 }
 
 export interface Rule {

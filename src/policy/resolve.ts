@@ -3,6 +3,7 @@ import { requestInfo } from '../kube/request-info.js';
 import { formatDuration } from '../lib/duration.js';
 import type { Decision, ReviewSettings } from './decision.js';
 import type { PolicyInput } from './evaluate.js';
+import { podSpecFacts } from './pod-spec.js';
 import {
   DEFAULT_DENY_RULE,
   type Policy,
@@ -152,7 +153,16 @@ function testInput(request: TestRequestDocument): PolicyInput {
     ...parts,
   ];
   const path = `/${segments.filter(Boolean).join('/')}`;
-  return { agent, cluster, request: { path, info, dryRun: request.dryRun ?? false } };
+  const body =
+    request.body === undefined
+      ? { kind: 'none' as const }
+      : { kind: 'document' as const, value: request.body };
+  return {
+    agent,
+    cluster,
+    request: { path, info, dryRun: request.dryRun ?? false },
+    podSpec: podSpecFacts(info, body),
+  };
 }
 
 /** Decisions are shared by every request a rule matches; freezing keeps one caller from changing another's. */

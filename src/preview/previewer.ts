@@ -87,7 +87,8 @@ export function createPreviewer(deps: PreviewerDeps): Previewer {
 async function computeDraft(deps: PreviewerDeps, input: ParkInput, timeoutMs: number): Promise<Draft> {
   const cluster = deps.clusters.get(input.cluster);
   if (!cluster) return unavailable(input, `cluster "${input.cluster}" is not configured`);
-  const secrets = secretStrings(decodedBody(input), deps.masker);
+  const body = decodedBody(input);
+  const secrets = secretStrings(body, deps.masker.maskRequestBody(body, input.request.info));
   const ctx: PreviewContext = {
     input,
     request: input.request,
@@ -167,10 +168,11 @@ async function readLive(ctx: PreviewContext): Promise<LiveRead> {
   }
 }
 
-async function previewWrite(ctx: PreviewContext): Promise<Draft> {
-  const read = await readLive(ctx);
-  if ('failure' in read) return unavailable(ctx.input, read.failure);
+async function previewWrite(context: PreviewContext): Promise<Draft> {
+  const read = await readLive(context);
+  if ('failure' in read) return unavailable(context.input, read.failure);
   const { live, pin } = read;
+  const ctx = scrubbingLive(context, live);
   let dryRunFailure: string;
   try {
     const answer = await ctx.upstream.dryRun(ctx.request, ctx.input.contentType, ctx.input.body);
@@ -190,6 +192,14 @@ async function previewWrite(ctx: PreviewContext): Promise<Draft> {
     unavailableReason: `${dryRunFailure}; computed by Airlock from the patch instead (exact, but without the cluster's defaulting and admission)`,
     ...(pin ? { pin } : {}),
   };
+}
+
+/** The dry run's refusal may echo the live object (a webhook's message, a value the cluster copied): its masked
+ *  values are scrubbed from such text too. */
+function scrubbingLive(ctx: PreviewContext, live: unknown): PreviewContext {
+  if (live === undefined) return ctx;
+  const secrets = secretStrings(live, ctx.masker.maskDocument(live));
+  return { ...ctx, scrub: (text) => ctx.scrub(scrubText(text, secrets, ctx.masker)) };
 }
 
 /** The exact result of a JSON or merge patch; other bodies need the cluster's schemas to be computed. */

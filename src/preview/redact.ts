@@ -51,6 +51,14 @@ export function redactPair(live: unknown, result: unknown, masker: Masker): Reda
   const paths = new Map<string, Path>();
   for (const path of [...maskedPaths(live, before), ...maskedPaths(result, after)])
     paths.set(JSON.stringify(path), path);
+  // The cluster may have put a masked value somewhere masking does not look (a JSON-patch copy into an annotation,
+  // which admission refuses, or a mutating webhook): no original of a masked field may show anywhere.
+  const originals = [...paths.values()].flatMap((path) => [valueAt(live, path), valueAt(result, path)]);
+  const secrets = originals.filter(
+    (value): value is string => typeof value === 'string' && value.length >= MIN_SCRUBBED_LENGTH,
+  );
+  scrubLeaves(before, secrets);
+  scrubLeaves(after, secrets);
 
   for (const path of paths.values()) {
     const rawBefore = valueAt(live, path);
@@ -69,16 +77,45 @@ export function redactPair(live: unknown, result: unknown, masker: Masker): Reda
   return { before, after };
 }
 
-/** The original strings the masker would hide in `doc`: scrubbed from any text that echoes the request (errors). */
-export function secretStrings(doc: unknown, masker: Masker): string[] {
-  return maskedPaths(doc, masker.maskDocument(doc))
+/** Shorter masked values ("true", "1") would blank out ordinary fields that happen to contain them. */
+const MIN_SCRUBBED_LENGTH = 4;
+
+/** Replaces, in place, every occurrence of `secrets` in the string leaves of a masked copy. */
+function scrubLeaves(doc: unknown, secrets: readonly string[]): void {
+  if (secrets.length === 0) return;
+  if (!Array.isArray(doc) && !isRecord(doc)) return;
+  for (const key of Object.keys(doc)) {
+    const value: unknown = (doc as Record<string, unknown>)[key];
+    if (typeof value === 'string' && secrets.some((secret) => value.includes(secret))) {
+      // defineProperty: a `__proto__` key must stay an own property.
+      Object.defineProperty(doc, key, {
+        value: replaceSecrets(value, secrets),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      scrubLeaves(value, secrets);
+    }
+  }
+}
+
+/** The original strings masking hid in `doc` (`masked` is its masked copy): scrubbed from any text that echoes
+ *  the request (errors). */
+export function secretStrings(doc: unknown, masked: unknown): string[] {
+  return maskedPaths(doc, masked)
     .map((path) => valueAt(doc, path))
     .filter((value): value is string => typeof value === 'string' && value !== '');
 }
 
-/** `text` with detector matches and every one of `secrets` replaced by the masked placeholder. */
-export function scrubText(text: string, secrets: readonly string[], masker: Masker): string {
+/** `text` with every one of `secrets` replaced by the masked placeholder. */
+function replaceSecrets(text: string, secrets: readonly string[]): string {
   // Longest first, so a secret containing another is replaced whole.
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  return masker.maskText(ordered.reduce((t, secret) => t.split(secret).join(MASKED_TEXT), text));
+  return ordered.reduce((t, secret) => t.split(secret).join(MASKED_TEXT), text);
+}
+
+/** `text` with detector matches and every one of `secrets` replaced by the masked placeholder. */
+export function scrubText(text: string, secrets: readonly string[], masker: Masker): string {
+  return masker.maskText(replaceSecrets(text, secrets));
 }

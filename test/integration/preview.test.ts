@@ -65,6 +65,14 @@ const deployment = (name: string, namespace: string, image: string, replicas = 3
   },
 });
 
+const prodSecret = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'prod' },
+  type: 'Opaque',
+  data,
+});
+
 const dryRunsSeen = () => fake.requests.filter((r) => r.query.getAll('dryRun').includes('All'));
 
 beforeAll(async () => {
@@ -227,13 +235,7 @@ describe('previews of writes, from the cluster’s dry run', () => {
   });
 
   it('update a Secret: keys only, the canary value appears nowhere in the preview', async () => {
-    fake.seed({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'db', namespace: 'prod' },
-      type: 'Opaque',
-      data: { password: b64('old'), user: b64('app') },
-    });
+    fake.seed(prodSecret('db', { password: b64('old'), user: b64('app') }));
     const { preview: p } = await preview(
       parkInput('PUT', '/api/v1/namespaces/prod/secrets/db', 'application/json', {
         apiVersion: 'v1',
@@ -323,6 +325,12 @@ describe('previews of deletes', () => {
 describe('fallbacks when the dry run is not possible', () => {
   const failDryRuns = (respond: Parameters<FakeApiServer['addFault']>[0]['respond']) =>
     fake.addFault({ match: (r) => r.query.getAll('dryRun').includes('All'), respond, times: 1 });
+  /** The cluster refuses the next dry run with a 422 saying `message`. */
+  const refuseDryRuns = (message: string) =>
+    failDryRuns({
+      status: 422,
+      body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid', code: 422, message },
+    });
 
   it('a JSON patch is computed exactly by Airlock, labelled with why', async () => {
     fake.seed(deployment('batch', 'prod', 'batch:1', 2));
@@ -363,6 +371,36 @@ describe('fallbacks when the dry run is not possible', () => {
     expect(p.summary).toBe('patch deployments.apps "slow" in prod: preview unavailable');
   });
 
+  it('a refusal that echoes the live Secret keeps its value out of the reason', async () => {
+    fake.seed(prodSecret('live-echo', { password: b64(CANARY) }));
+    refuseDryRuns(`denied: ${b64(CANARY)}`);
+    const { preview: p } = await preview(
+      parkInput('PATCH', '/api/v1/namespaces/prod/secrets/live-echo', 'application/merge-patch+json', {
+        metadata: { labels: { a: 'b' } },
+      }),
+    );
+    expect(p.unavailableReason).toContain('denied: **masked-by-airlock**');
+    expect(JSON.stringify(p)).not.toContain(b64(CANARY));
+  });
+
+  it('a dry-run answer that carries a Secret value in an unmasked field shows it nowhere', async () => {
+    const secret = prodSecret('copied', { password: b64(CANARY) });
+    fake.seed(secret);
+    // As a mutating webhook (or a JSON-patch copy, which admission refuses) would answer.
+    failDryRuns({
+      status: 200,
+      body: { ...secret, metadata: { ...secret.metadata, annotations: { copy: b64(CANARY) } } },
+    });
+    const { preview: p } = await preview(
+      parkInput('PATCH', '/api/v1/namespaces/prod/secrets/copied', 'application/merge-patch+json', {
+        metadata: { labels: { a: 'b' } },
+      }),
+    );
+    expect(p.source).toBe('dry-run');
+    expect(p.diff).toContain('copy: "**masked-by-airlock**"');
+    expect(JSON.stringify(p)).not.toContain(b64(CANARY));
+  });
+
   it('a refused Secret update keeps the secret out of the reason even when the cluster echoes it', async () => {
     fake.seed({
       apiVersion: 'v1',
@@ -371,17 +409,7 @@ describe('fallbacks when the dry run is not possible', () => {
       type: 'Opaque',
       stringData: { key: 'x' },
     });
-    failDryRuns({
-      status: 422,
-      body: {
-        kind: 'Status',
-        apiVersion: 'v1',
-        status: 'Failure',
-        reason: 'Invalid',
-        code: 422,
-        message: `stringData[key]: Invalid value: "${CANARY}"`,
-      },
-    });
+    refuseDryRuns(`stringData[key]: Invalid value: "${CANARY}"`);
     const { preview: p } = await preview(
       parkInput('PUT', '/api/v1/namespaces/prod/secrets/api', 'application/json', {
         apiVersion: 'v1',

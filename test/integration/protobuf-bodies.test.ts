@@ -10,24 +10,11 @@ import { agentHttp, type AgentHttp } from '../support/agent-http.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 import type { RecordedRequest } from '../support/fake-apiserver/index.js';
 import { eventually } from '../support/eventually.js';
-import { CANARY, expectNoCanary } from '../security/support.js';
+import { ALLOW_ALL_POLICY, CANARY, expectNoCanary } from '../security/support.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const SECRETS = '/api/v1/namespaces/default/secrets';
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
-
-const POLICY = `
-apiVersion: airlock.dev/v1
-kind: Policy
-rules:
-  - name: discovery
-    match: { nonResourceURLs: ['*'] }
-    action: allow
-  - name: everything
-    match: {}
-    action: allow
-    recording: { level: request-response }
-`;
 
 /** Bytes standing in for a protobuf body: the `k8s\\0` magic, then a payload the test recognises. */
 const protobufBody = (tag: string) => Buffer.from(`k8s\u0000${tag}`, 'latin1');
@@ -47,7 +34,7 @@ describe('protobuf request bodies', () => {
   const isDryRun = (r: RecordedRequest) => r.query.getAll('dryRun').includes('All');
 
   beforeAll(async () => {
-    h = await startHarness({ policy: POLICY });
+    h = await startHarness({ policy: ALLOW_ALL_POLICY });
     agent = await agentHttp(h, await h.mint({ agent: 'generator' }));
   });
   afterAll(() => h.close());

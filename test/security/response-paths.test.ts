@@ -8,10 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASKED_BASE64 } from '../../src/masking/index.js';
 import { agentHttp, readUntilClosed, type AgentHttp } from '../support/agent-http.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
-import { ALLOW_ALL_POLICY, CANARY, canarySecret, expectNoCanary, expectNoCanaryStored } from './support.js';
+import {
+  ALLOW_ALL_POLICY,
+  CANARY,
+  canarySecret,
+  expectNoCanary,
+  expectNoCanaryStored,
+  fetchDirect,
+} from './support.js';
 
 const SECRET = '/api/v1/namespaces/default/secrets/db';
 const SECRETS = '/api/v1/namespaces/default/secrets';
+const WEBSOCKET_UPGRADE = {
+  connection: 'Upgrade',
+  upgrade: 'websocket',
+  'sec-websocket-version': '13',
+  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+};
 
 describe('response paths cannot be chosen by the agent', () => {
   let h: Harness;
@@ -67,16 +80,10 @@ describe('response paths cannot be chosen by the agent', () => {
   });
 
   it('Connection: Upgrade on an ordinary read is refused with a Status (the fake would answer it as a plain GET)', async () => {
-    const upgradeHeaders = {
-      connection: 'Upgrade',
-      upgrade: 'websocket',
-      'sec-websocket-version': '13',
-      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-    };
     // Not vacuous: the fake, like Go's net/http, serves an upgrade request on an ordinary handler as a plain 200.
-    expect(await fetchDirectRaw(h, SECRET, upgradeHeaders)).toMatch(/^HTTP\/1\.1 200/);
+    expect(await fetchDirectRaw(h, SECRET, WEBSOCKET_UPGRADE)).toMatch(/^HTTP\/1\.1 200/);
     const socket = await agent.socket();
-    socket.write(rawRequest(h, `/clusters/default${SECRET}`, await agentToken(h), upgradeHeaders));
+    socket.write(rawRequest(h, `/clusters/default${SECRET}`, await agentToken(h), WEBSOCKET_UPGRADE));
     const { text, closed } = await readUntilClosed(socket);
     expect(closed).toBe(true);
     expect(text).toMatch(/^HTTP\/1\.1 400 /);
@@ -86,17 +93,13 @@ describe('response paths cannot be chosen by the agent', () => {
   });
 
   it('a watch over WebSocket is refused with a Status (the fake answers it with 101 and unmasked frames)', async () => {
-    const upgradeHeaders = {
-      connection: 'Upgrade',
-      upgrade: 'websocket',
-      'sec-websocket-version': '13',
-      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-    };
-    const direct = await fetchDirectRaw(h, `${SECRETS}?watch=1`, upgradeHeaders);
+    const direct = await fetchDirectRaw(h, `${SECRETS}?watch=1`, WEBSOCKET_UPGRADE);
     expect(direct).toMatch(/^HTTP\/1\.1 101/);
     expect(direct).toContain(Buffer.from(CANARY).toString('base64'));
     const socket = await agent.socket();
-    socket.write(rawRequest(h, `/clusters/default${SECRETS}?watch=1`, await agentToken(h), upgradeHeaders));
+    socket.write(
+      rawRequest(h, `/clusters/default${SECRETS}?watch=1`, await agentToken(h), WEBSOCKET_UPGRADE),
+    );
     const { text } = await readUntilClosed(socket);
     expect(text).toMatch(/^HTTP\/1\.1 400 /);
     expect(text).toContain('watch over WebSocket is not served through Airlock');
@@ -122,13 +125,7 @@ describe('response paths cannot be chosen by the agent', () => {
         h,
         '/clusters/default/api/v1/namespaces/default/pods/shell/exec?command=sh&stdout=true',
         await agentToken(h),
-        {
-          connection: 'Upgrade',
-          upgrade: 'websocket',
-          'sec-websocket-version': '13',
-          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
-          'sec-websocket-protocol': 'v5.channel.k8s.io',
-        },
+        { ...WEBSOCKET_UPGRADE, 'sec-websocket-protocol': 'v5.channel.k8s.io' },
       ),
     );
     const { text } = await readUntilClosed(socket);
@@ -248,23 +245,6 @@ function framedBody(text: string): unknown {
   const body = rest.join('\r\n\r\n');
   expect(Buffer.byteLength(body)).toBe(length);
   return JSON.parse(body);
-}
-
-async function fetchDirect(h: Harness, path: string, headers: Record<string, string>): Promise<string> {
-  const { default: https } = await import('node:https');
-  return new Promise((resolve, reject) => {
-    https
-      .get(
-        `${h.fake.url}${path}`,
-        { ca: h.fake.caPem, headers: { authorization: `Bearer ${h.fake.token}`, ...headers } },
-        (res) => {
-          let text = '';
-          res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve(text));
-        },
-      )
-      .on('error', reject);
-  });
 }
 
 /** A raw request straight to the fake, to show what an unguarded relay would have passed on. */

@@ -44,3 +44,25 @@ export async function expectNoCanaryStored(h: Harness): Promise<void> {
 }
 
 export const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/** A GET straight to the fake API server, to compare with what Airlock relays. */
+export async function fetchDirect(
+  h: Harness,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const { default: https } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        `${h.fake.url}${path}`,
+        { ca: h.fake.caPem, headers: { authorization: `Bearer ${h.fake.token}`, ...headers } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve(text));
+        },
+      )
+      .on('error', reject);
+  });
+}

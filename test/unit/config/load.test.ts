@@ -142,6 +142,46 @@ describe('loadConfig', () => {
     ).toMatch(/people: "a@example\.com" names both alice and A@example\.com/);
   });
 
+  it('refuses what would silently misbehave: unknown database schemes, repeated clusters, Slack without a channel, missing TLS files', () => {
+    const issues = issuesOf(() =>
+      loadConfig({
+        env: { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' },
+        cwd: dirWith(
+          'database: { url: "pg://db/airlock" }\n' +
+            'clusters: [{ name: a }, { name: a }]\n' +
+            'proxy: { tls: { certFile: /nonexistent/tls.crt, keyFile: /nonexistent/tls.key } }\n',
+        ),
+      }),
+    ).join('\n');
+    expect(issues).toMatch(/database\.url: must start with sqlite: \(a file\) or postgres:\/\//);
+    expect(issues).toMatch(/clusters: cluster names must be unique \(repeated: a\)/);
+    expect(issues).toMatch(/slack\.channel: is required when Slack is configured/);
+    expect(issues).toMatch(/proxy\.tls\.certFile: file \/nonexistent\/tls\.crt does not exist/);
+  });
+
+  it('reads env booleans strictly, and names a value that is neither', () => {
+    expect(
+      loadConfig({ env: { AIRLOCK_PROXY_PLAIN_HTTP: 'TRUE' }, cwd: dirWith() }).config.proxy.plainHttp,
+    ).toBe(true);
+    expect(
+      loadConfig({ env: { AIRLOCK_PROXY_PLAIN_HTTP: 'off' }, cwd: dirWith() }).config.proxy.plainHttp,
+    ).toBe(false);
+    expect(
+      issuesOf(() => loadConfig({ env: { AIRLOCK_PROXY_PLAIN_HTTP: 'maybe' }, cwd: dirWith() })).join('\n'),
+    ).toMatch(/proxy\.plainHttp \(from AIRLOCK_PROXY_PLAIN_HTTP\)/);
+  });
+
+  it('turns the local development issuer on only for local development unless told', () => {
+    const enabled = (yaml: string, env: Record<string, string> = {}) =>
+      loadConfig({ env, cwd: dirWith(yaml) }).config.identity.localIssuer.enabled;
+    expect(enabled('')).toBe(true);
+    expect(enabled('proxy: { listen: 0.0.0.0:8443 }\n')).toBe(false);
+    expect(
+      enabled('', { AIRLOCK_OIDC_ISSUER: 'https://idp.example.com', AIRLOCK_OIDC_AUDIENCE: 'airlock' }),
+    ).toBe(false);
+    expect(enabled('proxy: { listen: 0.0.0.0:8443 }\n', { AIRLOCK_LOCAL_ISSUER: 'true' })).toBe(true);
+  });
+
   it('gives agents the URL the proxy is reached at, and says which setting it came from', () => {
     const proxy = (extra: string) =>
       loadConfig({ env: {}, cwd: dirWith(`proxy: { ${extra} }\n`) }).config.proxy;

@@ -36,7 +36,8 @@ function realisticSecret(i: number): Record<string, unknown> {
 }
 
 describe('a LIST of 2,000 Secrets', () => {
-  it('is masked completely, in less time than decoding it twice', () => {
+  // Timing is the benchmark's business (`npm run bench`); this prints it and checks the masking.
+  it('is masked completely', () => {
     const body = JSON.stringify({
       apiVersion: 'v1',
       kind: 'SecretList',
@@ -66,8 +67,5 @@ describe('a LIST of 2,000 Secrets', () => {
     expect(masked.items.every((item) => Object.values(item.data).every((v) => v === MASKED_BASE64))).toBe(
       true,
     );
-    // Relative to decoding the same body, so the bound holds on a busy shared machine; the printed times are
-    // the figures to watch.
-    expect(maskedAt - parsedAt).toBeLessThan(2 * (parsedAt - started));
   });
 });

@@ -71,6 +71,14 @@ describe('evaluatePolicy', () => {
     },
   );
 
+  it('matches podSpec when the body could set any one of the listed facts', () => {
+    const create = resourceRequest({ verb: 'create', resource: 'pods', namespace: 'dev' });
+    const rule = '{ podSpec: [hostPath, privileged] }';
+    expect(decidedBy(rule, { ...create, podSpec: new Set(['privileged', 'secretMounts']) })).toBe('r');
+    expect(decidedBy(rule, { ...create, podSpec: new Set(['secretMounts']) })).toBe('default-deny');
+    expect(decidedBy(rule, create)).toBe('default-deny');
+  });
+
   it('requires every field of a rule to match', () => {
     const match = '{ verbs: [get], namespaces: [prod] }';
     expect(decidedBy(match, resourceRequest({ ...getPods, namespace: 'prod' }))).toBe('r');

@@ -175,6 +175,16 @@ describe('parsePolicy: errors name the path (and line) of each problem', () => {
       'rules[0].review.approvals: must be a whole number',
     ],
     [
+      'a pod-spec fact that does not exist',
+      '  - { name: r, action: review, match: { podSpec: [privilegd] } }',
+      'rules[0].match.podSpec[0]: must be one of privileged, hostPath, hostNamespaces, addedCapabilities, secretMounts',
+    ],
+    [
+      'an empty pod-spec list',
+      '  - { name: r, action: review, match: { podSpec: [] } }',
+      'rules[0].match.podSpec: must not be empty',
+    ],
+    [
       'a bad recording level',
       '  - { name: r, action: allow, recording: { level: full } }',
       'rules[0].recording.level: must be one of none, metadata, request, request-response',
@@ -188,6 +198,11 @@ describe('parsePolicy: errors name the path (and line) of each problem', () => {
       'nonResourceURLs mixed with resource fields',
       '{ name: r, action: allow, match: { nonResourceURLs: [/version], namespaces: [a] } }',
       'rules[0].match.nonResourceURLs: cannot be combined with namespaces',
+    ],
+    [
+      'nonResourceURLs mixed with podSpec',
+      '{ name: r, action: review, match: { nonResourceURLs: [/version], podSpec: [hostPath] } }',
+      'rules[0].match.nonResourceURLs: cannot be combined with podSpec',
     ],
     [
       'review settings on an allow rule',

@@ -22,6 +22,21 @@ const secret = (data: Record<string, string>, rv: string) => ({
 });
 
 describe('diffObjects', () => {
+  it('hides a masked value the cluster copied into a field masking does not cover', () => {
+    const live = secret({ password: b64(CANARY) }, '10');
+    const result = secret({ password: b64(CANARY) }, '11');
+    Object.assign(result.metadata, { annotations: { x: b64(CANARY), y: `prefix ${b64(CANARY)}` } });
+    const { unifiedDiff, changes, shown } = diffObjects(live, result, {
+      masker,
+      keepStatus: false,
+      label: 'secrets/db',
+    });
+
+    expect(JSON.stringify([unifiedDiff, changes, shown])).not.toContain(b64(CANARY));
+    expect(unifiedDiff).toContain(`+    x: "${MASKED_TEXT}"`);
+    expect(unifiedDiff).toContain(`+    y: prefix ${MASKED_TEXT}`);
+  });
+
   it('says which Secret keys were added, removed or changed, without any value', () => {
     const live = secret({ password: b64('old-password'), user: b64('admin'), gone: b64('x-gone') }, '10');
     const result = secret({ password: b64(CANARY), user: b64('admin'), token: b64(`${CANARY}-token`) }, '11');
