@@ -324,38 +324,96 @@ describe('Slack approvals', () => {
   });
 });
 
+/** Replaces the file's default environment (one fake Slack at a time: nock answers the first one registered). */
+async function restartEnv(opts: Parameters<typeof startSlackEnv>[0]): Promise<void> {
+  await env.close();
+  env = await startSlackEnv(opts);
+}
+
 describe('Slack approvals with a people directory', () => {
-  let withPeople: SlackEnv;
+  const PEOPLE = [
+    { id: 'alice', email: 'alice@example.com', slack: 'U0ALICE', groups: [] },
+    { id: 'erin', slack: 'U0EVE', groups: ['oncall'] },
+  ];
   beforeEach(async () => {
-    withPeople = await startSlackEnv({
-      people: [
-        { id: 'alice', email: 'alice@example.com', slack: 'U0ALICE', groups: [] },
-        { id: 'erin', slack: 'U0EVE', groups: ['oncall'] },
-      ],
-    });
-  });
-  afterEach(async () => {
-    await withPeople.close();
+    await restartEnv({ people: PEOPLE });
   });
 
   it('counts a person once across Slack and the terminal, and takes groups from the directory', async () => {
     const settings = reviewSettings({ approvals: 2, approvers: { users: ['alice'], groups: ['oncall'] } });
-    const parked = withPeople.park({ settings });
-    const card = await withPeople.card();
-    await withPeople.click(ALICE, card.reviewId, 'approve', card);
-    expect((await withPeople.engine.get(card.reviewId))?.decisions).toMatchObject([
+    const parked = env.park({ settings });
+    const card = await env.card();
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    expect((await env.engine.get(card.reviewId))?.decisions).toMatchObject([
       { approver: { id: 'alice', name: 'alice', via: 'slack', verified: true } },
     ]);
-    const people = new PeopleDirectory([
-      { id: 'alice', email: 'alice@example.com', slack: 'U0ALICE', groups: [] },
-    ]);
+    const people = new PeopleDirectory(PEOPLE);
     for (const as of ['alice', 'alice@example.com', 'U0ALICE']) {
       expect(
-        await withPeople.engine.decide(card.reviewId, terminalApprover(people, as), { decision: 'approve' }),
+        await env.engine.decide(card.reviewId, terminalApprover(people, as), { decision: 'approve' }),
       ).toMatchObject({ ok: false, refusal: { code: 'already-voted' } });
     }
     // U0EVE is erin, an approver through the directory's group.
-    await withPeople.click(EVE, card.reviewId, 'approve', card);
+    await env.click(EVE, card.reviewId, 'approve', card);
     expect((await parked.result).kind).toBe('execute');
+  });
+});
+
+describe('Slack approvals whose execution never happens or never reports', () => {
+  beforeEach(async () => {
+    await restartEnv({ engine: { approvedExecutionWindowSeconds: 1, executionLeaseSeconds: 1 } });
+  });
+
+  it('an approval the agent never re-runs expires and says it expired unused', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    parked.detach();
+    await parked.result;
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    expect((await env.engine.get(card.reviewId))?.state).toBe('approved');
+    const approvedReply = await eventually(
+      () => threadReplies(env).find((t) => t.includes('*Alice* approved')),
+      'the approval reply',
+    );
+    expect(approvedReply).toContain('otherwise it expires unused');
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await env.engine.expireOverdue()).toBe(1);
+    await eventually(
+      () =>
+        threadReplies(env).find((t) =>
+          t.includes('Approved, but the agent did not re-run within 1 s: expired unused'),
+        ),
+      'the expired-unused reply',
+    );
+    const updated = await eventually(
+      () =>
+        env.slack
+          .callsTo('chat.update')
+          .find((c) => String(c.args.text).startsWith('Approved, but the agent did not re-run')),
+      'the expired-unused card',
+    );
+    expect(JSON.stringify(updated.args.blocks)).not.toContain('without a decision');
+  });
+
+  it('an execution that stops reporting is resolved after its lease, and the thread and card say the outcome is unknown', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    expect((await parked.result).kind).toBe('execute');
+    // The process holding the execution is gone: nobody completes it or renews its lease.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await env.engine.resolveAbandonedExecutions()).toBe(1);
+    await eventually(
+      () => threadReplies(env).find((t) => t.includes('the outcome is unknown')),
+      'the unknown-outcome reply',
+    );
+    await eventually(
+      () =>
+        env.slack
+          .callsTo('chat.update')
+          .find((c) => String(c.args.text).startsWith('Approved and sent, but the outcome is unknown')),
+      'the unknown-outcome card',
+    );
   });
 });

@@ -19,6 +19,7 @@ import {
   type ParkInput,
   type ParkResult,
   type ReviewEngine,
+  type ReviewEngineOptions,
   type ReviewPorts,
 } from '../../../src/reviews/engine.js';
 import { PeopleDirectory, type Person } from '../../../src/reviews/people.js';
@@ -159,6 +160,8 @@ export interface SlackEnvOptions {
   preview?: ReviewPorts['preview'];
   /** The configured people directory (configuration `people`). */
   people?: Person[];
+  /** Review engine timings (execution window, lease) for tests that let them run out. */
+  engine?: Pick<ReviewEngineOptions, 'approvedExecutionWindowSeconds' | 'executionLeaseSeconds'>;
 }
 
 /** Slack settings pointing at the fake Slack, with the test signing secret. */
@@ -191,7 +194,7 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
       now: () => new Date(),
       ...(opts.preview ? { preview: opts.preview } : {}),
     },
-    { pollMs: 25, sweepMs: 60_000 },
+    { pollMs: 25, sweepMs: 60_000, ...opts.engine },
   );
   const adapter = createSlackAdapter({
     config,
