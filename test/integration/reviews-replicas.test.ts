@@ -160,6 +160,41 @@ function pendingReview(name: string): Promise<Review> {
 /** kubectl options that send the request through replica B. */
 const onB = () => ({ env: { KUBECONFIG: kubeconfigB } });
 
+/** Runs kubectl through replica B and waits until B parked it on a new review. */
+async function parkedOnB(
+  args: string[],
+  name: string,
+): Promise<{ run: Promise<KubectlResult>; review: Review }> {
+  const run = h.kubectl(args, onB());
+  const review = await pendingReview(name);
+  await eventually(
+    () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
+    'replica B to create the review',
+  );
+  return { run, review };
+}
+
+/** A Slack approval (as replica A's adapter would record it). */
+function approveAs(person: string, reviewId: string) {
+  return h.airlock.reviews.decide(
+    reviewId,
+    { id: person, name: person, identifiers: [person], groups: [], via: 'slack', verified: true },
+    { decision: 'approve' },
+  );
+}
+
+/** The review once replica A's lease sweep resolved it. */
+function resolvedAsFailed(reviewId: string): Promise<Review> {
+  return eventually(
+    async () => {
+      const r = await h.airlock.reviews.get(reviewId);
+      return r?.state === 'failed' ? r : undefined;
+    },
+    'replica A to resolve the abandoned execution',
+    15_000,
+  );
+}
+
 describe('two gateway processes on one database', () => {
   it('parked on A, approved from the terminal (another process): A releases it', async () => {
     seedDeployment('on-a');
@@ -180,20 +215,11 @@ describe('two gateway processes on one database', () => {
 
   it('parked on B, approved by A: B releases it within a second', async () => {
     seedDeployment('on-b');
-    const run = h.kubectl(['delete', 'deployment', 'on-b', '-n', 'prod'], onB());
-    const review = await pendingReview('on-b');
-    await eventually(
-      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
-      'replica B to create the review',
-    );
+    const { run, review } = await parkedOnB(['delete', 'deployment', 'on-b', '-n', 'prod'], 'on-b');
     expect(deletesOf('on-b')).toEqual([]);
 
     const decidedAt = Date.now();
-    await h.airlock.reviews.decide(
-      review.id,
-      { id: 'bob', name: 'bob', identifiers: ['bob'], groups: [], via: 'slack', verified: true },
-      { decision: 'approve' },
-    );
+    await approveAs('bob', review.id);
     await eventually(() => deletesOf('on-b').length > 0, 'the delete from replica B', 5_000);
     expect(Date.now() - decidedAt).toBeLessThan(1_000);
     const result = await run;
@@ -220,11 +246,7 @@ describe('two gateway processes on one database', () => {
       20_000,
     );
 
-    await h.airlock.reviews.decide(
-      review.id,
-      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
-      { decision: 'approve' },
-    );
+    await approveAs('alice', review.id);
     const results = await Promise.all([viaA, viaB]);
     expect(deletesOf('both')).toHaveLength(1);
     const succeeded = results.filter((r) => r.stdout.includes('deployment.apps "both" deleted'));
@@ -237,19 +259,13 @@ describe('two gateway processes on one database', () => {
 
   it('replica B killed (-9) while parked: the approval waits for the re-run, which runs once through A', async () => {
     seedDeployment('parked-on-dead');
-    const run = h.kubectl(['delete', 'deployment', 'parked-on-dead', '-n', 'prod'], onB());
-    const review = await pendingReview('parked-on-dead');
-    await eventually(
-      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
-      'replica B to create the review',
+    const { run, review } = await parkedOnB(
+      ['delete', 'deployment', 'parked-on-dead', '-n', 'prod'],
+      'parked-on-dead',
     );
     await killReplicaB();
     expect((await run).code).not.toBe(0);
-    await h.airlock.reviews.decide(
-      review.id,
-      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
-      { decision: 'approve' },
-    );
+    await approveAs('alice', review.id);
     expect((await h.airlock.reviews.get(review.id))?.state).toBe('approved');
     expect(deletesOf('parked-on-dead')).toEqual([]);
 
@@ -282,28 +298,15 @@ describe('two gateway processes on one database', () => {
       times: 1,
     });
     const exited = new Promise((resolve) => replicaB.once('exit', resolve));
-    const run = h.kubectl(['label', 'deployment', 'applied', '-n', 'prod', 'tier=gold'], onB());
-    const review = await pendingReview('applied');
-    await eventually(
-      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
-      'replica B to create the review',
+    const { run, review } = await parkedOnB(
+      ['label', 'deployment', 'applied', '-n', 'prod', 'tier=gold'],
+      'applied',
     );
-    await h.airlock.reviews.decide(
-      review.id,
-      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
-      { decision: 'approve' },
-    );
+    await approveAs('alice', review.id);
     await exited;
     expect((await run).code).not.toBe(0);
 
-    const resolved = await eventually(
-      async () => {
-        const r = await h.airlock.reviews.get(review.id);
-        return r?.state === 'failed' ? r : undefined;
-      },
-      'replica A to resolve the abandoned execution',
-      15_000,
-    );
+    const resolved = await resolvedAsFailed(review.id);
     const [, now, reviewed] =
       /deployments "applied" exists at resourceVersion (\d+) \(reviewed at (\d+)\)/.exec(
         resolved.outcome?.message ?? '',
@@ -325,31 +328,15 @@ describe('two gateway processes on one database', () => {
       respond: 'hang',
       times: 1,
     });
-    const run = h.kubectl(['delete', 'deployment', 'killed', '-n', 'prod'], onB());
-    const review = await pendingReview('killed');
-    await eventually(
-      () => replicaBLog.includes(`"review":"${review.id}","event":"created"`),
-      'replica B to create the review',
-    );
-    await h.airlock.reviews.decide(
-      review.id,
-      { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'slack', verified: true },
-      { decision: 'approve' },
-    );
+    const { run, review } = await parkedOnB(['delete', 'deployment', 'killed', '-n', 'prod'], 'killed');
+    await approveAs('alice', review.id);
     await eventually(() => deletesOf('killed').length > 0 || undefined, 'the delete from replica B', 10_000);
     expect((await h.airlock.reviews.get(review.id))?.state).toBe('executing');
 
     await killReplicaB();
     expect((await run).code).not.toBe(0);
 
-    const resolved = await eventually(
-      async () => {
-        const r = await h.airlock.reviews.get(review.id);
-        return r?.state === 'failed' ? r : undefined;
-      },
-      'replica A to resolve the abandoned execution',
-      15_000,
-    );
+    const resolved = await resolvedAsFailed(review.id);
     expect(resolved.outcome).toMatchObject({
       status: 0,
       unknown: true,

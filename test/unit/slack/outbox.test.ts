@@ -106,18 +106,20 @@ describe('what the thread says after an approval', () => {
   });
 
   it('offers Revoke under a grant', () => {
+    const review = storedReview();
+    const { verb, apiGroup, resource, subresource, namespace, name } = review.classification;
     const grant = {
       id: 'gr-1',
-      reviewId: 'rv-0123456789abcdef',
-      agent: { name: 'ci-bot', subject: 's', issuer: 'i' },
-      cluster: 'prod-eu',
-      rule: 'scale-to-zero',
-      verb: 'patch',
-      apiGroup: 'apps',
-      resource: 'deployments',
-      subresource: '',
-      namespace: 'prod',
-      name: 'web',
+      reviewId: review.id,
+      agent: review.agent,
+      cluster: review.cluster,
+      rule: review.rule,
+      verb,
+      apiGroup,
+      resource,
+      subresource,
+      namespace,
+      name,
       grantedBy: ['Bob'],
       approvals: 1,
       createdAt: at,
