@@ -4,6 +4,7 @@ import * as reviews from './20261128_002_reviews.js';
 import * as slack from './20261128_004_slack.js';
 import * as reviewEvents from './20261128_005_review_events.js';
 import * as recordingChain from './20261128_031_recording_chain.js';
+import * as approvalIdentity from './20261205_011_approval_identity_grant_scope_lease.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -20,6 +21,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['20261128_004_slack', slack],
   ['20261128_031_recording_chain', recordingChain],
   ['20261128_005_review_events', reviewEvents],
+  ['20261205_011_approval_identity_grant_scope_lease', approvalIdentity],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

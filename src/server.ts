@@ -22,9 +22,12 @@ import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
+import { DEFAULT_RETRY_DELAYS_MS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
+import { createInspector } from './preview/inspect.js';
 import { createPreviewer } from './preview/previewer.js';
 import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
+import { PeopleDirectory } from './reviews/people.js';
 
 export interface RunningAirlock {
   proxyUrl: string;
@@ -135,22 +138,33 @@ export async function startAirlock(
   const slackOff = slackDisabledReason(config.slack);
   const slack = slackOff
     ? undefined
-    : createSlackAdapter({ config: config.slack, db, reviews: () => reviews, logger });
+    : createSlackAdapter({
+        config: config.slack,
+        db,
+        reviews: () => reviews,
+        people: new PeopleDirectory(config.people),
+        logger,
+      });
   if (slackOff) {
     logger.warn(
       `Slack approvals are off (${slackOff}): decide reviews with \`airlock reviews approve|deny\``,
     );
   }
   const clustersByName = new Map(clusters.map((c) => [c.name, c]));
-  const reviews = createReviewEngine(db, {
-    notify: (event) => {
-      logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
+  const reviews = createReviewEngine(
+    db,
+    {
+      notify: (event) => {
+        logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
+      },
+      now: () => new Date(),
+      preview: createPreviewer({ clusters: clustersByName, masker }),
+      inspect: createInspector({ clusters: clustersByName }),
+      reportError: (err) =>
+        logger.error({ err: (err as Error).message }, 'review engine background task failed'),
     },
-    now: () => new Date(),
-    preview: createPreviewer({ clusters: clustersByName, masker }),
-    reportError: (err) =>
-      logger.error({ err: (err as Error).message }, 'review engine background task failed'),
-  });
+    { executionLeaseSeconds: config.reviews.executionLease },
+  );
   reviews.start();
   slack?.start();
 
@@ -163,7 +177,11 @@ export async function startAirlock(
     policy: () => policy,
     masker,
     recorder,
-    reviewGate: createReviewGate(reviews, masker),
+    reviewGate: createReviewGate(reviews, masker, {
+      heartbeatMs: (config.reviews.executionLease * 1000) / 4,
+      retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
+      onError: (err, during) => logger.error({ err: (err as Error).message }, `could not ${during}`),
+    }),
     metrics,
     logger,
     maxBodyBytes: config.proxy.maxBodyBytes,

@@ -1,7 +1,10 @@
 import type { Database } from '../db/database.js';
+import type { PeopleDirectory } from '../reviews/people.js';
 
 /** What a terminal command needs from the process: opened lazily so `--help` never touches the database. */
 export interface CliContext {
   database(): Promise<Database>;
+  /** The configured people: who a terminal `--as` name is. */
+  people(): PeopleDirectory;
   stdout: NodeJS.WritableStream;
 }

@@ -19,6 +19,7 @@ import * as prune from './commands/prune.js';
 import * as reviews from './commands/reviews.js';
 import * as sessions from './commands/sessions.js';
 import type { CliContext } from './context.js';
+import { PeopleDirectory } from '../reviews/people.js';
 
 const program = new Command('airlock')
   .description('A gateway between AI agents and Kubernetes, with human approvals for risky requests.')
@@ -38,6 +39,7 @@ const ctx: CliContext = {
     db ??= await openDatabase(databaseUrl(currentConfig()));
     return db;
   },
+  people: () => new PeopleDirectory(currentConfig().people),
   stdout: process.stdout,
 };
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.js';
+import { identifierConflicts } from '../reviews/people.js';
 
 /** One source of truth for configuration: the YAML file, after env overrides, must satisfy this schema. */
 
@@ -60,6 +61,18 @@ const fieldRule = z.strictObject({
   namespaces: z.array(z.string()).optional(),
   labels: z.record(z.string(), z.string()).optional(),
   paths: z.array(z.string()).min(1),
+});
+
+/** A person who may decide reviews: one identity across Slack and the terminal (src/reviews/people.ts). */
+const person = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1).optional(),
+  email: z.string().email().optional(),
+  slack: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user id (U… or W…)')
+    .optional(),
+  groups: z.array(z.string().min(1)).default([]),
 });
 
 export const configSchema = z
@@ -176,6 +189,22 @@ export const configSchema = z
         auditors: z.array(z.string()).default([]),
       })
       .default({ apiUrl: 'https://slack.com/api/', approvers: [], auditors: [] }),
+    /** Who may decide reviews, by immutable identity; terminal names outside this list act only as break-glass. */
+    people: z
+      .array(person)
+      .default([])
+      .superRefine((people, ctx) => {
+        for (const message of identifierConflicts(people)) ctx.addIssue({ code: 'custom', message });
+      }),
+    reviews: z
+      .strictObject({
+        /**
+         * How long an approved request's execution counts as alive without a heartbeat (renewed four times per
+         * period while it runs); past it, any replica resolves the review as failed, outcome unknown.
+         */
+        executionLease: positiveDuration.default(60),
+      })
+      .default({ executionLease: 60 }),
     log: z
       .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') })
       .default({ level: 'info' }),

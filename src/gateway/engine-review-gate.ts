@@ -2,9 +2,11 @@ import { pinRequest } from '../kube/pin.js';
 import { sessionIdFor } from '../recording/draft.js';
 import { StatusError } from '../kube/status.js';
 import type { Masker } from '../masking/index.js';
+import { countApprovals } from '../reviews/decision-rules.js';
 import type { ReviewEngine } from '../reviews/engine.js';
 import type { Review } from '../reviews/model.js';
 import type { Admission } from './admission.js';
+import { type ExecutionLeaseOptions, holdExecution } from './execution-lease.js';
 import type { ReviewGate } from './review-gate.js';
 
 function target(review: Review): string {
@@ -35,8 +37,15 @@ function denial(review: Review): StatusError {
 }
 
 function stillPending(review: Review): StatusError {
+  if (review.state === 'executing') {
+    return new StatusError(
+      'Timeout',
+      `review ${review.id} for ${review.classification.verb} ${target(review)} was approved and is running now (an identical request of yours is executing it). ` +
+        'Run the same command again to learn how it ended; it will not run twice.',
+    );
+  }
   const { approvals } = review.settings;
-  const have = review.decisions.filter((d) => d.decision === 'approve').length;
+  const have = countApprovals(review.decisions);
   return new StatusError(
     'Timeout',
     `${review.classification.verb} ${target(review)} is waiting for human approval: review ${review.id}${where(review)}, ` +
@@ -52,7 +61,9 @@ function closed(review: Review): StatusError {
     conflicted:
       'could not run because the object changed after it was reviewed; run the command again for a new review',
     executed: 'has already run; running the command again requests a new review',
-    failed: 'ran and failed; see the review for the cluster’s answer',
+    failed: review.outcome?.unknown
+      ? `was sent, but its outcome is unknown (${review.outcome.message ?? 'the answer was lost'}); check the object before running the command again, which requests a new review`
+      : 'ran and failed; see the review for the cluster’s answer',
   };
   return new StatusError(
     review.state === 'conflicted' ? 'Conflict' : 'Gone',
@@ -82,19 +93,55 @@ function resourceVersionOf(body: unknown): string | undefined {
   return typeof rv === 'string' ? rv : undefined;
 }
 
+/**
+ * A reviewed request whose query names a parameter twice is refused: kube-apiserver reads the first value for
+ * most options while other readers take the last, so what a reviewer reads and what would run could differ.
+ */
+function refuseAmbiguousQuery(query: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const name of query.keys()) {
+    if (seen.has(name) && !REPEATABLE_QUERY.has(name)) {
+      throw new StatusError(
+        'BadRequest',
+        `query parameter ${JSON.stringify(name)} is given more than once; a request that needs review must be unambiguous, so send it once`,
+      );
+    }
+    seen.add(name);
+  }
+}
+
+/** Parameters kube-apiserver reads as lists, where repeating is how several values are sent. */
+const REPEATABLE_QUERY: ReadonlySet<string> = new Set(['dryRun', 'command', 'ports']);
+
+/**
+ * Statuses the pipeline reports, with no answer body, when Airlock has no answer from the cluster for a request it
+ * sent: the agent left first (499), the connection failed or Airlock stopped (503), the deadline passed (504), or
+ * Airlock itself failed (500, 502). The cluster may have applied the request.
+ */
+const NO_CLUSTER_ANSWER: ReadonlySet<number> = new Set([499, 500, 502, 503, 504]);
+
 /** Connects the pipeline's `review` decisions to the review engine: grants first, then parking. */
-export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGate {
+export function createReviewGate(
+  engine: ReviewEngine,
+  masker: Masker,
+  lease: ExecutionLeaseOptions,
+): ReviewGate {
   return {
     async hold(a: Admission, trace, signal) {
       const { info } = a.request;
+      const settings = a.decision.review!;
+      refuseAmbiguousQuery(a.request.query);
       const grant = await engine.findGrant({
         agent: a.agent,
         cluster: a.cluster.name,
+        rule: a.decision.rule,
+        settings,
         verb: info.verb,
         apiGroup: info.apiGroup,
         resource: info.resource,
         subresource: info.subresource,
         namespace: info.namespace,
+        name: info.name,
       });
       if (grant) {
         trace.grantId = grant.id;
@@ -116,7 +163,7 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
           body: a.body,
           ...(redactedBody ? { redactedBody } : {}),
           rule: a.decision.rule,
-          settings: a.decision.review!,
+          settings,
           ...(a.reason ? { reason: a.reason } : {}),
         },
         signal,
@@ -144,14 +191,26 @@ export function createReviewGate(engine: ReviewEngine, masker: Masker): ReviewGa
             await engine.completeExecution(result.review.id, { status: 409, conflict: true, message });
             throw err;
           }
+          const execution = holdExecution(engine, result.review.id, signal, lease);
           return {
             body: pinned.body,
             contentType: pinned.contentType,
             explain: (status, document) =>
               status === 409 ? conflicted(result.review, document).toStatus() : document,
             async complete(outcome) {
+              // A cluster's own 5xx comes with its answer; these come without one.
+              if (NO_CLUSTER_ANSWER.has(outcome.status) && outcome.responseBody === undefined) {
+                return execution.complete({
+                  status: outcome.status,
+                  unknown: true,
+                  message:
+                    outcome.status === 499
+                      ? 'the agent disconnected before the cluster’s answer arrived'
+                      : `no answer from the cluster arrived (Airlock answered the agent with HTTP ${outcome.status})`,
+                });
+              }
               const resourceVersion = resourceVersionOf(outcome.responseBody);
-              await engine.completeExecution(result.review.id, {
+              await execution.complete({
                 status: outcome.status,
                 conflict: outcome.status === 409,
                 ...(resourceVersion ? { resourceVersion } : {}),

@@ -85,16 +85,18 @@ function resolveReview(rule: ReviewDocument, file: ReviewDocument, defaults: Pol
   const approvers = rule.approvers ?? file.approvers ?? defaults.approvers;
   const channel = rule.channel ?? file.channel ?? defaults.channel;
   const mention = rule.mention ?? file.mention;
+  const confirm = rule.confirm ?? file.confirm ?? FALLBACK.review.confirm;
   return {
     // Copied: the decision is frozen, and these lists may belong to the caller.
     approvers: { users: [...(approvers.users ?? [])], groups: [...(approvers.groups ?? [])] },
     approvals: rule.approvals ?? file.approvals ?? FALLBACK.review.approvals,
     holdSeconds: rule.hold ?? file.hold ?? FALLBACK.review.holdSeconds,
     timeoutSeconds: rule.timeout ?? file.timeout ?? FALLBACK.review.timeoutSeconds,
-    maxGrantSeconds: rule.maxGrant ?? file.maxGrant ?? FALLBACK.review.maxGrantSeconds,
+    // A high-risk (confirm) rule gives no grants unless it sets maxGrant itself: each such change gets its own card.
+    maxGrantSeconds: rule.maxGrant ?? (confirm ? 0 : (file.maxGrant ?? FALLBACK.review.maxGrantSeconds)),
     ...(channel === undefined ? {} : { channel }),
     ...(mention === undefined ? {} : { mention }),
-    confirm: rule.confirm ?? file.confirm ?? FALLBACK.review.confirm,
+    confirm,
   };
 }
 

@@ -3,13 +3,15 @@
  * applies them inside the compare-and-set transaction.
  */
 import type { ReviewSettings } from '../policy/decision.js';
-import type { Approver, Review, ReviewerDecision, ReviewState } from './model.js';
+import type { Approver, GrantScope, Review, ReviewerDecision, ReviewState } from './model.js';
 
 export interface DecisionRequest {
   decision: 'approve' | 'deny';
   reason?: string;
   /** Approve for a time window: later matching requests pass without a review until it ends. */
   grantSeconds?: number;
+  /** What the grant covers; the reviewed object name unless the approver chose any name. */
+  grantScope?: GrantScope;
   /** Terminal only: skip the eligibility check (recorded as such); the owner rule still applies. */
   breakGlass?: boolean;
 }
@@ -19,6 +21,7 @@ export type DecideRefusalCode =
   | 'already-decided'
   | 'already-voted'
   | 'not-eligible'
+  | 'unknown-person'
   | 'owner-self-approval'
   | 'reason-required'
   | 'grant-too-long';
@@ -31,18 +34,19 @@ export interface DecideRefusal {
 
 const same = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
 
-function identities(approver: Approver): string[] {
-  return [approver.id, approver.name, ...(approver.email ? [approver.email] : [])];
-}
-
-/** The agent's owner is matched on id, name or email, case-insensitively. */
+/** The agent's owner is matched on the person's immutable identifiers (never a display name), case-insensitively. */
 export function isOwner(owner: string | undefined, approver: Approver): boolean {
-  return owner !== undefined && owner.trim() !== '' && identities(approver).some((id) => same(id, owner));
+  return owner !== undefined && owner.trim() !== '' && approver.identifiers.some((id) => same(id, owner));
 }
 
+/**
+ * Listed by an immutable identifier (person id, Slack user id, an email the directory or Slack reports) or a
+ * member of a listed group as the directory or Slack says. An unverified terminal name is never eligible.
+ */
 export function isEligible(settings: ReviewSettings, approver: Approver): boolean {
+  if (!approver.verified) return false;
   const byIdentity = settings.approvers.users.some((user) =>
-    identities(approver).some((id) => same(id, user)),
+    approver.identifiers.some((id) => same(id, user)),
   );
   const byGroup = settings.approvers.groups.some((group) => approver.groups.some((g) => same(g, group)));
   return byIdentity || byGroup;
@@ -81,10 +85,16 @@ export function refusalFor(
       message: `${approver.name} owns agent ${review.agent.name} and cannot approve its requests; another approver must.`,
     };
   }
+  if (!approver.verified && !usesBreakGlass(approver, request)) {
+    return {
+      code: 'unknown-person',
+      message: `${approver.name} is not a person in Airlock's directory (configuration \`people\`), so a terminal decision by that name counts only as break-glass: add --break-glass, or use your directory id.`,
+    };
+  }
   if (!usesBreakGlass(approver, request) && !isEligible(review.settings, approver)) {
     return {
       code: 'not-eligible',
-      message: `${approver.name} is not an approver for rule ${review.rule} (approvers: ${describeApprovers(review.settings)}).`,
+      message: `${who(approver)} is not an approver for rule ${review.rule} (approvers: ${describeApprovers(review.settings)}).`,
     };
   }
   if (request.decision === 'approve' && request.grantSeconds !== undefined) {
@@ -102,6 +112,11 @@ export function refusalFor(
   return undefined;
 }
 
+/** The display name with the immutable id beside it when they differ: a name alone may imitate someone. */
+function who(approver: Approver): string {
+  return approver.name === approver.id ? approver.name : `${approver.name} (${approver.id})`;
+}
+
 function describeApprovers(settings: ReviewSettings): string {
   const names = [...settings.approvers.users, ...settings.approvers.groups.map((g) => `group ${g}`)];
   return names.length > 0 ? names.join(', ') : 'none configured';
@@ -111,16 +126,30 @@ export interface Tally {
   state: Extract<ReviewState, 'pending' | 'approved' | 'denied'>;
   /** When approved and every approval asked for a grant: the shortest of the asked windows. */
   grantSeconds?: number;
+  grantScope?: GrantScope;
 }
 
-/** One deny ends a review; N approvals from N distinct people approve it. */
+/**
+ * How many different people approved: each verified person once; all unverified (break-glass) terminal names
+ * together at most once, since nothing shows they are different people.
+ */
+export function countApprovals(decisions: readonly ReviewerDecision[]): number {
+  const approvals = decisions.filter((d) => d.decision === 'approve');
+  const people = new Set(
+    approvals.filter((d) => d.approver.verified).map((d) => d.approver.id.toLowerCase()),
+  );
+  return people.size + (approvals.some((d) => !d.approver.verified) ? 1 : 0);
+}
+
+/** One deny ends a review; approvals from the rule's number of different people approve it. */
 export function tally(settings: ReviewSettings, decisions: readonly ReviewerDecision[]): Tally {
   if (decisions.some((d) => d.decision === 'deny')) return { state: 'denied' };
+  if (countApprovals(decisions) < Math.max(1, settings.approvals)) return { state: 'pending' };
   const approvals = decisions.filter((d) => d.decision === 'approve');
-  const distinct = new Set(approvals.map((d) => d.approver.id.trim().toLowerCase()));
-  if (distinct.size < Math.max(1, settings.approvals)) return { state: 'pending' };
   const windows = approvals.map((d) => d.grantSeconds);
-  // A grant stands in for future reviews, so it needs the agreement of every approver, as the review did.
-  const grantSeconds = windows.every((w): w is number => w !== undefined) ? Math.min(...windows) : undefined;
-  return grantSeconds === undefined ? { state: 'approved' } : { state: 'approved', grantSeconds };
+  // A grant stands in for future reviews, so it needs the agreement of every approver, as the review did,
+  // and covers no more than the narrowest scope any of them saw.
+  if (!windows.every((w): w is number => w !== undefined)) return { state: 'approved' };
+  const grantScope = approvals.every((d) => d.grantScope === 'any-name') ? 'any-name' : 'name';
+  return { state: 'approved', grantSeconds: Math.min(...windows), grantScope };
 }

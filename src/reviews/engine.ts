@@ -8,6 +8,7 @@ import type { Agent } from '../identity/agent.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import {
+  countApprovals,
   type DecideRefusal,
   type DecisionRequest,
   refusalFor,
@@ -19,6 +20,7 @@ import type {
   Approver,
   ExecutionPin,
   Grant,
+  GrantScope,
   Review,
   ReviewActor,
   ReviewerDecision,
@@ -60,14 +62,18 @@ export type ParkResult =
 export type DecideResult =
   { ok: true; review: Review; grant?: Grant } | { ok: false; refusal: DecideRefusal };
 
+/** A request that might ride on a grant, and the rule that governs it now. */
 export interface GrantQuery {
   agent: Pick<Agent, 'subject' | 'issuer'>;
   cluster: string;
+  rule: string;
+  settings: ReviewSettings;
   verb: string;
   apiGroup: string;
   resource: string;
   subresource: string;
   namespace: string;
+  name: string;
 }
 
 export interface ReviewPorts {
@@ -81,6 +87,11 @@ export interface ReviewPorts {
   now(): Date;
   /** Failures of the background sweep/poll (they retry on the next tick) and of `notify`. */
   reportError?(error: unknown, during: string): void;
+  /**
+   * What the cluster says about the reviewed object now, in a sentence (the cluster is the source of truth when an
+   * execution's answer was lost). Must not throw for an unreachable cluster; say so instead.
+   */
+  inspect?(review: Review): Promise<string>;
 }
 
 export interface ReviewEngineOptions {
@@ -90,12 +101,19 @@ export interface ReviewEngineOptions {
   sweepMs?: number;
   /** How long an approved review waits for its request to be re-run before it expires. */
   approvedExecutionWindowSeconds?: number;
+  /**
+   * How long an execution counts as alive without a heartbeat. The gateway renews it while the request (or the
+   * exec session) runs; past it, the sweep resolves the review as failed with an unknown outcome.
+   */
+  executionLeaseSeconds?: number;
 }
 
 export interface ExecutionReport {
   status: number;
   /** The API server refused because the object changed since the preview (409 on a pinned request). */
   conflict?: boolean;
+  /** The request was sent but its answer was lost (the agent left, the connection broke): look at the object. */
+  unknown?: boolean;
   message?: string;
   resourceVersion?: string;
 }
@@ -122,6 +140,10 @@ export interface ReviewEngine {
   lastEventSeq(): Promise<number>;
   /** Expires overdue reviews now (what the background sweep runs); returns how many it closed. */
   expireOverdue(): Promise<number>;
+  /** Extends an execution's lease (the gateway's heartbeat); false when it is no longer executing. */
+  renewLease(id: string): Promise<boolean>;
+  /** Resolves executions whose lease expired as failed, outcome unknown (the sweep runs it); returns how many. */
+  resolveAbandonedExecutions(): Promise<number>;
   /** Starts the expiry sweep and the cross-process wake-up poll. */
   start(): void;
   stop(): Promise<void>;
@@ -139,7 +161,12 @@ export class ReviewStateError extends Error {
   }
 }
 
-const DEFAULTS = { pollMs: 200, sweepMs: 1000, approvedExecutionWindowSeconds: 300 };
+const DEFAULTS = {
+  pollMs: 200,
+  sweepMs: 1000,
+  approvedExecutionWindowSeconds: 300,
+  executionLeaseSeconds: 60,
+};
 /** Bound on compare-and-set retries: each retry means another writer just changed the same review. */
 const MAX_ATTEMPTS = 8;
 
@@ -222,14 +249,20 @@ class SqlReviewEngine implements ReviewEngine {
     const review = await this.store.get(id);
     if (review?.state !== 'executing')
       throw new ReviewStateError(id, review?.state ?? 'missing', 'executing');
-    const state: ReviewState = report.conflict
-      ? 'conflicted'
-      : succeeded(report.status)
-        ? 'executed'
-        : 'failed';
+    const state: ReviewState = report.unknown
+      ? 'failed'
+      : report.conflict
+        ? 'conflicted'
+        : succeeded(report.status)
+          ? 'executed'
+          : 'failed';
+    const message = report.unknown
+      ? await this.unknownOutcome(review, report.message ?? 'the answer was lost')
+      : report.message;
     const outcome = {
       status: report.status,
-      ...(report.message !== undefined ? { message: report.message } : {}),
+      ...(report.unknown ? { unknown: true } : {}),
+      ...(message !== undefined ? { message } : {}),
       ...(report.resourceVersion !== undefined ? { resourceVersion: report.resourceVersion } : {}),
     };
     const done = await this.transition(review, { state, executedAt: this.ports.now(), outcome }, SYSTEM);
@@ -238,6 +271,38 @@ class SqlReviewEngine implements ReviewEngine {
       throw new ReviewStateError(id, current?.state ?? 'missing', 'executing');
     }
     return done;
+  }
+
+  renewLease(id: string): Promise<boolean> {
+    return this.store.renewLease(id, this.leaseEnd());
+  }
+
+  async resolveAbandonedExecutions(): Promise<number> {
+    let resolved = 0;
+    for (const review of await this.store.dueForLeaseExpiry(this.ports.now())) {
+      const message = await this.unknownOutcome(
+        review,
+        'the execution stopped reporting (Airlock stopped or lost its database mid-request)',
+      );
+      const outcome = { status: 0, unknown: true, message };
+      if (await this.transition(review, { state: 'failed', executedAt: this.ports.now(), outcome }, SYSTEM))
+        resolved++;
+    }
+    return resolved;
+  }
+
+  /** Why the outcome is unknown, and what the cluster shows now: people decide what to do from the object. */
+  private async unknownOutcome(review: Review, why: string): Promise<string> {
+    const seen = this.ports.inspect
+      ? await this.ports
+          .inspect(review)
+          .catch((e: unknown) => `the cluster could not be asked (${String(e)})`)
+      : 'check the object in the cluster';
+    return `The request was sent, but its outcome is unknown: ${why}. Now: ${seen}.`;
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.ports.now().getTime() + this.options.executionLeaseSeconds * 1000);
   }
 
   async decide(id: string, approver: Approver, request: DecisionRequest): Promise<DecideResult> {
@@ -266,8 +331,19 @@ class SqlReviewEngine implements ReviewEngine {
     return false;
   }
 
-  findGrant(query: GrantQuery): Promise<Grant | undefined> {
-    return this.store.findGrant(query, this.ports.now());
+  /**
+   * A live grant from a review of the same rule covering this request, as long as that rule (as configured now)
+   * still allows a grant this long and asks no more approvals than the grant had.
+   */
+  async findGrant(query: GrantQuery): Promise<Grant | undefined> {
+    const { settings } = query;
+    if (settings.maxGrantSeconds <= 0) return undefined;
+    const candidates = await this.store.findGrants(query, this.ports.now());
+    return candidates.find(
+      (g) =>
+        g.expiresAt.getTime() - g.createdAt.getTime() <= settings.maxGrantSeconds * 1000 &&
+        g.approvals >= Math.max(1, settings.approvals),
+    );
   }
 
   revokeGrant(id: string, by: string): Promise<boolean> {
@@ -333,6 +409,7 @@ class SqlReviewEngine implements ReviewEngine {
     this.timers = [
       this.every(this.options.pollMs, 'wake-up poll', () => this.wakeChangedReviews()),
       this.every(this.options.sweepMs, 'expiry sweep', () => this.expireOverdue()),
+      this.every(this.options.sweepMs, 'execution lease sweep', () => this.resolveAbandonedExecutions()),
     ];
   }
 
@@ -348,7 +425,8 @@ class SqlReviewEngine implements ReviewEngine {
     for (let attempt = 0; current && attempt < MAX_ATTEMPTS; attempt++) {
       if ((current.state === 'pending' || current.state === 'approved') && this.overdue(current)) {
         await this.expire(current);
-      } else if (current.state === 'pending') {
+      } else if (current.state === 'pending' || current.state === 'executing') {
+        // Executing: an identical request is running it; this one waits to hear how it ended.
         return undefined;
       } else if (current.state === 'denied') {
         return { kind: 'denied', review: current };
@@ -357,7 +435,7 @@ class SqlReviewEngine implements ReviewEngine {
       } else {
         const claimed = await this.transition(
           current,
-          { state: 'executing' },
+          { state: 'executing', leaseExpiresAt: this.leaseEnd() },
           { kind: 'agent', name: input.agent.name },
         );
         if (claimed)
@@ -404,12 +482,13 @@ class SqlReviewEngine implements ReviewEngine {
         id: approver.id,
         name: approver.name,
         via: approver.via,
+        verified: approver.verified,
         ...(approver.email ? { email: approver.email } : {}),
       },
       decision: request.decision,
       ...(reason ? { reason } : {}),
       ...(request.decision === 'approve' && request.grantSeconds !== undefined
-        ? { grantSeconds: request.grantSeconds }
+        ? { grantSeconds: request.grantSeconds, grantScope: request.grantScope ?? 'name' }
         : {}),
       breakGlass: usesBreakGlass(approver, request),
       at: now,
@@ -434,7 +513,9 @@ class SqlReviewEngine implements ReviewEngine {
     const type = outcome.state === 'pending' ? 'approval-added' : outcome.state;
     const events: PendingEvent[] = [{ type, review: decided, actor, decision }];
     const grant =
-      outcome.grantSeconds === undefined ? undefined : this.grantFor(decided, outcome.grantSeconds, now);
+      outcome.grantSeconds === undefined
+        ? undefined
+        : this.grantFor(decided, outcome.grantSeconds, outcome.grantScope ?? 'name', now);
     if (grant) {
       await tx.insertGrant(grant);
       events.push({ type: 'grant-created', review: decided, actor, grant });
@@ -442,19 +523,22 @@ class SqlReviewEngine implements ReviewEngine {
     return { value: { ok: true, review: decided, ...(grant ? { grant } : {}) }, events };
   }
 
-  private grantFor(review: Review, seconds: number, now: Date): Grant {
+  private grantFor(review: Review, seconds: number, scope: GrantScope, now: Date): Grant {
     const c = review.classification;
     return {
       id: newId('gr'),
       reviewId: review.id,
       agent: { name: review.agent.name, issuer: review.agent.issuer, subject: review.agent.subject },
       cluster: review.cluster,
+      rule: review.rule,
       verb: c.verb,
       apiGroup: c.apiGroup,
       resource: c.resource,
       subresource: c.subresource,
       namespace: c.namespace,
+      ...(scope === 'name' ? { name: c.name } : {}),
       grantedBy: review.decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.name),
+      approvals: countApprovals(review.decisions),
       createdAt: now,
       expiresAt: new Date(now.getTime() + seconds * 1000),
     };
@@ -463,7 +547,7 @@ class SqlReviewEngine implements ReviewEngine {
   /** The open review for this key, unless it is overdue (then it is expired here and a new one is due). */
   private async openReview(key: string): Promise<Review | undefined> {
     const review = await this.store.findOpen(key);
-    if (review && this.overdue(review)) {
+    if (review && review.state !== 'executing' && this.overdue(review)) {
       await this.expire(review);
       return this.store.findOpen(key);
     }

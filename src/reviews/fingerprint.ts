@@ -13,7 +13,10 @@ export interface FingerprintInput {
   body: Buffer;
 }
 
-/** SHA-256 (hex) over method, path, sorted query, normalised content type and canonical body. */
+/**
+ * SHA-256 (hex) over method, path, query (sorted by name; repeated values keep their order), normalised content
+ * type and canonical body.
+ */
 export function requestFingerprint(r: FingerprintInput): string {
   const mediaType = normaliseContentType(r.contentType);
   const fields = [
@@ -29,8 +32,12 @@ export function requestFingerprint(r: FingerprintInput): string {
   return hash.digest('hex');
 }
 
+/**
+ * Parameter order between names carries no meaning, but the order of one name's values does (`command` of an
+ * exec, the first `propagationPolicy` wins): the sort is by name only, and stable.
+ */
 function sortedQuery(query: URLSearchParams): string {
-  const entries = [...query.entries()].sort(([ka, va], [kb, vb]) => compare(ka, kb) || compare(va, vb));
+  const entries = [...query.entries()].sort(([a], [b]) => compare(a, b));
   return new URLSearchParams(entries).toString();
 }
 

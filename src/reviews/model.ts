@@ -55,29 +55,46 @@ export interface ExecutionPin {
   uid?: string;
 }
 
-/** A human deciding, through one adapter. `id` is the stable identity (Slack user id, terminal name). */
+/**
+ * A human deciding, through one adapter. `id` is the person's canonical identity, the same whether they click in
+ * Slack or type in a terminal: a configured person's id, else the Slack user id. `name` is for display only and
+ * is never matched against anything (Slack members can rename themselves to anything).
+ */
 export interface Approver {
   id: string;
   name: string;
+  /** Immutable identifiers a policy may name this person by: person id, Slack user id, directory or Slack-reported email. */
+  identifiers: string[];
   email?: string;
+  /** Memberships that someone other than the person asserted: the people directory or Slack user groups. */
   groups: string[];
   via: 'terminal' | 'slack';
+  /** False for a terminal name the people directory does not know: it can act only as break-glass. */
+  verified: boolean;
 }
+
+/** Which names a grant covers: the reviewed object's name only, or any name (chosen explicitly on the card). */
+export type GrantScope = 'name' | 'any-name';
 
 /** One person's recorded decision on a review (at most one per person and review). */
 export interface ReviewerDecision {
-  approver: Omit<Approver, 'groups'>;
+  approver: Pick<Approver, 'id' | 'name' | 'email' | 'via' | 'verified'>;
   decision: 'approve' | 'deny';
   reason?: string;
   /** Requested time-boxed grant; a grant is created only when every approval asked for one. */
   grantSeconds?: number;
+  /** Set with grantSeconds: what the approver saw the grant cover. */
+  grantScope?: GrantScope;
   /** Terminal break-glass: eligibility was skipped (the owner rule never is). */
   breakGlass: boolean;
   at: Date;
 }
 
 export interface ExecutionOutcome {
+  /** The cluster's HTTP status; 0 when unknown. */
   status: number;
+  /** The request was sent but its answer never reached Airlock (a crash, a lost lease): look at the object. */
+  unknown?: boolean;
   message?: string;
   resourceVersion?: string;
 }
@@ -107,24 +124,35 @@ export interface Review {
   expiresAt: Date;
   decidedAt?: Date;
   executedAt?: Date;
+  /** While executing: when the execution counts as abandoned unless its heartbeat renews it. */
+  leaseExpiresAt?: Date;
   outcome?: ExecutionOutcome;
   /** Where the Slack card lives; set by the Slack adapter. */
   notification?: { channel?: string; ts?: string };
 }
 
-/** A time-boxed approval for the same agent, cluster, verb, resource and namespace. */
+/**
+ * A time-boxed approval: later requests of the same agent, cluster, verb, resource and namespace that the same
+ * rule governs pass without a review, for the reviewed object name only unless the approvers chose any name.
+ */
 export interface Grant {
   id: string;
   reviewId: string;
   agent: Pick<ReviewAgent, 'name' | 'subject' | 'issuer'>;
   cluster: string;
+  /** The policy rule whose review created it; a request another rule governs never rides on it. */
+  rule: string;
   verb: string;
   apiGroup: string;
   resource: string;
   subresource: string;
   namespace: string;
+  /** The one object name covered; undefined when the approvers chose "any name". */
+  name?: string;
   /** Names of the approvers whose decisions created it. */
   grantedBy: string[];
+  /** How many different people approved it (see countApprovals). */
+  approvals: number;
   createdAt: Date;
   expiresAt: Date;
   revokedAt?: Date;

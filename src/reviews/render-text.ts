@@ -4,6 +4,7 @@
  */
 import { describeRequest } from '../kube/describe.js';
 import { stringify as toYaml } from 'yaml';
+import { countApprovals } from './decision-rules.js';
 import type { Grant, Review } from './model.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -29,8 +30,7 @@ function target(review: Review): string {
 }
 
 function approvals(review: Review): string {
-  const approved = review.decisions.filter((d) => d.decision === 'approve').length;
-  return `${approved}/${Math.max(1, review.settings.approvals)}`;
+  return `${countApprovals(review.decisions)}/${Math.max(1, review.settings.approvals)}`;
 }
 
 export function renderReviewList(reviews: readonly Review[]): string {
@@ -84,8 +84,8 @@ export function renderReview(review: Review): string {
   ];
   const decisions = review.decisions.map(
     (d) =>
-      `  ${d.decision} by ${d.approver.name} via ${d.approver.via}${d.breakGlass ? ' (break-glass)' : ''} at ${d.at.toISOString()}` +
-      `${d.grantSeconds ? `, grant ${d.grantSeconds} s` : ''}${d.reason ? `: ${d.reason}` : ''}`,
+      `  ${d.decision} by ${d.approver.name} via ${d.approver.via}${d.breakGlass ? ' (break-glass)' : ''}${d.approver.verified ? '' : ' (not in people)'} at ${d.at.toISOString()}` +
+      `${d.grantSeconds ? `, grant ${d.grantSeconds} s (${d.grantScope === 'any-name' ? 'any name' : 'this object only'})` : ''}${d.reason ? `: ${d.reason}` : ''}`,
   );
   const sections = [
     lines.join('\n'),
@@ -104,20 +104,47 @@ function grantState(grant: Grant, now: Date): string {
 export function renderGrantList(grants: readonly Grant[], now: Date): string {
   if (grants.length === 0) return 'No grants.\n';
   return table(
-    ['ID', 'STATE', 'AGENT', 'CLUSTER', 'VERB', 'RESOURCE', 'NAMESPACE', 'EXPIRES', 'GRANTED BY', 'REVIEW'],
+    [
+      'ID',
+      'STATE',
+      'AGENT',
+      'CLUSTER',
+      'RULE',
+      'VERB',
+      'RESOURCE',
+      'NAMESPACE',
+      'NAME',
+      'EXPIRES',
+      'GRANTED BY',
+      'REVIEW',
+    ],
     grants
       .map((g) => [
         g.id,
         grantState(g, now),
         g.agent.name,
         g.cluster,
+        g.rule,
         g.verb,
         [g.resource, g.subresource].filter(Boolean).join('/') + (g.apiGroup ? `.${g.apiGroup}` : ''),
         g.namespace || '(cluster)',
+        g.name ?? '(any)',
         g.expiresAt.toISOString(),
         g.grantedBy.join(', '),
         g.reviewId,
       ])
       .map((row) => row.map(printable)),
   );
+}
+
+type GrantTarget = Pick<Grant, 'verb' | 'apiGroup' | 'resource' | 'subresource' | 'namespace' | 'name'>;
+
+/**
+ * What a grant covers, in words shared by the card, the thread and the terminal:
+ * `delete deployments.apps "web" in prod`, or `delete any deployments.apps in prod` when no name binds it.
+ */
+export function describeGrant(target: GrantTarget): string {
+  const kind = `${target.resource}${target.subresource ? `/${target.subresource}` : ''}${target.apiGroup ? `.${target.apiGroup}` : ''}`;
+  const what = target.name ? `${kind} "${target.name}"` : `any ${kind}`;
+  return `${target.verb} ${what} ${target.namespace ? `in ${target.namespace}` : 'cluster-wide'}`;
 }

@@ -16,6 +16,11 @@ import type {
 } from './model.js';
 
 const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
+/**
+ * States that keep the open key: an identical request arriving while the approved one executes re-attaches to it
+ * (and learns its outcome) instead of opening a second review.
+ */
+const KEYED_STATES: readonly ReviewState[] = [...OPEN_STATES, 'executing'];
 /** Keeps `WHERE id IN (…)` under every SQLite build's bound-parameter limit. */
 const IN_CHUNK = 500;
 
@@ -31,17 +36,21 @@ export interface ReviewChanges {
   expiresAt?: Date;
   decidedAt?: Date;
   executedAt?: Date;
+  leaseExpiresAt?: Date;
   outcome?: ExecutionOutcome;
 }
 
-export interface GrantScope {
+/** The request a grant would have to cover. */
+export interface GrantLookup {
   agent: { subject: string; issuer: string };
   cluster: string;
+  rule: string;
   verb: string;
   apiGroup: string;
   resource: string;
   subresource: string;
   namespace: string;
+  name: string;
 }
 
 export interface ReviewFilter {
@@ -87,6 +96,8 @@ interface ReviewRow {
   outcome_resource_version: string | null;
   notification_channel: string | null;
   notification_ts: string | null;
+  lease_expires_at: number | string | null;
+  outcome_unknown: boolean | number;
 }
 
 interface DecisionRow {
@@ -98,7 +109,9 @@ interface DecisionRow {
   decision: 'approve' | 'deny';
   reason: string | null;
   grant_seconds: number | null;
+  grant_any_name: boolean | number;
   break_glass: boolean | number;
+  identity_verified: boolean | number;
   decided_at: number | string;
 }
 
@@ -109,12 +122,15 @@ interface GrantRow {
   agent_issuer: string;
   agent_subject: string;
   cluster: string;
+  rule: string | null;
   verb: string;
   api_group: string;
   resource: string;
   subresource: string;
   namespace: string;
+  name: string | null;
   granted_by: string;
+  approvals: number;
   created_at: number | string;
   expires_at: number | string;
   revoked_at: number | string | null;
@@ -207,6 +223,30 @@ export class ReviewStore {
   }
 
   /**
+   * Executions whose lease ran out: nobody renewed it, so the process that held it stopped or lost the database.
+   * Executions claimed before leases existed have none; their approval window stands in for it.
+   */
+  async dueForLeaseExpiry(now: Date, limit = 100): Promise<Review[]> {
+    const rows = await this.db<ReviewRow>('reviews')
+      .where({ state: 'executing' })
+      .where((q) =>
+        q
+          .where('lease_expires_at', '<=', now.getTime())
+          .orWhere((old) => old.whereNull('lease_expires_at').where('expires_at', '<=', now.getTime())),
+      )
+      .limit(limit);
+    return this.withDecisions(rows);
+  }
+
+  /** Extends an execution's lease; false when the review is no longer executing. Not a state change: no version. */
+  async renewLease(id: string, until: Date): Promise<boolean> {
+    const count = await this.db<ReviewRow>('reviews')
+      .where({ id, state: 'executing' })
+      .update({ lease_expires_at: until.getTime() });
+    return count === 1;
+  }
+
+  /**
    * Applies `changes` only if the review is still at `expected.version` and `expected.state`; false otherwise.
    * Leaving the open states releases the open key, so the next identical request makes a new review.
    */
@@ -217,15 +257,17 @@ export class ReviewStore {
     const update: Partial<ReviewRow> = { version: expected.version + 1 };
     if (changes.state) {
       update.state = changes.state;
-      if (!OPEN_STATES.includes(changes.state)) update.open_key = null;
+      if (!KEYED_STATES.includes(changes.state)) update.open_key = null;
     }
     if (changes.expiresAt) update.expires_at = changes.expiresAt.getTime();
     if (changes.decidedAt) update.decided_at = changes.decidedAt.getTime();
     if (changes.executedAt) update.executed_at = changes.executedAt.getTime();
+    if (changes.leaseExpiresAt) update.lease_expires_at = changes.leaseExpiresAt.getTime();
     if (changes.outcome) {
       update.outcome_status = changes.outcome.status;
       update.outcome_message = changes.outcome.message ?? null;
       update.outcome_resource_version = changes.outcome.resourceVersion ?? null;
+      update.outcome_unknown = changes.outcome.unknown === true;
     }
     const count = await this.db<ReviewRow>('reviews')
       .where({ id: expected.id, version: expected.version, state: expected.state })
@@ -255,7 +297,9 @@ export class ReviewStore {
         decision: d.decision,
         reason: d.reason ?? null,
         grant_seconds: d.grantSeconds ?? null,
+        grant_any_name: d.grantScope === 'any-name',
         break_glass: d.breakGlass,
+        identity_verified: d.approver.verified,
         decided_at: d.at.getTime(),
       })
       .onConflict(['review_id', 'approver_id'])
@@ -278,35 +322,42 @@ export class ReviewStore {
       agent_issuer: grant.agent.issuer,
       agent_subject: grant.agent.subject,
       cluster: grant.cluster,
+      rule: grant.rule,
       verb: grant.verb,
       api_group: grant.apiGroup,
       resource: grant.resource,
       subresource: grant.subresource,
       namespace: grant.namespace,
+      name: grant.name ?? null,
       granted_by: JSON.stringify(grant.grantedBy),
+      approvals: grant.approvals,
       created_at: grant.createdAt.getTime(),
       expires_at: grant.expiresAt.getTime(),
     });
   }
 
-  /** The live grant (not expired, not revoked) covering exactly this scope, the longest-lasting first. */
-  async findGrant(scope: GrantScope, now: Date): Promise<Grant | undefined> {
-    const row = await this.db<GrantRow>('review_grants')
+  /**
+   * Live grants (not expired, not revoked) from the same rule covering exactly this request: its object name,
+   * or any name when that was granted. Longest-lasting first.
+   */
+  async findGrants(lookup: GrantLookup, now: Date): Promise<Grant[]> {
+    const rows = await this.db<GrantRow>('review_grants')
       .where({
-        agent_issuer: scope.agent.issuer,
-        agent_subject: scope.agent.subject,
-        cluster: scope.cluster,
-        verb: scope.verb,
-        api_group: scope.apiGroup,
-        resource: scope.resource,
-        subresource: scope.subresource,
-        namespace: scope.namespace,
+        agent_issuer: lookup.agent.issuer,
+        agent_subject: lookup.agent.subject,
+        cluster: lookup.cluster,
+        rule: lookup.rule,
+        verb: lookup.verb,
+        api_group: lookup.apiGroup,
+        resource: lookup.resource,
+        subresource: lookup.subresource,
+        namespace: lookup.namespace,
       })
+      .where((q) => q.where({ name: lookup.name }).orWhereNull('name'))
       .whereNull('revoked_at')
       .where('expires_at', '>', now.getTime())
-      .orderBy('expires_at', 'desc')
-      .first();
-    return row ? fromGrantRow(row) : undefined;
+      .orderBy('expires_at', 'desc');
+    return rows.map(fromGrantRow);
   }
 
   async getGrant(id: string): Promise<Grant | undefined> {
@@ -411,6 +462,8 @@ function toRow(review: NewReview, openKey: string): ReviewRow {
     outcome_resource_version: null,
     notification_channel: null,
     notification_ts: null,
+    lease_expires_at: null,
+    outcome_unknown: false,
   };
 }
 
@@ -459,11 +512,13 @@ function fromRow(row: ReviewRow, decisions: ReviewerDecision[]): Review {
     expiresAt: toDate(row.expires_at),
     decidedAt: optionalDate(row.decided_at),
     executedAt: optionalDate(row.executed_at),
+    leaseExpiresAt: optionalDate(row.lease_expires_at),
     outcome:
       row.outcome_status === null
         ? undefined
         : {
             status: row.outcome_status,
+            ...(row.outcome_unknown ? { unknown: true } : {}),
             message: optional(row.outcome_message),
             resourceVersion: optional(row.outcome_resource_version),
           },
@@ -477,11 +532,15 @@ function fromDecisionRow(row: DecisionRow): ReviewerDecision {
       id: row.approver_id,
       name: row.approver_name,
       via: row.via,
+      verified: Boolean(row.identity_verified),
       ...(row.approver_email !== null ? { email: row.approver_email } : {}),
     },
     decision: row.decision,
     reason: optional(row.reason),
     grantSeconds: optional(row.grant_seconds),
+    ...(row.grant_seconds !== null
+      ? { grantScope: row.grant_any_name ? ('any-name' as const) : ('name' as const) }
+      : {}),
     breakGlass: Boolean(row.break_glass),
     at: toDate(row.decided_at),
   };
@@ -493,12 +552,16 @@ function fromGrantRow(row: GrantRow): Grant {
     reviewId: row.review_id,
     agent: { name: row.agent_name, issuer: row.agent_issuer, subject: row.agent_subject },
     cluster: row.cluster,
+    // Grants from before rules were recorded match no lookup (rule NULL), so '' never shows a real rule.
+    rule: row.rule ?? '',
     verb: row.verb,
     apiGroup: row.api_group,
     resource: row.resource,
     subresource: row.subresource,
     namespace: row.namespace,
+    name: optional(row.name),
     grantedBy: JSON.parse(row.granted_by) as string[],
+    approvals: Number(row.approvals),
     createdAt: toDate(row.created_at),
     expiresAt: toDate(row.expires_at),
     revokedAt: optionalDate(row.revoked_at),

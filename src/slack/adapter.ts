@@ -9,6 +9,7 @@ import type { AirlockConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { ReviewEngine } from '../reviews/engine.js';
+import { PeopleDirectory } from '../reviews/people.js';
 import { SlackDirectory } from './directory.js';
 import { registerReviewListeners } from './listeners/index.js';
 import { createDelivery } from './outbox/delivery.js';
@@ -44,6 +45,8 @@ export interface SlackAdapterDeps {
   db: Database;
   /** A thunk: the engine may be created after the adapter. */
   reviews: () => ReviewEngine;
+  /** The configured people (configuration `people`); without any, a Slack user decides as their Slack user id. */
+  people?: PeopleDirectory;
   logger: Logger;
   now?: () => Date;
   /** Tests: faster polling and back-off, and responses sent after the listener finishes. */
@@ -142,6 +145,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerReviewListeners(app, {
     reviews: deps.reviews,
     directory,
+    people: deps.people ?? new PeopleDirectory([]),
     refreshCard: (reviewId) => enqueue(reviewId, [{ kind: 'update-card' }]),
     logger,
   });

@@ -1,3 +1,5 @@
+import type { GrantScope } from '../reviews/model.js';
+
 /**
  * Every action_id, callback_id and block_id Airlock's Slack surfaces use: the builders emit them and the
  * listeners match them, so both sides change together.
@@ -7,6 +9,7 @@ export const ACTION_IDS = {
   approveFor: 'airlock.review.approve_for',
   deny: 'airlock.review.deny',
   viewDiff: 'airlock.review.view_diff',
+  revokeGrant: 'airlock.grant.revoke',
 } as const;
 
 export const CALLBACK_IDS = {
@@ -28,14 +31,29 @@ export function cardBlockId(part: string, version: number): string {
 }
 
 /**
- * The "Approve for …" menu: each option names the review and the grant length. The review id is only a lookup
- * key (identity always comes from the signed payload); the length is checked against the rule by the engine.
+ * The "Approve for …" menu: each option names the review, the grant length and its scope (this object's name
+ * only, or any name). The review id is only a lookup key (identity always comes from the signed payload); the
+ * length is checked against the rule by the engine.
  */
-export function grantOptionValue(reviewId: string, seconds: number): string {
-  return `${reviewId}/${seconds}`;
+export function grantOptionValue(reviewId: string, seconds: number, scope: GrantScope): string {
+  return `${reviewId}/${seconds}/${scope === 'any-name' ? 'any' : 'name'}`;
 }
 
-export function parseGrantOptionValue(value: string): { reviewId: string; seconds: number } | undefined {
-  const match = /^([\w-]{1,64})\/(\d{1,9})$/.exec(value);
-  return match?.[1] && match[2] ? { reviewId: match[1], seconds: Number(match[2]) } : undefined;
+export function parseGrantOptionValue(
+  value: string,
+): { reviewId: string; seconds: number; scope: GrantScope } | undefined {
+  // Cards posted before scopes existed say no scope: they get the narrowest.
+  const match = /^([\w-]{1,64})\/(\d{1,9})(?:\/(name|any))?$/.exec(value);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { reviewId: match[1], seconds: Number(match[2]), scope: match[3] === 'any' ? 'any-name' : 'name' };
+}
+
+/** The Revoke button under a grant's thread reply: the review (for who may act) and the grant, lookup keys only. */
+export function revokeGrantValue(reviewId: string, grantId: string): string {
+  return `${reviewId}/${grantId}`;
+}
+
+export function parseRevokeGrantValue(value: string): { reviewId: string; grantId: string } | undefined {
+  const match = /^([\w-]{1,64})\/([\w-]{1,64})$/.exec(value);
+  return match?.[1] && match[2] ? { reviewId: match[1], grantId: match[2] } : undefined;
 }

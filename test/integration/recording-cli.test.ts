@@ -9,6 +9,7 @@ import * as prune from '../../src/cli/commands/prune.js';
 import * as sessions from '../../src/cli/commands/sessions.js';
 import { createDatabase, migrate, type Database } from '../../src/db/database.js';
 import { sessionIdFor } from '../../src/recording/draft.js';
+import { PeopleDirectory } from '../../src/reviews/people.js';
 import { createRecorder } from '../../src/recording/recorder.js';
 import { decision, recordInput, request } from '../unit/recording/fixtures.js';
 
@@ -18,7 +19,7 @@ async function airlock(db: Database, ...args: string[]): Promise<string> {
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
   const program = new Command('airlock').exitOverride().configureOutput({ writeErr: () => undefined });
-  const ctx = { database: async () => db, stdout };
+  const ctx = { database: async () => db, people: () => new PeopleDirectory([]), stdout };
   for (const commands of [sessions, audit, prune]) commands.register(program, ctx);
   await program.parseAsync(['node', 'airlock', ...args]);
   return Buffer.concat(chunks).toString('utf8');

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createReviewEngine } from '../../src/reviews/engine.js';
+import type { ReviewEvent } from '../../src/reviews/model.js';
 import {
   DIALECTS,
   type TestClock,
@@ -78,5 +80,96 @@ describe.each(DIALECTS)('review engine replicas on %s', (dialect) => {
     ]);
     expect(onA.review.id).toBe(onB.review.id);
     expect([...a.events, ...b.events].map((e) => e.type).sort()).toEqual(['attached', 'created']);
+  });
+
+  describe('an execution whose process stopped (issue 11)', () => {
+    const LEASE = 30;
+
+    /** Replica A claims the approved request and dies before reporting: no heartbeat, no outcome. */
+    async function abandonedExecution() {
+      const a = harness(await database.connect(), clock, { executionLeaseSeconds: LEASE });
+      const parked = a.engine.park(parkInput(), never());
+      const { review } = await a.nextEvent('created');
+      await a.engine.decide(review.id, approver('alice'), { decision: 'approve' });
+      expect(await parked).toMatchObject({ kind: 'execute' });
+      await a.engine.stop();
+      return review.id;
+    }
+
+    it('is resolved by another replica once the lease lapses: failed, outcome unknown, the object checked', async () => {
+      const id = await abandonedExecution();
+      const inspected: string[] = [];
+      const events: ReviewEvent[] = [];
+      const bEngine = createReviewEngine(
+        await database.connect(),
+        {
+          notify: (event) => events.push(event),
+          now: () => clock.now(),
+          inspect: async (review) => {
+            inspected.push(review.id);
+            return 'deployments "web" does not exist';
+          },
+        },
+        { executionLeaseSeconds: LEASE },
+      );
+      clock.advance(LEASE - 1);
+      expect(await bEngine.resolveAbandonedExecutions()).toBe(0);
+      clock.advance(1);
+      expect(await bEngine.resolveAbandonedExecutions()).toBe(1);
+      expect(inspected).toEqual([id]);
+      expect(await bEngine.get(id)).toMatchObject({
+        state: 'failed',
+        outcome: {
+          status: 0,
+          unknown: true,
+          message: expect.stringContaining('Now: deployments "web" does not exist.'),
+        },
+      });
+      expect(events.map((e) => e.type)).toEqual(['failed']);
+      // Resolved once: a second sweep (or replica) finds nothing.
+      expect(await bEngine.resolveAbandonedExecutions()).toBe(0);
+    });
+
+    it('is kept alive by its heartbeat', async () => {
+      const id = await abandonedExecution();
+      const b = harness(await database.connect(), clock, { executionLeaseSeconds: LEASE });
+      clock.advance(LEASE - 1);
+      expect(await b.engine.renewLease(id)).toBe(true);
+      clock.advance(LEASE - 1);
+      expect(await b.engine.resolveAbandonedExecutions()).toBe(0);
+      clock.advance(1);
+      expect(await b.engine.resolveAbandonedExecutions()).toBe(1);
+      expect(await b.engine.renewLease(id)).toBe(false);
+    });
+
+    it('lets a re-run re-attach while it executes, then learn the outcome; after it, a re-run opens a fresh review', async () => {
+      const id = await abandonedExecution();
+      const b = harness(await database.connect(), clock, { executionLeaseSeconds: LEASE });
+      const rerun = b.engine.park(parkInput({ settings: reviewSettings({ holdSeconds: 5 }) }), never());
+      await b.nextEvent('attached', id);
+      clock.advance(LEASE);
+      expect(await b.engine.resolveAbandonedExecutions()).toBe(1);
+      expect(await rerun).toMatchObject({ kind: 'closed', review: { id, state: 'failed' } });
+
+      const fresh = await b.engine.park(
+        parkInput({ settings: reviewSettings({ holdSeconds: 0.05 }) }),
+        never(),
+      );
+      expect(fresh).toMatchObject({ kind: 'pending' });
+      expect(fresh.review.id).not.toBe(id);
+    });
+
+    it('is resolved by the background sweep without anyone asking', async () => {
+      const id = await abandonedExecution();
+      const b = harness(await database.connect(), clock, { executionLeaseSeconds: LEASE });
+      clock.advance(LEASE);
+      b.engine.start();
+      try {
+        await b.nextEvent('failed', id);
+      } finally {
+        await b.engine.stop();
+      }
+      expect((await b.engine.get(id))?.state).toBe('failed');
+    });
   });
 });

@@ -173,8 +173,9 @@ export function parkInput(overrides: Partial<ParkInput> = {}): ParkInput {
   };
 }
 
+/** A configured person (verified identity) named `name`, deciding from the terminal unless overridden. */
 export function approver(name: string, overrides: Partial<Approver> = {}): Approver {
-  return { id: name, name, groups: [], via: 'terminal', ...overrides };
+  return { id: name, name, identifiers: [name], groups: [], via: 'terminal', verified: true, ...overrides };
 }
 
 export const never = (): AbortSignal => new AbortController().signal;

@@ -111,15 +111,19 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     expect(third.review.id).not.toBe(first.review.id);
   });
 
-  it('lets only one of two identical parked requests execute', async () => {
+  it('lets only one of two identical parked requests execute; the other waits to hear how it ended', async () => {
     const a = h.engine.park(parkInput(), never());
     const b = h.engine.park(parkInput(), never());
     const created = await h.nextEvent('created');
     await h.nextEvent('attached');
     await h.engine.decide(created.review.id, approver('alice'), { decision: 'approve' });
 
-    const kinds = (await Promise.all([a, b])).map((r) => r.kind).sort();
-    expect(kinds).toEqual(['closed', 'execute']);
+    const first = await Promise.race([a, b]);
+    expect(first.kind).toBe('execute');
+    await h.engine.completeExecution(first.review.id, { status: 200 });
+    const results = await Promise.all([a, b]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['closed', 'execute']);
+    expect(results.find((r) => r.kind === 'closed')?.review.state).toBe('executed');
   });
 
   it('requires a reason to deny and hands it to the parked request', async () => {
@@ -163,7 +167,11 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
   it("refuses the owner's approval, even with break-glass, and non-approvers", async () => {
     const result = await h.engine.park(parkInput({ settings: shortHold() }), never());
     const id = result.review.id;
-    const owner = approver('dave', { id: 'U0DAVE', email: 'Dave@Example.com', groups: ['sre'] });
+    const owner = approver('dave', {
+      id: 'U0DAVE',
+      identifiers: ['U0DAVE', 'Dave@Example.com'],
+      groups: ['sre'],
+    });
 
     expect(await h.engine.decide(id, owner, { decision: 'approve' })).toMatchObject({
       ok: false,
@@ -266,11 +274,14 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     const scope = {
       agent: parkInput().agent,
       cluster: 'main',
+      rule: 'prod-deletes',
+      settings: reviewSettings(),
       verb: 'delete',
       apiGroup: 'apps',
       resource: 'deployments',
       subresource: '',
       namespace: 'prod',
+      name: 'web',
     };
 
     it('are refused beyond the rule cap and when the rule disables them', async () => {
@@ -300,7 +311,7 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
       });
     });
 
-    it('cover the same agent, cluster, verb, resource and namespace until they expire', async () => {
+    it('cover the same rule, agent, cluster, verb, resource, namespace and object name until they expire', async () => {
       const { review } = await h.engine.park(parkInput({ settings: shortHold() }), never());
       const decided = await h.engine.decide(review.id, approver('alice'), {
         decision: 'approve',
@@ -308,20 +319,23 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
       });
       expect(decided.ok && decided.grant).toMatchObject({ grantedBy: ['alice'], namespace: 'prod' });
 
-      const [same, otherNamespace, otherVerb, otherAgent, otherCluster] = await Promise.all([
-        h.engine.findGrant(scope),
+      const same = await h.engine.findGrant(scope);
+      expect(same?.reviewId).toBe(review.id);
+      const others = await Promise.all([
         h.engine.findGrant({ ...scope, namespace: 'staging' }),
         h.engine.findGrant({ ...scope, verb: 'deletecollection' }),
         h.engine.findGrant({ ...scope, agent: { ...scope.agent, subject: 'agent-other' } }),
         h.engine.findGrant({ ...scope, cluster: 'other' }),
+        // Another object: the card offered this object only.
+        h.engine.findGrant({ ...scope, name: 'api' }),
+        // A request another rule governs never rides on this rule's grant.
+        h.engine.findGrant({ ...scope, rule: 'critical-deletes' }),
+        // The same rule, now stricter: more approvals, or shorter (or no) grants.
+        h.engine.findGrant({ ...scope, settings: reviewSettings({ approvals: 2 }) }),
+        h.engine.findGrant({ ...scope, settings: reviewSettings({ maxGrantSeconds: 600 }) }),
+        h.engine.findGrant({ ...scope, settings: reviewSettings({ maxGrantSeconds: 0 }) }),
       ]);
-      expect(same?.reviewId).toBe(review.id);
-      expect([otherNamespace, otherVerb, otherAgent, otherCluster]).toEqual([
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-      ]);
+      expect(others).toEqual(others.map(() => undefined));
       expect(h.events.filter((e) => e.type === 'grant-created')).toHaveLength(1);
 
       clock.advance(899);
@@ -330,6 +344,37 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
       expect(await h.engine.findGrant(scope)).toBeUndefined();
       expect(await h.engine.listGrants({ active: true })).toEqual([]);
       expect(await h.engine.listGrants()).toHaveLength(1);
+    });
+
+    it('cover any name only when the approver chose it', async () => {
+      const { review } = await h.engine.park(parkInput({ settings: shortHold() }), never());
+      const decided = await h.engine.decide(review.id, approver('alice'), {
+        decision: 'approve',
+        grantSeconds: 900,
+        grantScope: 'any-name',
+      });
+      expect(decided.ok && decided.grant).toMatchObject({ rule: 'prod-deletes', approvals: 1 });
+      expect(decided.ok && decided.grant?.name).toBeUndefined();
+      expect((await h.engine.findGrant({ ...scope, name: 'api' }))?.reviewId).toBe(review.id);
+      expect(await h.engine.findGrant({ ...scope, name: 'api', rule: 'other' })).toBeUndefined();
+    });
+
+    it('cover one name when any approver of several chose that', async () => {
+      const settings = shortHold({ approvals: 2 });
+      const { review } = await h.engine.park(parkInput({ settings }), never());
+      await h.engine.decide(review.id, approver('alice'), {
+        decision: 'approve',
+        grantSeconds: 600,
+        grantScope: 'any-name',
+      });
+      const decided = await h.engine.decide(review.id, approver('bob'), {
+        decision: 'approve',
+        grantSeconds: 600,
+        grantScope: 'name',
+      });
+      expect(decided.ok && decided.grant).toMatchObject({ name: 'web', approvals: 2 });
+      expect(await h.engine.findGrant({ ...scope, settings, name: 'api' })).toBeUndefined();
+      expect(await h.engine.findGrant({ ...scope, settings })).toBeDefined();
     });
 
     it('need every approver to ask for one and last the shortest asked window', async () => {

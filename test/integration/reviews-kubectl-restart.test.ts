@@ -83,7 +83,7 @@ it('a review pending across a restart re-attaches on the re-run and executes onc
   );
   await after.airlock.reviews.decide(
     review!.id,
-    { id: 'alice', name: 'alice', groups: [], via: 'terminal' },
+    { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'terminal', verified: true },
     { decision: 'approve' },
   );
 

@@ -3,13 +3,15 @@
  * terminal (the built `airlock` CLI) or through the engine, as the Slack adapter would.
  */
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
 import type { Approver, Review } from '../../src/reviews/model.js';
-import { startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
+import { agentHttp } from '../support/agent-http.js';
+import { DEFAULT_AGENT, startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
 
@@ -34,6 +36,11 @@ rules:
   - name: reads
     match: { verbs: [get, list, watch] }
     action: allow
+  # Stricter than prod-changes for the same namespace and resources: a prod-changes grant must not cover it.
+  - name: prod-ledger
+    match: { namespaces: [prod], names: ['ledger*'] }
+    action: review
+    review: { approvals: 2, hold: 45s, maxGrant: 0s }
   - name: prod-changes
     match: { namespaces: [prod] }
     action: review
@@ -57,8 +64,18 @@ rules:
 
 let h: Harness;
 
+/** Who the terminal knows (the CLI reads ./airlock.yaml in the data directory it runs in). */
+const PEOPLE = `
+people:
+  - { id: alice, groups: [] }
+  - { id: bob, groups: [] }
+  - { id: carol, groups: [] }
+  - { id: owner, email: owner@example.com, groups: [] }
+`;
+
 beforeAll(async () => {
   h = await startHarness({ policy: POLICY });
+  await writeFile(join(h.dir, 'airlock.yaml'), PEOPLE);
 });
 
 afterAll(async () => h?.close());
@@ -124,8 +141,10 @@ function attached(reviewId: string): Promise<true> {
 const person = (name: string, groups: string[] = []): Approver => ({
   id: name,
   name,
+  identifiers: [name],
   groups,
   via: 'slack',
+  verified: true,
 });
 
 /** The built `airlock` command against the harness's data directory: the terminal adapter, break-glass path. */
@@ -202,6 +221,24 @@ describe('a reviewed delete with real kubectl', () => {
 });
 
 describe('holding, re-attaching and fingerprints', () => {
+  it('refuses a reviewed request that repeats a query parameter, before any review: it would be ambiguous', async () => {
+    h.fake.seed(deployment('prod', 'dup'));
+    h.fake.requests.length = 0;
+    const agent = await agentHttp(h, await h.mint(DEFAULT_AGENT));
+    const answer = await agent.request({
+      method: 'DELETE',
+      path: `${deploymentPath('prod', 'dup')}?propagationPolicy=Orphan&propagationPolicy=Foreground`,
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      kind: 'Status',
+      reason: 'BadRequest',
+      message: expect.stringContaining('"propagationPolicy" is given more than once'),
+    });
+    expect(await reviewsOf('prod', 'dup')).toEqual([]);
+    expect(deletesOf(deploymentPath('prod', 'dup'))).toEqual([]);
+  });
+
   it('after the hold kubectl prints the pending message; the re-run re-attaches, runs once; a third run is a new review', async () => {
     h.fake.seed(deployment('staging', 'worker'));
     h.fake.requests.length = 0;
@@ -298,6 +335,41 @@ describe('who may approve', () => {
   }, 90_000);
 });
 
+describe('an approved request whose answer is lost', () => {
+  it('the upstream resets mid-request: failed, outcome unknown, with what the cluster shows now; never stuck executing', async () => {
+    h.fake.seed(deployment('prod', 'reset'));
+    h.fake.requests.length = 0;
+    const path = deploymentPath('prod', 'reset');
+    h.fake.addFault({
+      match: (r) =>
+        r.method === 'DELETE' && r.path === path && !r.query.has('dryRun') && !r.body.includes('dryRun'),
+      respond: 'destroy',
+      times: 1,
+    });
+    const run = h.kubectl(['delete', 'deployment', 'reset', '-n', 'prod']);
+    const review = await pendingReview('prod', 'reset');
+    await h.airlock.reviews.decide(review.id, person('alice'), { decision: 'approve' });
+
+    const resolved = await eventually(async () => {
+      const r = await h.airlock.reviews.get(review.id);
+      return r?.state === 'failed' ? r : undefined;
+    }, 'the review resolved');
+    expect(resolved.outcome).toMatchObject({
+      unknown: true,
+      message: expect.stringMatching(
+        /no answer from the cluster arrived.*Now: deployments "reset" exists at resourceVersion \d+ \(reviewed at \d+\)/,
+      ),
+    });
+    expect(deletesOf(path)).toHaveLength(1);
+    // kubectl retries the 503 on its own: the retry is a fresh review, not the resolved one.
+    const fresh = await pendingReview('prod', 'reset');
+    expect(fresh.id).not.toBe(review.id);
+    await h.airlock.reviews.cancel(fresh.id, { kind: 'person', name: 'alice' });
+    expect((await run).stderr).toContain('was cancelled');
+    expect(deletesOf(path)).toHaveLength(1);
+  }, 60_000);
+});
+
 describe('drift between preview and approval', () => {
   it('a delete of an object changed after the preview does not happen; the review is conflicted and the agent told why', async () => {
     h.fake.seed(deployment('prod', 'drifting'));
@@ -379,33 +451,64 @@ describe('races', () => {
     }
   }, 90_000);
 
-  it('a grant used concurrently passes only the same agent, verb, resource and namespace', async () => {
-    for (const name of ['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4', 'cm-5']) h.fake.seed(configMap('prod', name));
+  it('a grant covers the reviewed object only, unless the approver widened it', async () => {
+    for (const name of ['g-0', 'g-1']) h.fake.seed(configMap('prod', name));
+    const first = h.kubectl(['label', 'configmap', 'g-0', '-n', 'prod', 'a=1']);
+    const review = await pendingReview('prod', 'g-0');
+    const approved = await airlock(['reviews', 'approve', review.id, '--as', 'alice', '--for', '10m']);
+    expect(approved.stdout).toContain('may patch configmaps "g-0" in prod on default (rule prod-changes)');
+    expect((await first).stdout).toContain('configmap/g-0 labeled');
+    // The same object again: under the grant.
+    expect((await h.kubectl(['label', 'configmap', 'g-0', '-n', 'prod', 'b=2'])).stdout).toContain(
+      'configmap/g-0 labeled',
+    );
+    expect(await reviewsOf('prod', 'g-0')).toHaveLength(1);
+    // Another object: its own review.
+    const other = h.kubectl(['label', 'configmap', 'g-1', '-n', 'prod', 'a=1']);
+    const second = await pendingReview('prod', 'g-1');
+    await h.airlock.reviews.cancel(second.id, { kind: 'person', name: 'alice' });
+    expect((await other).stderr).toContain('was cancelled');
+  }, 90_000);
+
+  it('a widened grant used concurrently passes only the same rule, agent, verb, resource and namespace', async () => {
+    for (const name of ['cm-0', 'cm-1', 'cm-2', 'cm-3', 'cm-4', 'cm-5', 'ledger-1'])
+      h.fake.seed(configMap('prod', name));
     h.fake.seed(configMap('staging', 'cm-elsewhere'));
     h.fake.requests.length = 0;
     const first = h.kubectl(['delete', 'configmap', 'cm-0', '-n', 'prod']);
     const review = await pendingReview('prod', 'cm-0');
-    const approved = await airlock(['reviews', 'approve', review.id, '--as', 'alice', '--for', '10m']);
+    const approved = await airlock([
+      'reviews',
+      'approve',
+      review.id,
+      '--as',
+      'alice',
+      '--for',
+      '10m',
+      '--any-name',
+    ]);
     const grantId = /Grant (gr-[0-9a-f]+)/.exec(approved.stdout)?.[1];
     expect(grantId, approved.stdout + approved.stderr).toBeDefined();
     expect((await first).stdout).toContain('configmap "cm-0" deleted');
 
     const other = { agent: 'other-agent', groups: ['agents'], owner: 'owner@example.com' };
-    const [granted, elsewhere, otherVerb, otherAgent] = await Promise.all([
+    const [granted, elsewhere, otherVerb, otherAgent, otherRule] = await Promise.all([
       Promise.all(
         ['cm-1', 'cm-2', 'cm-3', 'cm-4'].map((n) => h.kubectl(['delete', 'configmap', n, '-n', 'prod'])),
       ),
       h.kubectl(['delete', 'configmap', 'cm-elsewhere', '-n', 'staging']),
       h.kubectl(['label', 'configmap', 'cm-5', '-n', 'prod', 'tier=gold']),
       h.kubectl(['delete', 'configmap', 'cm-5', '-n', 'prod'], { as: other }),
-      // The two prod requests outside the grant wait for 45 s; cancel them once parked.
+      h.kubectl(['delete', 'configmap', 'ledger-1', '-n', 'prod']),
+      // The three prod requests outside the grant wait for 45 s; cancel them once parked.
       (async () => {
-        for (const target of [
-          (r: Review) => r.classification.verb === 'patch',
-          (r: Review) => r.agent.name === 'other-agent',
-        ]) {
+        for (const [name, target] of [
+          ['cm-5', (r: Review) => r.classification.verb === 'patch'],
+          ['cm-5', (r: Review) => r.agent.name === 'other-agent'],
+          ['ledger-1', (r: Review) => r.rule === 'prod-ledger'],
+        ] as const) {
           const parked = await eventually(
-            async () => (await reviewsOf('prod', 'cm-5')).find((r) => r.state === 'pending' && target(r)),
+            async () => (await reviewsOf('prod', name)).find((r) => r.state === 'pending' && target(r)),
             'a parked request outside the grant',
             20_000,
           );
@@ -433,6 +536,8 @@ describe('races', () => {
     expect(await reviewsOf('staging', 'cm-elsewhere')).toHaveLength(1);
     expect(otherVerb.stderr).toContain('was cancelled');
     expect(otherAgent.stderr).toContain('was cancelled');
+    expect(otherRule.stderr).toContain('was cancelled');
+    expect(deletesOf('/api/v1/namespaces/prod/configmaps/ledger-1')).toEqual([]);
     const untouched = h.fake.getObject({
       group: '',
       version: 'v1',

@@ -55,7 +55,7 @@ it('holds a port-forward before the upgrade, then tunnels bytes once approved', 
 
   const decided = await h.airlock.reviews.decide(
     review.id,
-    { id: 'alice', name: 'alice', groups: [], via: 'terminal' },
+    { id: 'alice', name: 'alice', identifiers: ['alice'], groups: [], via: 'terminal', verified: true },
     { decision: 'approve' },
   );
   expect(decided.ok).toBe(true);

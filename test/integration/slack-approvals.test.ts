@@ -3,10 +3,20 @@
  * the Web API mocked by nock.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION_IDS, CALLBACK_IDS, DENY_INPUT, grantOptionValue } from '../../src/slack/ids.js';
+import {
+  ACTION_IDS,
+  CALLBACK_IDS,
+  DENY_INPUT,
+  grantOptionValue,
+  revokeGrantValue,
+} from '../../src/slack/ids.js';
+import type { GrantScope } from '../../src/reviews/model.js';
+import { PeopleDirectory, terminalApprover } from '../../src/reviews/people.js';
 import { blockKitViolations } from '../support/slack/block-kit-limits.js';
 import {
   blockAction,
+  type CardLocation,
+  type Clicker,
   postInteraction,
   signature,
   SIGNING_SECRET,
@@ -45,6 +55,22 @@ const threadReplies = (env: SlackEnv) =>
     .callsTo('chat.postMessage')
     .filter((c) => c.args.thread_ts)
     .map((c) => String(c.args.text));
+
+/** Picks an option of the card's "Approve for…" menu. */
+const approveFor = (
+  user: Clicker,
+  card: CardLocation & { reviewId: string },
+  seconds: number,
+  scope: GrantScope,
+) =>
+  postInteraction(
+    env.url,
+    blockAction(user, card, {
+      type: 'static_select',
+      action_id: ACTION_IDS.approveFor,
+      selected_option: { value: grantOptionValue(card.reviewId, seconds, scope) },
+    }),
+  );
 
 describe('Slack approvals', () => {
   it('posts a card that mentions on-call, within Block Kit limits, and saves where it is', async () => {
@@ -138,19 +164,80 @@ describe('Slack approvals', () => {
     expect((await parked.result).kind).toBe('execute');
   });
 
-  it('approves for a time window from the menu, creating a grant', async () => {
-    const parked = env.park();
+  it('approves for a time window from the menu: the grant covers what the card said, and the thread can revoke it', async () => {
+    const parked = env.park({ settings: reviewSettings({ confirm: false }) });
     const card = await env.card();
+    // The menu groups its options by scope, each group labelled with what it covers, and the card says so.
+    const posted = JSON.stringify(env.slack.callsTo('chat.postMessage')[0]!.args.blocks);
+    expect(posted).toContain('patch deployments.apps \\"web\\" in prod');
+    expect(posted).toContain('patch any deployments.apps in prod');
+    expect(posted).toContain('only where rule `scale-to-zero` applies');
+    await approveFor(ALICE, card, 900, 'name');
+    expect((await parked.result).kind).toBe('execute');
+    const [grant] = await env.engine.listGrants({ active: true });
+    expect(grant).toMatchObject({ rule: 'scale-to-zero', name: 'web', namespace: 'prod' });
+
+    const reply = await eventually(
+      () => env.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('⏱️ Grant')),
+      'the grant reply',
+    );
+    expect(String(reply.args.text)).toContain('patch deployments.apps "web" in prod');
+    const button = JSON.stringify(reply.args.blocks);
+    expect(button).toContain(ACTION_IDS.revokeGrant);
+    expect(blockKitViolations(reply.args.blocks as unknown[])).toEqual([]);
     await postInteraction(
       env.url,
-      blockAction(ALICE, card, {
-        type: 'static_select',
-        action_id: ACTION_IDS.approveFor,
-        selected_option: { value: grantOptionValue(card.reviewId, 900) },
+      blockAction(BOB, card, {
+        type: 'button',
+        action_id: ACTION_IDS.revokeGrant,
+        value: revokeGrantValue(card.reviewId, grant!.id),
       }),
     );
+    expect(await env.engine.listGrants({ active: true })).toEqual([]);
+    await eventually(
+      () => threadReplies(env).find((t) => t.includes(`${grant!.id}\` revoked by *U0BOB*`)),
+      'the revocation reply',
+    );
+  });
+
+  it('widens a grant to any name only when the approver picked that option', async () => {
+    const parked = env.park({ settings: reviewSettings({ confirm: false }) });
+    const card = await env.card();
+    await approveFor(ALICE, card, 900, 'any-name');
     expect((await parked.result).kind).toBe('execute');
-    expect(await env.engine.listGrants({ active: true })).toHaveLength(1);
+    const [grant] = await env.engine.listGrants({ active: true });
+    expect(grant?.name).toBeUndefined();
+    await eventually(
+      () => threadReplies(env).find((t) => t.includes('patch any deployments.apps in prod')),
+      'the grant reply naming its scope',
+    );
+  });
+
+  it.each([
+    ['an approver’s user id', 'U0MIMIC1'],
+    ['an approver’s email', 'U0MIMIC2'],
+  ])('refuses a member who renamed themselves to %s', async (_what, id) => {
+    const settings = reviewSettings({ approvers: { users: ['U0ONCALL1', 'bob@example.com'], groups: [] } });
+    const parked = env.park({ settings });
+    const card = await env.card();
+    await env.click({ id }, card.reviewId, 'approve', card);
+    const [note] = await eventually(
+      () => (ephemeralsFor(env, id).length > 0 ? ephemeralsFor(env, id) : undefined),
+      'the ephemeral',
+    );
+    expect(note).toMatch(/not an approver/);
+    expect((await env.engine.get(card.reviewId))?.decisions).toEqual([]);
+    // The people they imitate are approvers: by user id, and by the email Slack reports for them.
+    await env.click({ id: 'U0ONCALL1' }, card.reviewId, 'approve', card);
+    expect((await parked.result).kind).toBe('execute');
+  });
+
+  it('accepts an approver named by the email Slack reports for them', async () => {
+    const settings = reviewSettings({ approvers: { users: ['bob@example.com'], groups: [] } });
+    const parked = env.park({ settings });
+    const card = await env.card();
+    await env.click(BOB, card.reviewId, 'approve', card);
+    expect((await parked.result).kind).toBe('execute');
   });
 
   it.each([
@@ -234,5 +321,99 @@ describe('Slack approvals', () => {
     expect(view.callback_id).toBe(CALLBACK_IDS.fullDiff);
     expect(JSON.stringify(view.blocks)).toContain('replicas');
     parked.detach();
+  });
+});
+
+/** Replaces the file's default environment (one fake Slack at a time: nock answers the first one registered). */
+async function restartEnv(opts: Parameters<typeof startSlackEnv>[0]): Promise<void> {
+  await env.close();
+  env = await startSlackEnv(opts);
+}
+
+describe('Slack approvals with a people directory', () => {
+  const PEOPLE = [
+    { id: 'alice', email: 'alice@example.com', slack: 'U0ALICE', groups: [] },
+    { id: 'erin', slack: 'U0EVE', groups: ['oncall'] },
+  ];
+  beforeEach(async () => {
+    await restartEnv({ people: PEOPLE });
+  });
+
+  it('counts a person once across Slack and the terminal, and takes groups from the directory', async () => {
+    const settings = reviewSettings({ approvals: 2, approvers: { users: ['alice'], groups: ['oncall'] } });
+    const parked = env.park({ settings });
+    const card = await env.card();
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    expect((await env.engine.get(card.reviewId))?.decisions).toMatchObject([
+      { approver: { id: 'alice', name: 'alice', via: 'slack', verified: true } },
+    ]);
+    const people = new PeopleDirectory(PEOPLE);
+    for (const as of ['alice', 'alice@example.com', 'U0ALICE']) {
+      expect(
+        await env.engine.decide(card.reviewId, terminalApprover(people, as), { decision: 'approve' }),
+      ).toMatchObject({ ok: false, refusal: { code: 'already-voted' } });
+    }
+    // U0EVE is erin, an approver through the directory's group.
+    await env.click(EVE, card.reviewId, 'approve', card);
+    expect((await parked.result).kind).toBe('execute');
+  });
+});
+
+describe('Slack approvals whose execution never happens or never reports', () => {
+  beforeEach(async () => {
+    await restartEnv({ engine: { approvedExecutionWindowSeconds: 1, executionLeaseSeconds: 1 } });
+  });
+
+  it('an approval the agent never re-runs expires and says it expired unused', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    parked.detach();
+    await parked.result;
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    expect((await env.engine.get(card.reviewId))?.state).toBe('approved');
+    const approvedReply = await eventually(
+      () => threadReplies(env).find((t) => t.includes('*Alice* approved')),
+      'the approval reply',
+    );
+    expect(approvedReply).toContain('otherwise it expires unused');
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await env.engine.expireOverdue()).toBe(1);
+    await eventually(
+      () =>
+        threadReplies(env).find((t) =>
+          t.includes('Approved, but the agent did not re-run within 1 s: expired unused'),
+        ),
+      'the expired-unused reply',
+    );
+    const updated = await eventually(
+      () =>
+        env.slack
+          .callsTo('chat.update')
+          .find((c) => String(c.args.text).startsWith('Approved, but the agent did not re-run')),
+      'the expired-unused card',
+    );
+    expect(JSON.stringify(updated.args.blocks)).not.toContain('without a decision');
+  });
+
+  it('an execution that stops reporting is resolved after its lease, and the thread and card say the outcome is unknown', async () => {
+    const parked = env.park();
+    const card = await env.card();
+    await env.click(ALICE, card.reviewId, 'approve', card);
+    expect((await parked.result).kind).toBe('execute');
+    // The process holding the execution is gone: nobody completes it or renews its lease.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await env.engine.resolveAbandonedExecutions()).toBe(1);
+    await eventually(
+      () => threadReplies(env).find((t) => t.includes('the outcome is unknown')),
+      'the unknown-outcome reply',
+    );
+    await eventually(
+      () =>
+        env.slack
+          .callsTo('chat.update')
+          .find((c) => String(c.args.text).startsWith('Approved and sent, but the outcome is unknown')),
+      'the unknown-outcome card',
+    );
   });
 });

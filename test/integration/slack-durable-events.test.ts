@@ -10,7 +10,13 @@ import { type Database, openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createReviewEngine, type ReviewEngine } from '../../src/reviews/engine.js';
 import { createSlackAdapter, type SlackAdapter } from '../../src/slack/adapter.js';
-import { eventually, type SlackEnv, slackTestConfig, startSlackEnv } from '../support/slack/slack-env.js';
+import {
+  breakGlassTerminal,
+  eventually,
+  type SlackEnv,
+  slackTestConfig,
+  startSlackEnv,
+} from '../support/slack/slack-env.js';
 
 let env: SlackEnv | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,7 +29,6 @@ afterEach(async () => {
   for (const drop of schemaDrops.splice(0)) await drop();
 });
 
-const terminal = (name: string) => ({ id: name, name, groups: [], via: 'terminal' as const });
 const replies = (e: SlackEnv) =>
   e.slack
     .callsTo('chat.postMessage')
@@ -62,7 +67,7 @@ describe.each(DIALECTS)('Slack follows stored review events (%s)', (dialect) => 
     const card = await env.card();
     const cli = await otherProcess(env);
 
-    const decided = await cli.engine.decide(card.reviewId, terminal('root'), {
+    const decided = await cli.engine.decide(card.reviewId, breakGlassTerminal('root'), {
       decision: 'approve',
       breakGlass: true,
     });
@@ -106,7 +111,7 @@ describe.each(DIALECTS)('Slack follows stored review events (%s)', (dialect) => 
       return all.length === 4 ? all : undefined;
     }, 'four reviews');
     for (const review of reviews) {
-      const denied = await replica.engine.decide(review.id, terminal('root'), {
+      const denied = await replica.engine.decide(review.id, breakGlassTerminal('root'), {
         decision: 'deny',
         breakGlass: true,
         reason: 'not now',

@@ -5,7 +5,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { blockKitViolations, blockText, outsideCode } from '../support/slack/block-kit-limits.js';
 import { hugeDiff, HOSTILE_TEXT } from '../support/slack/reviews.js';
-import { eventually, reviewSettings, type SlackEnv, startSlackEnv } from '../support/slack/slack-env.js';
+import {
+  breakGlassTerminal,
+  eventually,
+  reviewSettings,
+  type SlackEnv,
+  startSlackEnv,
+} from '../support/slack/slack-env.js';
 
 let env: SlackEnv | undefined;
 afterEach(async () => {
@@ -23,7 +29,6 @@ const replies = (e: SlackEnv) =>
     .filter((c) => c.args.thread_ts)
     .map((c) => String(c.args.text));
 const hasNoButtons = (blocks: unknown) => !(blocks as { type: string }[]).some((b) => b.type === 'actions');
-const terminal = (name: string) => ({ id: name, name, groups: [], via: 'terminal' as const });
 
 describe('Slack outbox', () => {
   it('retries a 500 and a 429 (after Retry-After) and posts the card once', async () => {
@@ -52,7 +57,7 @@ describe('Slack outbox', () => {
       return all.length > 0 ? all : undefined;
     }, 'the review');
     // Slack is down: the terminal adapter decides (break-glass) and the agent proceeds.
-    const decided = await env.engine.decide(review!.id, terminal('root'), {
+    const decided = await env.engine.decide(review!.id, breakGlassTerminal('root'), {
       decision: 'approve',
       breakGlass: true,
     });

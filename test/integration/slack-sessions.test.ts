@@ -148,7 +148,7 @@ async function seedIncident(record: (i: RecordInput) => void): Promise<void> {
   await eventually(async () => (await engine.get(review.id))?.notification?.ts, 'the approval card');
   const decided = await engine.decide(
     review.id,
-    { id: ALICE.id, name: 'Alice', groups: [], via: 'slack' },
+    { id: ALICE.id, name: 'Alice', identifiers: [ALICE.id], groups: [], via: 'slack', verified: true },
     { decision: 'approve', reason: 'Approved for the incident' },
   );
   expect(decided.ok).toBe(true);

@@ -2,10 +2,11 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
 import { asMutationPreview } from '../../preview/model.js';
 import { renderPreview } from '../../preview/render-terminal.js';
-import type { DecisionRequest } from '../../reviews/decision-rules.js';
+import { countApprovals, type DecisionRequest } from '../../reviews/decision-rules.js';
 import { type ReviewEngine, createReviewEngine } from '../../reviews/engine.js';
-import { REVIEW_STATES, type Approver, type ReviewState } from '../../reviews/model.js';
-import { renderReview, renderReviewList } from '../../reviews/render-text.js';
+import { REVIEW_STATES, type ReviewState } from '../../reviews/model.js';
+import { terminalApprover } from '../../reviews/people.js';
+import { describeGrant, renderReview, renderReviewList } from '../../reviews/render-text.js';
 import type { CliContext } from '../context.js';
 
 /** A terminal review command could not do what was asked; the message says why and what to try. */
@@ -32,25 +33,14 @@ function duration(value: string): number {
   }
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 interface DecideOptions {
   as: string;
-  group: string[];
   for?: number;
+  anyName?: boolean;
   reason?: string;
   breakGlass?: boolean;
-}
-
-function terminalApprover(opts: DecideOptions): Approver {
-  return {
-    id: opts.as,
-    name: opts.as,
-    ...(opts.as.includes('@') ? { email: opts.as } : {}),
-    groups: opts.group,
-    via: 'terminal',
-  };
 }
 
 async function decide(
@@ -60,17 +50,17 @@ async function decide(
   request: DecisionRequest,
 ): Promise<void> {
   const engine = await terminalReviewEngine(ctx);
-  const result = await engine.decide(id, terminalApprover(opts), request);
+  const result = await engine.decide(id, terminalApprover(ctx.people(), opts.as), request);
   if (!result.ok) throw new ReviewCommandError(`${result.refusal.message} (${result.refusal.code})`);
   const { review, grant } = result;
   const summary =
     review.state === 'pending'
-      ? `recorded; ${review.decisions.filter((d) => d.decision === 'approve').length} of ${review.settings.approvals} approvals so far`
+      ? `recorded; ${countApprovals(review.decisions)} of ${review.settings.approvals} approvals so far`
       : review.state;
   ctx.stdout.write(`Review ${review.id}: ${summary}.\n`);
   if (grant) {
     ctx.stdout.write(
-      `Grant ${grant.id}: ${grant.agent.name} may ${grant.verb} ${grant.resource} in ${grant.namespace || 'the cluster scope'} on ${grant.cluster} until ${grant.expiresAt.toISOString()}.\n`,
+      `Grant ${grant.id}: ${grant.agent.name} may ${describeGrant(grant)} on ${grant.cluster} (rule ${grant.rule}) until ${grant.expiresAt.toISOString()}.\n`,
     );
   }
 }
@@ -123,16 +113,27 @@ export function register(program: Command, ctx: CliContext): void {
     .command('approve')
     .argument('<id>', 'review id')
     .description('approve a pending review (releases the parked request once enough people approved)')
-    .requiredOption('--as <name>', 'who you are (approver name, id or email in the rule)')
-    .option('--group <group>', 'a group you belong to (repeatable)', collect, [])
-    .option('--for <duration>', 'also grant the same kind of request for this long, e.g. 15m', duration)
+    .requiredOption('--as <person>', 'who you are: your id, email or Slack user id in `people`')
+    .option(
+      '--for <duration>',
+      'also grant the same request on the same object (same rule) for this long, e.g. 15m',
+      duration,
+    )
+    .option('--any-name', 'with --for: let the grant cover any object name, not just the reviewed one')
     .option('--reason <text>', 'why')
-    .option('--break-glass', 'approve although you are not an approver of the rule (recorded as break-glass)')
+    .option(
+      '--break-glass',
+      'approve although you are not an approver of the rule, or not in `people` (recorded as break-glass)',
+    )
     .action(async (id: string, opts: DecideOptions) => {
+      if (opts.anyName && opts.for === undefined)
+        throw new InvalidArgumentError('--any-name only applies to a grant: add --for <duration>');
       await decide(ctx, id, opts, {
         decision: 'approve',
         ...(opts.reason ? { reason: opts.reason } : {}),
-        ...(opts.for !== undefined ? { grantSeconds: opts.for } : {}),
+        ...(opts.for !== undefined
+          ? { grantSeconds: opts.for, grantScope: opts.anyName ? ('any-name' as const) : ('name' as const) }
+          : {}),
         ...(opts.breakGlass ? { breakGlass: true } : {}),
       });
     });
@@ -141,10 +142,12 @@ export function register(program: Command, ctx: CliContext): void {
     .command('deny')
     .argument('<id>', 'review id')
     .description('deny a pending review; the agent receives the reason')
-    .requiredOption('--as <name>', 'who you are (approver name, id or email in the rule)')
-    .option('--group <group>', 'a group you belong to (repeatable)', collect, [])
+    .requiredOption('--as <person>', 'who you are: your id, email or Slack user id in `people`')
     .requiredOption('--reason <text>', 'why (the agent reads it and adapts)')
-    .option('--break-glass', 'deny although you are not an approver of the rule (recorded as break-glass)')
+    .option(
+      '--break-glass',
+      'deny although you are not an approver of the rule, or not in `people` (recorded as break-glass)',
+    )
     .action(async (id: string, opts: DecideOptions) => {
       await decide(ctx, id, opts, {
         decision: 'deny',

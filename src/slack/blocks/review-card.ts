@@ -3,10 +3,11 @@
  * way, so the card shows whatever the database says, never an edit of what Slack showed before.
  */
 import type { types } from '@slack/bolt';
-import type { Review } from '../../reviews/model.js';
+import type { GrantScope, Review } from '../../reviews/model.js';
+import { describeGrant } from '../../reviews/render-text.js';
 import { ACTION_IDS, cardBlockId, grantOptionValue } from '../ids.js';
 import { asMutationPreview } from '../../preview/model.js';
-import { approvalsSoFar, grantChoices, operation, STATE_LABELS, targetLabel } from './review-facts.js';
+import { approvalsSoFar, grantChoices, operation, stateLabel, targetLabel } from './review-facts.js';
 import {
   codeBlock,
   codeBlockWithin,
@@ -50,7 +51,7 @@ const section = (id: string, text: string): types.SectionBlock => ({
 });
 
 function statusLine(review: Review): string {
-  const { label } = STATE_LABELS[review.state];
+  const { label } = stateLabel(review);
   const { have, need } = approvalsSoFar(review);
   if (review.state === 'pending') {
     return `${mention(review.settings.mention)}*${label}*: ${have}/${need} approval${need > 1 ? 's' : ''} · expires ${slackDate(review.expiresAt)}`;
@@ -150,7 +151,8 @@ function outcomeBlock(review: Review): types.KnownBlock[] {
   if (!o) return [];
   const rv = o.resourceVersion ? ` · resourceVersion ${inlineCode(o.resourceVersion, 64)}` : '';
   const message = o.message ? `\n${codeBlock(truncate(o.message, LIMITS.outcome))}` : '';
-  return [section(cardBlockId('outcome', review.version), `*Result*: HTTP ${o.status}${rv}${message}`)];
+  const result = o.unknown ? 'unknown' : `HTTP ${o.status}${rv}`;
+  return [section(cardBlockId('outcome', review.version), `*Result*: ${result}${message}`)];
 }
 
 function actions(review: Review): types.KnownBlock[] {
@@ -167,6 +169,11 @@ function actions(review: Review): types.KnownBlock[] {
       }
     : undefined;
   const grants = grantChoices(review.settings.maxGrantSeconds);
+  const scopes = grantScopes(review);
+  const option = (seconds: number, scope: GrantScope) => ({
+    text: { type: 'plain_text' as const, text: `Approve for ${humanDuration(seconds)}` },
+    value: grantOptionValue(review.id, seconds, scope),
+  });
   const elements: types.ActionsBlockElement[] = [
     {
       type: 'button',
@@ -182,9 +189,10 @@ function actions(review: Review): types.KnownBlock[] {
             type: 'static_select' as const,
             action_id: ACTION_IDS.approveFor,
             placeholder: { type: 'plain_text' as const, text: 'Approve for…' },
-            options: grants.map((s) => ({
-              text: { type: 'plain_text' as const, text: `Approve for ${humanDuration(s)}` },
-              value: grantOptionValue(review.id, s),
+            // Each group is labelled with exactly what its grants cover.
+            option_groups: scopes.map(({ scope, covers }) => ({
+              label: { type: 'plain_text' as const, text: truncate(covers, 75) },
+              options: grants.map((seconds) => option(seconds, scope)),
             })),
             ...(confirm ? { confirm } : {}),
           },
@@ -204,7 +212,40 @@ function actions(review: Review): types.KnownBlock[] {
       value: review.id,
     },
   ];
-  return [{ type: 'actions', block_id: cardBlockId('actions', review.version), elements }];
+  return [
+    { type: 'actions', block_id: cardBlockId('actions', review.version), elements },
+    ...(grants.length > 0 ? [grantScopeNote(review, scopes)] : []),
+  ];
+}
+
+/** The scopes a grant from this card may have: this object's name, and any name (when there is a name). */
+function grantScopes(review: Review): { scope: GrantScope; covers: string }[] {
+  const c = review.classification;
+  // An empty name (a create) reads as "any": a grant bound to no name covers every new object.
+  const covers = (name: string) => describeGrant({ ...c, name });
+  return c.name
+    ? [
+        { scope: 'name', covers: covers(c.name) },
+        { scope: 'any-name', covers: covers('') },
+      ]
+    : [{ scope: 'name', covers: covers('') }];
+}
+
+/** Stated next to the menu: what a grant lets pass without another card, and for whom. */
+function grantScopeNote(review: Review, scopes: { covers: string }[]): types.ContextBlock {
+  const what = scopes.map((s) => inlineCode(s.covers, 200)).join(' or, if you pick it, ');
+  return {
+    type: 'context',
+    block_id: cardBlockId('grant-scope', review.version),
+    elements: [
+      {
+        type: 'mrkdwn',
+        text:
+          `*Approve for…* also lets agent ${inlineCode(review.agent.name, 80)} ${what} on ${inlineCode(review.cluster, 80)} ` +
+          `without a card until it ends, only where rule ${inlineCode(review.rule, 80)} applies.`,
+      },
+    ],
+  };
 }
 
 /** Whether the card shows the whole diff; when not, the complete one is uploaded into the thread. */
@@ -215,7 +256,7 @@ export function cardShowsWholeDiff(review: Review): boolean {
 }
 
 export function reviewCard(review: Review): RenderedMessage {
-  const { emoji, label } = STATE_LABELS[review.state];
+  const { emoji, label } = stateLabel(review);
   const v = review.version;
   const blocks: types.KnownBlock[] = [
     {

@@ -1,4 +1,6 @@
+import { countApprovals } from '../../reviews/decision-rules.js';
 import type { Review, ReviewState } from '../../reviews/model.js';
+import { humanDuration } from './text.js';
 
 /** Plain-text facts about a review shared by the card, the thread replies and the owner's DM (not mrkdwn). */
 
@@ -14,6 +16,24 @@ export const STATE_LABELS: Record<ReviewState, { emoji: string; label: string }>
   cancelled: { emoji: '🚫', label: 'Cancelled' },
 };
 
+/**
+ * The review's state in words. An approval nobody ran (the agent did not re-run in time) and an execution whose
+ * result was never reported say exactly that, not "without a decision" or a refusal the cluster never gave.
+ */
+export function stateLabel(review: Review): { emoji: string; label: string } {
+  if (review.state === 'expired' && review.decidedAt) {
+    const window = Math.round((review.expiresAt.getTime() - review.decidedAt.getTime()) / 1000);
+    return {
+      emoji: '⌛',
+      label: `Approved, but the agent did not re-run within ${humanDuration(window)}: expired unused`,
+    };
+  }
+  if (review.state === 'failed' && review.outcome?.unknown) {
+    return { emoji: '❓', label: 'Approved and sent, but the outcome is unknown: check the object' };
+  }
+  return STATE_LABELS[review.state];
+}
+
 /** `patch deployments.apps/web` */
 export function operation(review: Review): string {
   const c = review.classification;
@@ -28,10 +48,7 @@ export function targetLabel(review: Review): string {
 }
 
 export function approvalsSoFar(review: Review): { have: number; need: number } {
-  const approvers = new Set(
-    review.decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.id),
-  );
-  return { have: approvers.size, need: Math.max(1, review.settings.approvals) };
+  return { have: countApprovals(review.decisions), need: Math.max(1, review.settings.approvals) };
 }
 
 /** Grant lengths offered on the card: common ones up to the rule's maximum, plus the maximum itself. */

@@ -5,6 +5,7 @@
 import type { Logger } from '../../lib/logger.js';
 import type { DecisionRequest } from '../../reviews/decision-rules.js';
 import type { ReviewEngine } from '../../reviews/engine.js';
+import type { PeopleDirectory } from '../../reviews/people.js';
 import type { SlackDirectory } from '../directory.js';
 import type { WebClient } from '../web-client.js';
 import { type Clicker, identifyClicker } from './identity.js';
@@ -12,6 +13,7 @@ import { type Clicker, identifyClicker } from './identity.js';
 export interface ListenerDeps {
   reviews: () => ReviewEngine;
   directory: SlackDirectory;
+  people: PeopleDirectory;
   /** Queues a re-render of the review's card (a click on a stale card refreshes it). */
   refreshCard(reviewId: string): void;
   logger: Logger;
@@ -53,7 +55,7 @@ export async function decideFromSlack(deps: ListenerDeps, d: SlackDecision): Pro
     const review = await deps.reviews().get(d.reviewId);
     if (!review) return await tellClicker(deps, d, `There is no Airlock review ${d.reviewId}.`);
     const channel = d.channel ?? review.notification?.channel;
-    const who = await identifyClicker(deps.directory, d.clicker, review);
+    const who = await identifyClicker(deps.directory, deps.people, d.clicker, review);
     if (!who.ok) {
       log.warn({ why: who.message }, 'Slack decision refused');
       return await tellClicker(deps, { ...d, channel }, `🚫 ${who.message} Nothing was changed.`);

@@ -1,8 +1,11 @@
 /**
- * Who clicked, as the review engine understands people. Identity comes only from the signed payload's user id;
- * Slack supplies the rest (name, email for the owner rule, on-call group membership). Fails closed.
+ * Who clicked, as the review engine understands people. Identity comes only from the signed payload's user id:
+ * the configured person with that Slack user id (or with the email Slack reports for it), else the Slack user
+ * itself. Slack supplies the display name (shown, never matched), the profile email when it reports one, and
+ * user-group membership. Fails closed.
  */
 import type { Approver, Review } from '../../reviews/model.js';
+import { type PeopleDirectory, personApprover } from '../../reviews/people.js';
 import type { SlackDirectory } from '../directory.js';
 
 /** The user as the signed interaction payload names them. */
@@ -18,6 +21,7 @@ const OTHER_ORG =
 
 export async function identifyClicker(
   directory: SlackDirectory,
+  people: PeopleDirectory,
   clicker: Clicker,
   review: Review,
 ): Promise<Identification> {
@@ -31,14 +35,27 @@ export async function identifyClicker(
   const memberships = await Promise.all(
     candidateGroups.map(async (g) => ((await directory.groupMembers(g)).has(user.id) ? g : undefined)),
   );
+  const slackGroups = memberships.filter((g): g is string => g !== undefined);
+  const person = people.find(user.id) ?? (user.email ? people.find(user.email) : undefined);
+  const slackIdentifiers = [user.id, ...(user.email ? [user.email] : [])];
+  const approver: Approver = person
+    ? withSlack(personApprover(person, 'slack'), slackIdentifiers, slackGroups)
+    : {
+        id: user.id,
+        name: user.name,
+        identifiers: slackIdentifiers,
+        ...(user.email ? { email: user.email } : {}),
+        groups: slackGroups,
+        via: 'slack',
+        verified: true,
+      };
+  return { ok: true, approver };
+}
+
+function withSlack(approver: Approver, identifiers: string[], groups: string[]): Approver {
   return {
-    ok: true,
-    approver: {
-      id: user.id,
-      name: user.name,
-      ...(user.email ? { email: user.email } : {}),
-      groups: memberships.filter((g): g is string => g !== undefined),
-      via: 'slack',
-    },
+    ...approver,
+    identifiers: [...new Set([...approver.identifiers, ...identifiers])],
+    groups: [...new Set([...approver.groups, ...groups])],
   };
 }

@@ -8,6 +8,7 @@ import type { Review } from '../../reviews/model.js';
 import { completeDiff } from '../blocks/preview.js';
 import { reviewCard } from '../blocks/review-card.js';
 import { operation } from '../blocks/review-facts.js';
+import { threadReplyMessage } from '../blocks/thread-messages.js';
 import type { SlackDirectory } from '../directory.js';
 import type { WebClient } from '../web-client.js';
 import type { OutboxEntry } from './store.js';
@@ -91,7 +92,7 @@ export function createDelivery(deps: DeliveryDeps): Deliver {
         await client.chat.postMessage({
           channel: card.channel,
           thread_ts: card.ts,
-          text: message.text,
+          ...threadReplyMessage(review.id, message.text, message.revokeGrantId),
           unfurl_links: false,
         });
         return;

@@ -10,7 +10,8 @@ export type OutboxMessage =
   | { kind: 'post-card' }
   | { kind: 'update-card' }
   | { kind: 'upload-diff' }
-  | { kind: 'thread-reply'; text: string }
+  /** With a grant id, the reply offers to revoke that grant. */
+  | { kind: 'thread-reply'; text: string; revokeGrantId?: string }
   | { kind: 'dm-owner'; text: string };
 
 export type OutboxKind = OutboxMessage['kind'];
@@ -46,7 +47,15 @@ export function outboxMessagesFor(event: ReviewEvent): OutboxMessage[] {
   }
   const reply = threadReply(event);
   return [
-    ...(reply ? [{ kind: 'thread-reply' as const, text: reply }] : []),
+    ...(reply
+      ? [
+          {
+            kind: 'thread-reply' as const,
+            text: reply,
+            ...(event.type === 'grant-created' && event.grant ? { revokeGrantId: event.grant.id } : {}),
+          },
+        ]
+      : []),
     ...(CHANGES_CARD.has(event.type) ? [{ kind: 'update-card' as const }] : []),
     ...(TELLS_OWNER.has(event.type) && event.review.owner
       ? [{ kind: 'dm-owner' as const, text: ownerNotice(event.review) }]

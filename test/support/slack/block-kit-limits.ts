@@ -57,6 +57,7 @@ export function blockKitViolations(
       (b.elements as Block[]).forEach((e) => {
         if (textOf(e.text).length > 75) problems.push(`${where}: button text > 75`);
         if (typeof e.value === 'string' && e.value.length > 2000) problems.push(`${where}: value > 2000`);
+        problems.push(...selectViolations(e).map((p) => `${where}: ${p}`));
         const confirm = e.confirm as Record<string, unknown> | undefined;
         if (confirm && (textOf(confirm.title).length > 100 || textOf(confirm.text).length > 300))
           problems.push(`${where}: confirm too long`);
@@ -65,6 +66,26 @@ export function blockKitViolations(
   });
   const total = blockText(blocks).reduce((n, t) => n + t.length, 0);
   if (total > maxTotalText) problems.push(`total text ${total} > ${maxTotalText}`);
+  return problems;
+}
+
+/** A select menu's options (plain or in labelled groups): at most 100, text ≤ 75, value ≤ 150, label ≤ 75. */
+function selectViolations(element: Block): string[] {
+  const problems: string[] = [];
+  const groups = Array.isArray(element.option_groups) ? (element.option_groups as Block[]) : [];
+  if (groups.length > 100) problems.push(`${groups.length} option groups > 100`);
+  groups.forEach((g) => textOf(g.label).length > 75 && problems.push('option group label > 75'));
+  const options = [
+    ...(Array.isArray(element.options) ? (element.options as Block[]) : []),
+    ...groups.flatMap((g) => (Array.isArray(g.options) ? (g.options as Block[]) : [])),
+  ];
+  if (groups.some((g) => Array.isArray(g.options) && g.options.length > 100))
+    problems.push('> 100 options in a group');
+  if (Array.isArray(element.options) && element.options.length > 100) problems.push('> 100 options');
+  options.forEach((o) => {
+    if (textOf(o.text).length > 75) problems.push('option text > 75');
+    if (typeof o.value === 'string' && o.value.length > 150) problems.push('option value > 150');
+  });
   return problems;
 }
 

@@ -13,13 +13,16 @@ import { configSchema } from '../../../src/config/schema.js';
 import { type Database, openDatabase } from '../../../src/db/database.js';
 import { createLogger } from '../../../src/lib/logger.js';
 import type { ReviewSettings } from '../../../src/policy/decision.js';
+import type { Approver } from '../../../src/reviews/model.js';
 import {
   createReviewEngine,
   type ParkInput,
   type ParkResult,
   type ReviewEngine,
+  type ReviewEngineOptions,
   type ReviewPorts,
 } from '../../../src/reviews/engine.js';
+import { PeopleDirectory, type Person } from '../../../src/reviews/people.js';
 import { createSlackAdapter, type SlackAdapter, type SlackSettings } from '../../../src/slack/adapter.js';
 import {
   type FakeSlack,
@@ -46,9 +49,18 @@ export const DIRECTORY: FakeSlackDirectory = {
     { id: 'U0DAVE', name: 'Dave', email: 'dave@example.com' },
     { id: 'U0EVE', name: 'Eve', email: 'eve@example.com' },
     { id: 'U0MALLORY', name: 'Mallory', email: 'mallory@other.example', teamId: 'T0OTHER' },
+    // Members who renamed themselves after approvers; Slack reports no email for them.
+    { id: 'U0MIMIC1', name: 'U0ONCALL1' },
+    { id: 'U0MIMIC2', name: 'bob@example.com' },
+    { id: 'U0ONCALL1', name: 'On-call One' },
   ],
   groups: { S0ONCALL: ['U0BOB', 'U0DAVE', 'U0MALLORY'] },
 };
+
+/** Someone deciding from the terminal while Slack is down, under a name `people` does not know. */
+export function breakGlassTerminal(name: string): Approver {
+  return { id: name, name, identifiers: [name], groups: [], via: 'terminal', verified: false };
+}
 
 export function reviewSettings(overrides: Partial<ReviewSettings> = {}): ReviewSettings {
   return {
@@ -146,6 +158,10 @@ export interface SlackEnvOptions {
   dbUrl?: string;
   /** The review engine's preview port (what the preview module computes in production). */
   preview?: ReviewPorts['preview'];
+  /** The configured people directory (configuration `people`). */
+  people?: Person[];
+  /** Review engine timings (execution window, lease) for tests that let them run out. */
+  engine?: Pick<ReviewEngineOptions, 'approvedExecutionWindowSeconds' | 'executionLeaseSeconds'>;
 }
 
 /** Slack settings pointing at the fake Slack, with the test signing secret. */
@@ -178,12 +194,13 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
       now: () => new Date(),
       ...(opts.preview ? { preview: opts.preview } : {}),
     },
-    { pollMs: 25, sweepMs: 60_000 },
+    { pollMs: 25, sweepMs: 60_000, ...opts.engine },
   );
   const adapter = createSlackAdapter({
     config,
     db,
     reviews: () => engine,
+    people: new PeopleDirectory(opts.people ?? []),
     logger,
     tuning: {
       processBeforeResponse: true,

@@ -124,6 +124,24 @@ describe('loadConfig', () => {
     expect(issues).toMatch(/proxy\.timeouts\.request: must be longer than 0s/);
   });
 
+  it('reads the people who may decide, and refuses an identifier that names two of them', () => {
+    const people = (yaml: string) => loadConfig({ env: {}, cwd: dirWith(yaml) }).config.people;
+    expect(people('people: [{ id: alice, email: alice@example.com, slack: U0ALICE }]\n')).toEqual([
+      { id: 'alice', email: 'alice@example.com', slack: 'U0ALICE', groups: [] },
+    ]);
+    const issues = issuesOf(() =>
+      people(
+        'people: [{ id: alice, slack: U0ALICE }, { id: bob, email: Alice@example.com, slack: u0alice }]\n',
+      ),
+    ).join('\n');
+    expect(issues).toMatch(/slack: must be a Slack user id/);
+    expect(
+      issuesOf(() => people('people: [{ id: alice, email: a@example.com }, { id: A@example.com }]\n')).join(
+        '\n',
+      ),
+    ).toMatch(/people: "a@example\.com" names both alice and A@example\.com/);
+  });
+
   it('refuses what would silently misbehave: unknown database schemes, repeated clusters, Slack without a channel, missing TLS files', () => {
     const issues = issuesOf(() =>
       loadConfig({

@@ -350,6 +350,18 @@ describe('the built-in default policy', () => {
     expect(evaluatePolicy(policy, crd).review?.confirm).toBe(true);
   });
 
+  it('offers no grants on RBAC and the other confirm rules: each such change gets its own card', () => {
+    const binding = resourceRequest({
+      verb: 'create',
+      apiGroup: 'rbac.authorization.k8s.io',
+      resource: 'clusterrolebindings',
+    });
+    const confirmRules = policy.rules.filter((rule) => rule.decision.review?.confirm);
+    expect(confirmRules.map((rule) => rule.name)).toContain('review-rbac-writes');
+    for (const rule of confirmRules) expect(rule.decision.review?.maxGrantSeconds, rule.name).toBe(0);
+    expect(evaluatePolicy(policy, binding).review?.maxGrantSeconds).toBe(0);
+  });
+
   it('passes its own inline tests', () => {
     const results = runPolicyTests(policy);
     expect(results.length).toBeGreaterThan(20);

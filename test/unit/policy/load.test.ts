@@ -88,6 +88,15 @@ rules:
     expect(policy.defaultDeny.recording).toEqual({ level: 'metadata', bestEffort: true });
   });
 
+  it('gives a confirm rule no grants unless the rule itself sets maxGrant', () => {
+    const policy = policyWithRules(`
+  - { name: risky, action: review, review: { confirm: true } }
+  - { name: risky-with-grants, action: review, review: { confirm: true, maxGrant: 5m } }
+`);
+    expect(ruleDecision(policy, 'risky')?.review?.maxGrantSeconds).toBe(0);
+    expect(ruleDecision(policy, 'risky-with-grants')?.review?.maxGrantSeconds).toBe(300);
+  });
+
   it('gives review settings only to review rules, and keeps the message', () => {
     const policy = policyWithRules(`
   - { name: a, action: allow }

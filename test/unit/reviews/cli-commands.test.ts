@@ -5,6 +5,7 @@ import * as grantsCommands from '../../../src/cli/commands/grants.js';
 import * as reviewsCommands from '../../../src/cli/commands/reviews.js';
 import type { Database } from '../../../src/db/database.js';
 import { createReviewEngine, type ReviewEngine } from '../../../src/reviews/engine.js';
+import { PeopleDirectory, personApprover } from '../../../src/reviews/people.js';
 import {
   type TestDatabase,
   createTestDatabase,
@@ -12,6 +13,14 @@ import {
   parkInput,
   reviewSettings,
 } from '../../integration/reviews-engine.fixtures.js';
+
+/** The configured directory: alice is also U0ALICE in Slack; erin is an approver only through group sre. */
+const people = new PeopleDirectory([
+  { id: 'alice', email: 'alice@example.com', slack: 'U0ALICE', groups: [] },
+  { id: 'bob', groups: [] },
+  { id: 'erin', groups: ['sre'] },
+  { id: 'mallory', groups: [] },
+]);
 
 describe('airlock reviews / grants commands', () => {
   let database: TestDatabase;
@@ -48,7 +57,7 @@ describe('airlock reviews / grants commands', () => {
       },
     });
     const program = new Command('airlock').exitOverride().configureOutput({ writeErr: () => undefined });
-    const ctx = { database: async () => db, stdout };
+    const ctx = { database: async () => db, people: () => people, stdout };
     reviewsCommands.register(program, ctx);
     grantsCommands.register(program, ctx);
     await program.parseAsync(args, { from: 'user' });
@@ -93,7 +102,7 @@ describe('airlock reviews / grants commands', () => {
     );
     expect(approved).toMatch(
       new RegExp(
-        `^Review ${reviewId}: approved\\.\\nGrant (gr-[0-9a-f]+): ci-bot may delete deployments in prod on main until `,
+        `^Review ${reviewId}: approved\\.\\nGrant (gr-[0-9a-f]+): ci-bot may delete deployments\\.apps "web" in prod on main \\(rule prod-deletes\\) until `,
       ),
     );
     const grantId = /Grant (gr-[0-9a-f]+)/.exec(approved)?.[1] ?? '';
@@ -136,7 +145,7 @@ describe('airlock reviews / grants commands', () => {
       `Review ${other.review.id}: approved.\n`,
     );
     expect(await run('reviews', 'show', other.review.id)).toContain(
-      'approve by oncall via terminal (break-glass)',
+      'approve by oncall via terminal (break-glass) (not in people)',
     );
 
     const third = await engine.park(
@@ -149,5 +158,58 @@ describe('airlock reviews / grants commands', () => {
     await expect(run('reviews', 'cancel', third.review.id, '--as', 'alice')).rejects.toThrow(
       /already cancelled/,
     );
+  });
+
+  describe('one person, one identity (issue 11)', () => {
+    let twoPeople: string;
+    beforeEach(async () => {
+      const parked = await engine.park(
+        parkInput({ settings: reviewSettings({ holdSeconds: 0.01, approvals: 2 }), body: Buffer.from('{}') }),
+        never(),
+      );
+      twoPeople = parked.review.id;
+    });
+
+    it('counts alice once, whether she types her id, her email or her Slack user id, or clicks in Slack', async () => {
+      expect(await run('reviews', 'approve', twoPeople, '--as', 'alice')).toContain('1 of 2 approvals');
+      for (const alias of ['alice@example.com', 'U0ALICE', 'ALICE']) {
+        await expect(run('reviews', 'approve', twoPeople, '--as', alias)).rejects.toThrow(/already-voted/);
+      }
+      const fromSlack = await engine.decide(
+        twoPeople,
+        { ...personApprover(people.find('U0ALICE')!, 'slack'), name: 'Alice (Slack)' },
+        { decision: 'approve' },
+      );
+      expect(fromSlack).toMatchObject({ ok: false, refusal: { code: 'already-voted' } });
+      expect((await engine.get(twoPeople))?.state).toBe('pending');
+      expect(await run('reviews', 'approve', twoPeople, '--as', 'bob')).toBe(
+        `Review ${twoPeople}: approved.\n`,
+      );
+    });
+
+    it('lets names outside the directory act only as break-glass, all of them together as one approval', async () => {
+      await expect(run('reviews', 'approve', twoPeople, '--as', 'bob@example.com')).rejects.toThrow(
+        /not a person in Airlock's directory.*\(unknown-person\)/,
+      );
+      await run('reviews', 'approve', twoPeople, '--as', 'bob@example.com', '--break-glass');
+      expect(await run('reviews', 'approve', twoPeople, '--as', 'U0BOB', '--break-glass')).toContain(
+        '1 of 2 approvals',
+      );
+      expect((await engine.get(twoPeople))?.decisions).toMatchObject([
+        { approver: { id: 'bob@example.com', verified: false }, breakGlass: true },
+        { approver: { id: 'U0BOB', verified: false }, breakGlass: true },
+      ]);
+      expect(await run('reviews', 'approve', twoPeople, '--as', 'alice')).toBe(
+        `Review ${twoPeople}: approved.\n`,
+      );
+    });
+
+    it('takes group membership from the directory, never from the command line', async () => {
+      await expect(run('reviews', 'approve', twoPeople, '--as', 'mallory', '--group', 'sre')).rejects.toThrow(
+        /unknown option '--group'/,
+      );
+      await expect(run('reviews', 'approve', twoPeople, '--as', 'mallory')).rejects.toThrow(/not-eligible/);
+      expect(await run('reviews', 'approve', twoPeople, '--as', 'erin')).toContain('1 of 2 approvals');
+    });
   });
 });

@@ -11,15 +11,23 @@ const settings: ReviewSettings = {
   maxGrantSeconds: 900,
   confirm: false,
 };
-const person = (name: string, overrides: Partial<Approver> = {}): Approver => ({
-  id: name,
-  name,
+/** A verified person whose only identifier is their id, unless overridden. */
+const person = (id: string, overrides: Partial<Approver> = {}): Approver => ({
+  id,
+  name: id,
+  identifiers: [id],
   groups: [],
   via: 'slack',
+  verified: true,
   ...overrides,
 });
-const vote = (id: string, decision: 'approve' | 'deny', grantSeconds?: number): ReviewerDecision => ({
-  approver: { id, name: id, via: 'slack' },
+const vote = (
+  id: string,
+  decision: 'approve' | 'deny',
+  grantSeconds?: number,
+  verified = true,
+): ReviewerDecision => ({
+  approver: { id, name: id, via: 'slack', verified },
   decision,
   ...(grantSeconds !== undefined ? { grantSeconds } : {}),
   breakGlass: false,
@@ -36,21 +44,29 @@ const review = {
 } as unknown as Review;
 
 describe('isOwner', () => {
-  it('matches id, name or email case-insensitively', () => {
-    expect(isOwner('Dave@Example.com', person('U0DAVE', { email: 'dave@example.com' }))).toBe(true);
+  it('matches any immutable identifier case-insensitively, never the display name', () => {
+    const dave = person('U0DAVE', { identifiers: ['U0DAVE', 'dave@example.com'] });
+    expect(isOwner('Dave@Example.com', dave)).toBe(true);
     expect(isOwner('dave', person('DAVE'))).toBe(true);
-    expect(isOwner('dave@example.com', person('alice', { email: 'alice@example.com' }))).toBe(false);
+    expect(isOwner('dave@example.com', person('U0ALICE', { name: 'dave@example.com' }))).toBe(false);
     expect(isOwner(undefined, person('alice'))).toBe(false);
     expect(isOwner('', person(''))).toBe(false);
   });
 });
 
 describe('isEligible', () => {
-  it('accepts listed users by id, name or email and members of listed groups', () => {
+  it('accepts listed users by an immutable identifier and members of listed groups', () => {
     expect(isEligible(settings, person('ALICE'))).toBe(true);
-    expect(isEligible(settings, person('Bob', { id: 'U0BOB' }))).toBe(true);
+    expect(isEligible(settings, person('U0BOB', { name: 'Bob' }))).toBe(true);
+    expect(isEligible(settings, person('person-7', { identifiers: ['person-7', 'alice'] }))).toBe(true);
     expect(isEligible(settings, person('erin', { groups: ['S0SRE'] }))).toBe(true);
     expect(isEligible(settings, person('mallory', { groups: ['S0DEV'] }))).toBe(false);
+  });
+
+  it('never matches a display name, and never an unverified terminal name', () => {
+    expect(isEligible(settings, person('U0MALLORY', { name: 'U0BOB' }))).toBe(false);
+    expect(isEligible(settings, person('U0MALLORY', { name: 'alice' }))).toBe(false);
+    expect(isEligible(settings, person('alice', { via: 'terminal', verified: false }))).toBe(false);
   });
 });
 
@@ -65,16 +81,28 @@ describe('refusalFor', () => {
         'already-voted',
       ],
       [{}, person('alice'), { decision: 'deny' }, 'reason-required'],
-      [{}, person('alice', { email: 'dave@example.com' }), { decision: 'approve' }, 'owner-self-approval'],
       [
         {},
-        person('alice', { email: 'dave@example.com' }),
+        person('alice', { identifiers: ['alice', 'dave@example.com'] }),
+        { decision: 'approve' },
+        'owner-self-approval',
+      ],
+      [
+        {},
+        person('alice', { identifiers: ['alice', 'dave@example.com'] }),
         { decision: 'deny', reason: 'mine, no' },
         undefined,
       ],
       [{}, person('mallory'), { decision: 'approve' }, 'not-eligible'],
       [{}, person('mallory'), { decision: 'approve', breakGlass: true }, 'not-eligible'],
       [{}, person('mallory', { via: 'terminal' }), { decision: 'approve', breakGlass: true }, undefined],
+      [{}, person('alice', { via: 'terminal', verified: false }), { decision: 'approve' }, 'unknown-person'],
+      [
+        {},
+        person('alice', { via: 'terminal', verified: false }),
+        { decision: 'approve', breakGlass: true },
+        undefined,
+      ],
       [{}, person('alice'), { decision: 'approve', grantSeconds: 901 }, 'grant-too-long'],
       [{}, person('alice'), { decision: 'approve', grantSeconds: 0 }, 'grant-too-long'],
       [{}, person('alice'), { decision: 'approve', grantSeconds: 900 }, undefined],
@@ -101,10 +129,17 @@ describe('tally', () => {
     expect(tally({ ...settings, approvals: 0 }, [vote('alice', 'approve')])).toEqual({ state: 'approved' });
   });
 
+  it('counts unverified (break-glass) names together as one person at most', () => {
+    const unverified = [vote('bob', 'approve', undefined, false), vote('U0BOB', 'approve', undefined, false)];
+    expect(tally(settings, unverified)).toEqual({ state: 'pending' });
+    expect(tally(settings, [...unverified, vote('alice', 'approve')])).toEqual({ state: 'approved' });
+  });
+
   it('grants only when every approval asked for one, for the shortest window', () => {
     expect(tally(settings, [vote('alice', 'approve', 600), vote('bob', 'approve', 300)])).toEqual({
       state: 'approved',
       grantSeconds: 300,
+      grantScope: 'name',
     });
     expect(tally(settings, [vote('alice', 'approve', 600), vote('bob', 'approve')])).toEqual({
       state: 'approved',

@@ -30,6 +30,18 @@ describe('requestFingerprint', () => {
     ).not.toBe(fingerprint());
   });
 
+  it('keeps the order of a repeated parameter’s values (the first propagationPolicy wins; exec commands are ordered)', () => {
+    const orphanFirst = new URLSearchParams('propagationPolicy=Orphan&propagationPolicy=Foreground');
+    const foregroundFirst = new URLSearchParams('propagationPolicy=Foreground&propagationPolicy=Orphan');
+    expect(fingerprint({ query: orphanFirst })).not.toBe(fingerprint({ query: foregroundFirst }));
+    expect(fingerprint({ query: new URLSearchParams('command=rm&command=-rf&container=a') })).not.toBe(
+      fingerprint({ query: new URLSearchParams('command=-rf&command=rm&container=a') }),
+    );
+    expect(fingerprint({ query: new URLSearchParams('container=a&command=rm&command=-rf') })).toBe(
+      fingerprint({ query: new URLSearchParams('command=rm&container=a&command=-rf') }),
+    );
+  });
+
   it('normalises content-type case and parameters but not the media type', () => {
     expect(fingerprint({ contentType: 'Application/Strategic-Merge-Patch+JSON' })).toBe(fingerprint());
     expect(fingerprint({ contentType: 'application/merge-patch+json' })).not.toBe(fingerprint());

@@ -32,7 +32,7 @@ describe('outbox messages for review events', () => {
       state: 'denied',
       decisions: [
         {
-          approver: { id: 'U1', name: 'Bob', via: 'slack' },
+          approver: { id: 'U1', name: 'Bob', via: 'slack', verified: true },
           decision: 'deny',
           reason: 'not now',
           breakGlass: false,
@@ -52,6 +52,85 @@ describe('outbox messages for review events', () => {
     expect(outboxMessagesFor(event('expired', { review: ownerless })).map((m) => m.kind)).toEqual([
       'thread-reply',
       'update-card',
+    ]);
+  });
+});
+
+describe('what the thread says after an approval', () => {
+  const approval = {
+    approver: { id: 'U1', name: 'Bob', via: 'slack' as const, verified: true },
+    decision: 'approve' as const,
+    breakGlass: false,
+    at,
+  };
+  const replyTo = (type: ReviewEvent['type'], overrides: Parameters<typeof storedReview>[0]) =>
+    outboxMessagesFor(event(type, { review: storedReview(overrides), decision: approval })).find(
+      (m) => m.kind === 'thread-reply',
+    );
+
+  it('promises no run: the request runs only if the agent picks it up or re-runs in time', () => {
+    const reply = replyTo('approved', {
+      state: 'approved',
+      decisions: [approval],
+      decidedAt: at,
+      expiresAt: new Date('2026-11-28T10:06:00Z'),
+    });
+    expect(reply).toMatchObject({ text: expect.stringContaining('otherwise it expires unused') });
+    expect(reply).not.toMatchObject({ text: expect.stringMatching(/request runs exactly as reviewed\./) });
+  });
+
+  it('says an approval that expired was never run, not that nobody decided', () => {
+    const reply = replyTo('expired', {
+      state: 'expired',
+      decisions: [approval],
+      decidedAt: at,
+      expiresAt: new Date('2026-11-28T10:06:00Z'),
+    });
+    expect(reply).toMatchObject({
+      text: '⌛ Approved, but the agent did not re-run within 5 min: expired unused. Nothing ran; the agent must ask again.',
+    });
+  });
+
+  it('tells the thread an execution’s outcome is unknown, with what the cluster shows, not a made-up HTTP status', () => {
+    const reply = replyTo('failed', {
+      state: 'failed',
+      decisions: [approval],
+      decidedAt: at,
+      outcome: { status: 0, unknown: true, message: 'Now: deployments "web" does not exist.' },
+    });
+    expect(reply).toMatchObject({
+      text: expect.stringContaining('Approved and sent, but the outcome is unknown: check the object.'),
+    });
+    expect(reply).toMatchObject({ text: expect.stringContaining('deployments "web" does not exist') });
+    expect(reply).not.toMatchObject({ text: expect.stringContaining('HTTP 0') });
+  });
+
+  it('offers Revoke under a grant', () => {
+    const review = storedReview();
+    const { verb, apiGroup, resource, subresource, namespace, name } = review.classification;
+    const grant = {
+      id: 'gr-1',
+      reviewId: review.id,
+      agent: review.agent,
+      cluster: review.cluster,
+      rule: review.rule,
+      verb,
+      apiGroup,
+      resource,
+      subresource,
+      namespace,
+      name,
+      grantedBy: ['Bob'],
+      approvals: 1,
+      createdAt: at,
+      expiresAt: new Date('2026-11-28T10:16:00Z'),
+    };
+    expect(outboxMessagesFor(event('grant-created', { grant }))).toEqual([
+      {
+        kind: 'thread-reply',
+        text: expect.stringContaining('`patch deployments.apps "web" in prod` by agent `ci-bot`'),
+        revokeGrantId: 'gr-1',
+      },
     ]);
   });
 });

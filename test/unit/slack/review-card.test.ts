@@ -56,18 +56,66 @@ describe('review card', () => {
     expect(confirmOf(false)).toBeUndefined();
   });
 
-  it('offers grants up to the rule maximum, and none when the rule allows none', () => {
+  it('offers grants up to the rule maximum, grouped by the scope each covers, and none when the rule allows none', () => {
+    type Select = { option_groups: { label: { text: string }; options: { value: string }[] }[] };
     const select = (max: number) =>
       actionsOf(
         reviewCard(storedReview({ settings: settings({ maxGrantSeconds: max }) })).blocks,
-      )!.elements.find((e) => e.action_id === ACTION_IDS.approveFor) as
-        { options: { value: string }[] } | undefined;
-    expect(select(1800)!.options.map((o) => parseGrantOptionValue(o.value))).toEqual([
-      { reviewId: 'rv-0123456789abcdef', seconds: 300 },
-      { reviewId: 'rv-0123456789abcdef', seconds: 900 },
-      { reviewId: 'rv-0123456789abcdef', seconds: 1800 },
+      )!.elements.find((e) => e.action_id === ACTION_IDS.approveFor) as Select | undefined;
+    const groups = select(1800)!.option_groups;
+    expect(groups.map((g) => g.label.text)).toEqual([
+      'patch deployments.apps "web" in prod',
+      'patch any deployments.apps in prod',
     ]);
+    expect(groups.map((g) => g.options.map((o) => parseGrantOptionValue(o.value)))).toEqual(
+      (['name', 'any-name'] as const).map((scope) =>
+        [300, 900, 1800].map((seconds) => ({ reviewId: 'rv-0123456789abcdef', seconds, scope })),
+      ),
+    );
     expect(select(0)).toBeUndefined();
+  });
+
+  it('states the grant scope next to the menu, and offers one scope for an object without a name yet', () => {
+    const text = blockText(reviewCard(storedReview()).blocks).join('\n');
+    expect(text).toContain(
+      '*Approve for…* also lets agent `ci-bot` `patch deployments.apps "web" in prod` or, if you pick it, `patch any deployments.apps in prod` on `prod-eu` without a card until it ends, only where rule `scale-to-zero` applies.',
+    );
+    const create = reviewCard(
+      storedReview({ classification: { ...storedReview().classification, verb: 'create', name: '' } }),
+    );
+    const menu = actionsOf(create.blocks)!.elements.find((e) => e.action_id === ACTION_IDS.approveFor) as {
+      option_groups: { label: { text: string } }[];
+    };
+    expect(menu.option_groups.map((g) => g.label.text)).toEqual(['create any deployments.apps in prod']);
+    expect(parseGrantOptionValue('rv-1/900')).toEqual({ reviewId: 'rv-1', seconds: 900, scope: 'name' });
+  });
+
+  it('says an approval the agent never ran expired unused, and an unknown outcome is unknown', () => {
+    const approval = {
+      approver: { id: 'U0ALICE', name: 'Alice', via: 'slack' as const, verified: true },
+      decision: 'approve' as const,
+      breakGlass: false,
+      at: new Date('2026-11-28T10:05:00Z'),
+    };
+    const unused = reviewCard(
+      storedReview({
+        state: 'expired',
+        decisions: [approval],
+        decidedAt: new Date('2026-11-28T10:05:00Z'),
+        expiresAt: new Date('2026-11-28T10:10:00Z'),
+      }),
+    );
+    expect(unused.text).toMatch(/^Approved, but the agent did not re-run within 5 min: expired unused/);
+    expect(blockText(unused.blocks).join('\n')).not.toContain('without a decision');
+    const unknown = reviewCard(
+      storedReview({
+        state: 'failed',
+        decisions: [approval],
+        decidedAt: new Date('2026-11-28T10:05:00Z'),
+        outcome: { status: 0, unknown: true, message: 'the execution lease expired' },
+      }),
+    );
+    expect(unknown.text).toMatch(/^Approved and sent, but the outcome is unknown/);
   });
 
   it('drops the buttons and shows the result once final', () => {
@@ -76,7 +124,7 @@ describe('review card', () => {
       version: 5,
       decisions: [
         {
-          approver: { id: 'U0ALICE', name: 'Alice', via: 'slack' },
+          approver: { id: 'U0ALICE', name: 'Alice', via: 'slack', verified: true },
           decision: 'approve',
           breakGlass: false,
           at: new Date('2026-11-28T10:05:00Z'),
@@ -109,7 +157,7 @@ describe('review card', () => {
       },
       decisions: [
         {
-          approver: { id: 'U1', name: HOSTILE_TEXT, via: 'slack' },
+          approver: { id: 'U1', name: HOSTILE_TEXT, via: 'slack', verified: true },
           decision: 'deny',
           reason: HOSTILE_TEXT,
           breakGlass: false,

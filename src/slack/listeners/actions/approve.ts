@@ -24,7 +24,10 @@ export function approve(deps: ListenerDeps) {
   };
 }
 
-/** Approve for …: an approval that also asks for a time-boxed grant; the engine checks the length against the rule. */
+/**
+ * Approve for …: an approval that also asks for a time-boxed grant of the scope the option's group showed; the
+ * engine checks the length against the rule.
+ */
 export function approveFor(deps: ListenerDeps) {
   return async ({ ack, body, action, client }: Args<BlockStaticSelectAction>): Promise<void> => {
     await ack();
@@ -41,7 +44,7 @@ export function approveFor(deps: ListenerDeps) {
       clicker: body.user,
       ...(channel ? { channel } : {}),
       reviewId: choice.reviewId,
-      request: { decision: 'approve', grantSeconds: choice.seconds },
+      request: { decision: 'approve', grantSeconds: choice.seconds, grantScope: choice.scope },
     });
   };
 }

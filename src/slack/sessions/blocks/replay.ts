@@ -12,7 +12,7 @@ import { kubectlEquivalent } from '../../../recording/kubectl.js';
 import type { RecordedEvent } from '../../../recording/types.js';
 import type { Review } from '../../../reviews/model.js';
 import { asMutationPreview } from '../../../preview/model.js';
-import { STATE_LABELS } from '../../blocks/review-facts.js';
+import { stateLabel } from '../../blocks/review-facts.js';
 import {
   codeBlock,
   codeBlockWithin,
@@ -45,7 +45,7 @@ export interface ReplayContext {
 }
 
 function reviewSection(review: Review, workspaceDomain: string): types.SectionBlock {
-  const { emoji, label } = STATE_LABELS[review.state];
+  const { emoji, label } = stateLabel(review);
   const link = approvalCardLink(review, workspaceDomain);
   const decisions = review.decisions.slice(0, LIMITS.decisions).map((d) => {
     const verb = d.decision === 'approve' ? '✅ approved' : '⛔ denied';

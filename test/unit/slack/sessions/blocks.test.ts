@@ -65,7 +65,7 @@ const approved = storedReview({
   notification: { channel: 'C0ONCALL', ts: '1700000001.000100' },
   decisions: [
     {
-      approver: { id: 'U0ALICE', name: 'Alice', via: 'slack' },
+      approver: { id: 'U0ALICE', name: 'Alice', via: 'slack', verified: true },
       decision: 'approve',
       reason: 'incident 42',
       breakGlass: false,
