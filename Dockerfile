@@ -7,8 +7,6 @@ COPY package.json package-lock.json ./
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
-COPY bench ./bench
-COPY test/support ./test/support
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 # Runtime stage: only the compiled app and production dependencies, as a non-root user.

@@ -16,8 +16,9 @@ import { runParkedBenchmark } from './parked.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-const FAKE = join(ROOT, 'dist', 'test', 'support', 'fake-apiserver', 'main.js');
-const BARE = join(ROOT, 'dist', 'bench', 'bare-forwarder.js');
+// The product build (`dist`) is what is measured; the fake and the bare forwarder are tools (`dist-tools`).
+const FAKE = join(ROOT, 'dist-tools', 'test', 'support', 'fake-apiserver', 'main.js');
+const BARE = join(ROOT, 'dist-tools', 'bench', 'bare-forwarder.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (process.env.BENCH_SHORT === '1' ? 0.3 : 5));
 
 function freePort(): Promise<number> {

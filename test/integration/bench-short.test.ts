@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 
 /** The benchmark's short mode runs end to end (direct, bare forwarder, Airlock, parked requests); timings are not judged. */
 it('npm run bench runs in short mode', async () => {
-  const bench = join(import.meta.dirname, '..', '..', 'dist', 'bench', 'run.js');
+  const bench = join(import.meta.dirname, '..', '..', 'dist-tools', 'bench', 'run.js');
   const { stdout } = await promisify(execFile)(process.execPath, [bench], {
     env: { ...process.env, BENCH_SHORT: '1', BENCH_PARKED: '20' },
     timeout: 150_000,
