@@ -14,6 +14,7 @@ FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     AIRLOCK_PROXY_LISTEN=0.0.0.0:8080 \
     AIRLOCK_WEB_LISTEN=0.0.0.0:3000 \
+    AIRLOCK_INTERNAL_LISTEN=0.0.0.0:9090 \
     AIRLOCK_DATA_DIR=/var/lib/airlock
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
@@ -21,9 +22,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 RUN mkdir -p /var/lib/airlock && chown node:node /var/lib/airlock
 USER node
-EXPOSE 8080 3000
+EXPOSE 8080 3000 9090
 VOLUME ["/var/lib/airlock"]
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
-  CMD node -e "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:9090/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

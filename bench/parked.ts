@@ -86,6 +86,7 @@ async function serveReplica(settings: ReplicaSettings): Promise<void> {
   const config = configSchema.parse({
     proxy: { listen: '127.0.0.1:0' },
     web: { listen: '127.0.0.1:0' },
+    internal: { listen: '127.0.0.1:0' },
     dataDir: settings.dataDir,
     ...(settings.databaseUrl ? { database: { url: settings.databaseUrl } } : {}),
     clusters: [{ name: 'default', kubeconfig: settings.kubeconfig }],

@@ -290,6 +290,7 @@ async function main(): Promise<void> {
       AIRLOCK_DATA_DIR: join(dir, 'data'),
       AIRLOCK_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
       AIRLOCK_WEB_LISTEN: `127.0.0.1:${webPort}`,
+      AIRLOCK_INTERNAL_LISTEN: '127.0.0.1:0',
       AIRLOCK_LOG_LEVEL: 'info',
     };
     const token = execFileSync(process.execPath, [CLI, 'token', 'mint', '--agent', 'bench', '--ttl', '1h'], {

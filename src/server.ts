@@ -15,15 +15,18 @@ import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
 import { approverDefaults, builtInPolicy, loadPolicyFile } from './policy/load.js';
 import type { Policy } from './policy/model.js';
-import { createRecorder, type Recorder } from './recording/recorder.js';
+import { createRecorder, RecordingQueueFullError, type Recorder } from './recording/recorder.js';
 import { startRetentionSchedule } from './recording/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
-import { createWebApp } from './web/app.js';
+import { createInternalApp, createWebApp } from './web/app.js';
+import { Lifecycle } from './lib/lifecycle.js';
 import { createMetrics } from './web/metrics.js';
+import { registerStoreGauges } from './web/store-gauges.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
+import type { ReviewEventType } from './reviews/model.js';
 import { createInspector } from './preview/inspect.js';
 import { createPreviewer } from './preview/previewer.js';
 import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
@@ -32,6 +35,8 @@ import { PeopleDirectory } from './reviews/people.js';
 export interface RunningAirlock {
   proxyUrl: string;
   webUrl: string;
+  /** Health, readiness and metrics. */
+  internalUrl: string;
   db: Database;
   reviews: ReviewEngine;
   gateway: Gateway;
@@ -67,12 +72,20 @@ async function servingTls(config: AirlockConfig): Promise<{ cert: Buffer | strin
   return { cert: own.certPem, key: own.keyPem };
 }
 
-function listen(server: http.Server, address: string): Promise<string> {
+/** Listens on `address` (the value of config key `key`); a failure names the key, e.g. a port already in use. */
+function listen(server: http.Server, address: string, key: string): Promise<string> {
   const at = address.lastIndexOf(':');
   const host = address.slice(0, at).replace(/^\[|\]$/g, '');
   const port = Number(address.slice(at + 1));
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `${key} ${address}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message}`,
+          { cause: err },
+        ),
+      ),
+    );
     server.listen(port, host, () => {
       const { address: h, port: p } = server.address() as AddressInfo;
       resolve(`${h.includes(':') ? `[${h}]` : h}:${p}`);
@@ -86,14 +99,43 @@ async function drain(gateway: Gateway, timeoutMs: number): Promise<void> {
   while (gateway.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** Review events that end a stage, for the review latency histogram. */
+const REVIEW_STAGES: Partial<Record<ReviewEventType, 'decided' | 'executed'>> = {
+  approved: 'decided',
+  denied: 'decided',
+  executed: 'executed',
+  failed: 'executed',
+  conflicted: 'executed',
+};
+
 /** The composition root: every concrete adapter is chosen here and nowhere else. */
 export async function startAirlock(
   config: AirlockConfig,
   opts: { logger: Logger; env?: NodeJS.ProcessEnv },
 ): Promise<RunningAirlock> {
+  const lifecycle = new Lifecycle();
+  try {
+    return await start(config, opts, lifecycle);
+  } catch (err) {
+    // Whatever had started stops again, so a failed start leaves nothing running and the process can exit.
+    await lifecycle
+      .close()
+      .catch((stopErr: unknown) =>
+        opts.logger.error({ err: (stopErr as Error).message }, 'stopping after a failed start'),
+      );
+    throw err;
+  }
+}
+
+async function start(
+  config: AirlockConfig,
+  opts: { logger: Logger; env?: NodeJS.ProcessEnv },
+  lifecycle: Lifecycle,
+): Promise<RunningAirlock> {
   const { logger } = opts;
   const env = opts.env ?? process.env;
   const db = await openDatabase(databaseUrl(config));
+  lifecycle.onStop('database', () => db.destroy());
 
   const issuers = config.identity.issuers.map(toIssuerConfig);
   if (config.identity.localIssuer.enabled) {
@@ -112,6 +154,12 @@ export async function startAirlock(
   logger.info({ policy: policy.source, rules: policy.rules.length }, 'policy loaded');
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
+  lifecycle.onStop('cluster connections', () => {
+    for (const c of clusters) {
+      c.agent.destroy();
+      c.longRunningAgent.destroy();
+    }
+  });
   if (clusters.length === 0) {
     const { missing } = defaultKubeconfig(env);
     logger.warn(
@@ -125,6 +173,8 @@ export async function startAirlock(
   for (const c of clusters)
     logger.info({ cluster: c.name, server: c.server.origin, impersonate: c.impersonate }, 'cluster');
 
+  const metrics = createMetrics();
+  registerStoreGauges(metrics, db);
   const masker = createMasker({
     ...defaultMaskingConfig(),
     fieldRules: config.masking.fieldRules,
@@ -133,8 +183,12 @@ export async function startAirlock(
   const recorder: Recorder = createRecorder(db, {
     batchMs: config.recording.batch * 1000,
     maxBodyBytes: config.recording.maxBodyBytes,
-    onError: (err) => logger.error({ err: err.message }, 'recording store failing'),
+    onError: (err) => {
+      metrics.recorderFailed(err instanceof RecordingQueueFullError ? 'dropped' : 'store');
+      logger.error({ err: err.message }, 'recording store failing');
+    },
   });
+  lifecycle.onStop('recorder', () => recorder.close());
   const slackOff = slackDisabledReason(config.slack);
   const slack = slackOff
     ? undefined
@@ -156,6 +210,8 @@ export async function startAirlock(
     {
       notify: (event) => {
         logger.info({ review: event.review.id, event: event.type, actor: event.actor.name }, 'review');
+        const stage = REVIEW_STAGES[event.type];
+        if (stage) metrics.reviewStage(stage, (event.at.getTime() - event.review.createdAt.getTime()) / 1000);
       },
       now: () => new Date(),
       preview: createPreviewer({ clusters: clustersByName, masker }),
@@ -166,9 +222,12 @@ export async function startAirlock(
     { executionLeaseSeconds: config.reviews.executionLease },
   );
   reviews.start();
-  slack?.start();
+  lifecycle.onStop('review engine', () => reviews.stop());
+  if (slack) {
+    slack.start();
+    lifecycle.onStop('Slack', () => slack.stop());
+  }
 
-  const metrics = createMetrics();
   const gateway = createGateway({
     clusters: clustersByName,
     ...(defaultCluster ? { defaultCluster } : {}),
@@ -206,46 +265,50 @@ export async function startAirlock(
     : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, gateway.handleRequest);
   proxyServer.on('upgrade', gateway.handleUpgrade);
 
-  const webServer = http.createServer(
-    createWebApp({ db, clusters, metrics, ...(slack ? { mount: (app) => slack.mount(app) } : {}) }),
+  metrics.gauge('airlock_parked_requests', 'Agent requests this replica holds while humans decide.', () =>
+    gateway.parked(),
   );
-  const proxyAddress = await listen(proxyServer, config.proxy.listen);
-  const webAddress = await listen(webServer, config.web.listen);
+  metrics.gauge('airlock_recorder_queue_depth', 'Recorded events waiting to be stored.', () =>
+    recorder.queued(),
+  );
+  const webServer = http.createServer(createWebApp(slack ? { mount: (app) => slack.mount(app) } : {}));
+  const internalServer = http.createServer(createInternalApp({ db, clusters, metrics }));
+  const servers = [proxyServer, webServer, internalServer];
+  lifecycle.onStop('listeners', async () => {
+    for (const server of servers) server.close();
+    gateway.stop();
+    await drain(gateway, 10_000);
+    for (const server of servers) server.closeAllConnections();
+    await drain(gateway, 1_000); // requests cut just now still record their outcome
+  });
+  const proxyAddress = await listen(proxyServer, config.proxy.listen, 'proxy.listen');
+  const webAddress = await listen(webServer, config.web.listen, 'web.listen');
+  const internalAddress = await listen(internalServer, config.internal.listen, 'internal.listen');
   const proxyUrl = `${config.proxy.plainHttp ? 'http' : 'https'}://${proxyAddress}`;
-  logger.info({ proxy: proxyUrl, web: `http://${webAddress}` }, 'Airlock listening');
+  logger.info(
+    { proxy: proxyUrl, web: `http://${webAddress}`, internal: `http://${internalAddress}` },
+    'Airlock listening',
+  );
 
-  const stopRetention = config.recording.retention
-    ? startRetentionSchedule(db, {
+  if (config.recording.retention) {
+    lifecycle.onStop(
+      'retention',
+      startRetentionSchedule(db, {
         olderThanSeconds: config.recording.retention.olderThan,
         everySeconds: config.recording.retention.every,
         onPruned: (pruned) => logger.info(pruned, 'retention: pruned old recordings'),
         onError: (err) => logger.error({ err: err.message }, 'retention: prune failed'),
-      })
-    : async () => undefined;
+      }),
+    );
+  }
 
   return {
     proxyUrl,
     webUrl: `http://${webAddress}`,
+    internalUrl: `http://${internalAddress}`,
     db,
     reviews,
     gateway,
-    async close() {
-      await stopRetention();
-      proxyServer.close();
-      webServer.close();
-      gateway.stop();
-      await drain(gateway, 10_000);
-      proxyServer.closeAllConnections();
-      webServer.closeAllConnections();
-      await drain(gateway, 1_000); // requests cut just now still record their outcome
-      await reviews.stop();
-      await slack?.stop();
-      await recorder.close();
-      for (const c of clusters) {
-        c.agent.destroy();
-        c.longRunningAgent.destroy();
-      }
-      await db.destroy();
-    },
+    close: () => lifecycle.close(),
   };
 }

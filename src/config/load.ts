@@ -35,6 +35,7 @@ const ENV_KEYS: Record<string, { path: string[]; parse?: (v: string) => unknown 
   AIRLOCK_TLS_KEY_FILE: { path: ['proxy', 'tls', 'keyFile'] },
   AIRLOCK_PROXY_PLAIN_HTTP: { path: ['proxy', 'plainHttp'], parse: parseBoolean },
   AIRLOCK_WEB_LISTEN: { path: ['web', 'listen'] },
+  AIRLOCK_INTERNAL_LISTEN: { path: ['internal', 'listen'] },
   AIRLOCK_DATA_DIR: { path: ['dataDir'] },
   AIRLOCK_DATABASE_URL: { path: ['database', 'url'] },
   AIRLOCK_POLICY: { path: ['policy', 'file'] },

@@ -119,6 +119,10 @@ export const configSchema = z
         limits: { maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 },
       }),
     web: z.strictObject({ listen: listen.default('127.0.0.1:3000') }).default({ listen: '127.0.0.1:3000' }),
+    /** health, readiness and metrics: not for the public (Slack-facing) web listener */
+    internal: z
+      .strictObject({ listen: listen.default('127.0.0.1:9090') })
+      .default({ listen: '127.0.0.1:9090' }),
     dataDir: z.string().default('./data'),
     database: z
       .strictObject({

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { toInspectableAccept } from '../kube/content-negotiation.js';
 import { buildUpstreamHeaders, impersonatedIdentity } from '../kube/headers.js';
+import { AuthenticationError } from '../identity/errors.js';
 import { StatusError, isStatusError } from '../kube/status.js';
 import { DeadlineExceeded, UpstreamError, sendUpstream, type OutboundRequest } from '../kube/transport.js';
 import type { Logger } from '../lib/logger.js';
@@ -42,6 +43,8 @@ export interface Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Requests currently being served or parked (graceful shutdown waits for them). */
   inFlight(): number;
+  /** Requests waiting for a review decision. */
+  parked(): number;
   /** Graceful shutdown: parked requests are released (the agent is told to re-run and re-attach), open watches and
    * exec sessions are ended, so in-flight requests finish and get recorded before the recorder closes. */
   stop(): void;
@@ -105,6 +108,7 @@ class Exchange {
 export function createGateway(deps: GatewayDeps): Gateway {
   const limiter = createAgentLimiter(deps.limits, (kind) => deps.metrics.limited(kind));
   let inFlight = 0;
+  let parked = 0;
   /** Requests in flight; aborting one releases it if parked and cuts its upstream exchange. */
   const exchanges = new Set<Exchange>();
   const open = (connection: NodeJS.EventEmitter, finished: () => boolean): Exchange => {
@@ -179,7 +183,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
         { retryAfterSeconds: 5 },
       );
     }
-    if (decision.action === 'review') return completingOnce(await deps.reviewGate.hold(a, trace, signal));
+    if (decision.action === 'review') {
+      parked++;
+      try {
+        return completingOnce(await deps.reviewGate.hold(a, trace, signal));
+      } finally {
+        parked--;
+      }
+    }
     return { body: a.body };
   }
 
@@ -257,6 +268,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     return new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
   }
 
+  /** Logs what nobody expected and counts the failures operators watch (auth, clusters not answering). */
+  function noteFailure(err: unknown, exchange: Exchange, partial: PartialAdmission): void {
+    if (err instanceof AuthenticationError) deps.metrics.authFailed(err.failure);
+    else if (err instanceof UpstreamError) deps.metrics.upstreamFailed(err.cluster, err.failure);
+    else if (!isStatusError(err) && !exchange.signal.aborted)
+      deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+  }
+
   function sendStatus(res: ServerResponse, err: StatusError): RelayOutcome {
     const payload = Buffer.from(JSON.stringify(err.toStatus()));
     if (!res.headersSent && !res.destroyed) {
@@ -310,8 +329,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       record(partial, a, trace, recorded);
     } catch (err) {
       const status = statusOf(err, exchange, partial.cluster?.name);
-      if (!isStatusError(err) && !(err instanceof UpstreamError) && !exchange.signal.aborted)
-        deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+      noteFailure(err, exchange, partial);
       const outcome: RelayOutcome = exchange.agentLeft
         ? { status: AGENT_LEFT, bytesOut: 0, summary: { agentLeft: true, forwarded: pass !== undefined } }
         : sendStatus(res, status);
@@ -374,8 +392,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       });
     } catch (err) {
       const status = statusOf(err, exchange, partial.cluster?.name);
-      if (!isStatusError(err) && !(err instanceof UpstreamError) && !exchange.signal.aborted)
-        deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
+      noteFailure(err, exchange, partial);
       const payload = Buffer.from(JSON.stringify(status.toStatus()));
       if (!exchange.agentLeft) {
         writeResponseOnSocket(
@@ -407,6 +424,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     handleRequest: (req, res) => track(serve(req, res)),
     handleUpgrade: (req, socket, head) => track(serveUpgrade(req, socket, head)),
     inFlight: () => inFlight,
+    parked: () => parked,
     stop() {
       for (const exchange of exchanges)
         if (exchange.interruptible) exchange.controller.abort(new Error('Airlock is stopping'));

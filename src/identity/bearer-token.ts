@@ -25,6 +25,7 @@ export function extractBearerToken(headers: IncomingHttpHeaders): string {
   if (token === undefined) {
     throw new AuthenticationError(
       'no bearer token: send `Authorization: Bearer <token>` with a token from your issuer',
+      'no-token',
     );
   }
   return token;

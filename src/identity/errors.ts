@@ -5,11 +5,24 @@ import { StatusError } from '../kube/status.js';
  * in terms of the token the agent sent — never key material, internal URLs or stack traces.
  */
 export class AuthenticationError extends StatusError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** A small fixed set, for the auth-failure metric; the message says the rest. */
+    readonly failure: AuthFailure = 'invalid-token',
+  ) {
     super('Unauthorized', message);
     this.name = 'AuthenticationError';
   }
 }
+
+export type AuthFailure =
+  | 'no-token'
+  | 'invalid-token'
+  | 'expired'
+  | 'unknown-issuer'
+  | 'wrong-audience'
+  | 'bad-signature'
+  | 'issuer-unreachable';
 
 /**
  * The issuer's discovery document or key set could not be fetched. The agent sees a 401 that says so; operators
@@ -19,7 +32,10 @@ export class IssuerUnreachableError extends AuthenticationError {
   readonly issuer: string;
 
   constructor(issuer: string, cause: Error) {
-    super(`token issuer ${quote(issuer)} could not be reached to fetch its signing keys; try again later`);
+    super(
+      `token issuer ${quote(issuer)} could not be reached to fetch its signing keys; try again later`,
+      'issuer-unreachable',
+    );
     this.name = 'IssuerUnreachableError';
     this.issuer = issuer;
     this.cause = cause;

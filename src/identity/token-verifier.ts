@@ -38,7 +38,12 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       const unverified = readUnverified(token);
       // Chosen by the unverified `iss`: unknown issuers are refused before any network I/O.
       const issuer = issuers.get(unverified.iss);
-      if (!issuer) throw new AuthenticationError(`token issuer ${quote(unverified.iss)} is not configured`);
+      if (!issuer) {
+        throw new AuthenticationError(
+          `token issuer ${quote(unverified.iss)} is not configured`,
+          'unknown-issuer',
+        );
+      }
       if (!issuer.algorithms.includes(unverified.alg)) {
         throw new AuthenticationError(
           `token signed with alg ${quote(unverified.alg)}, which is not accepted (accepted: ${issuer.algorithms.join(', ')})`,

@@ -10,11 +10,17 @@ import { isoTime } from './token-lifetime.js';
 export function explainVerificationFailure(err: unknown, config: Pick<IssuerConfig, 'audiences'>): unknown {
   if (err instanceof AuthenticationError) return err;
   if (err instanceof errors.JWTExpired) {
-    return new AuthenticationError(`token expired at ${timestampOf(err.payload.exp)}; request a new token`);
+    return new AuthenticationError(
+      `token expired at ${timestampOf(err.payload.exp)}; request a new token`,
+      'expired',
+    );
   }
   if (err instanceof errors.JWTClaimValidationFailed) return explainClaimFailure(err, config);
   if (err instanceof errors.JWKSNoMatchingKey) {
-    return new AuthenticationError('token signed with a key that the issuer does not publish');
+    return new AuthenticationError(
+      'token signed with a key that the issuer does not publish',
+      'bad-signature',
+    );
   }
   if (err instanceof errors.JWKSMultipleMatchingKeys) {
     return new AuthenticationError(
@@ -22,7 +28,7 @@ export function explainVerificationFailure(err: unknown, config: Pick<IssuerConf
     );
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return new AuthenticationError('token signature is not valid');
+    return new AuthenticationError('token signature is not valid', 'bad-signature');
   }
   if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JOSENotSupported) {
     return new AuthenticationError('token signature algorithm is not accepted');
@@ -47,7 +53,10 @@ function explainClaimFailure(
     case 'aud': {
       const expected = config.audiences.map((audience) => quote(audience)).join(', ');
       const oneOf = config.audiences.length > 1 ? 'one of ' : '';
-      return new AuthenticationError(`token audience is not accepted (expected ${oneOf}${expected})`);
+      return new AuthenticationError(
+        `token audience is not accepted (expected ${oneOf}${expected})`,
+        'wrong-audience',
+      );
     }
     case 'nbf':
       return new AuthenticationError(`token is not valid before ${timestampOf(err.payload.nbf)}`);

@@ -141,6 +141,7 @@ export function createBatchingRecorder(append: AppendBatch, opts: RecorderOption
     available() {
       return failures === 0 && queue.length < maxQueuedEvents;
     },
+    queued: () => queue.length,
     flush() {
       cancelTimer();
       return drain();

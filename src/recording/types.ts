@@ -31,6 +31,8 @@ export interface Recorder {
   record(input: RecordInput): void;
   /** False while the store is failing (or the queue is full): mutations must then be refused. */
   available(): boolean;
+  /** Events waiting to be stored. */
+  queued(): number;
   /** Resolves once everything queued so far is stored; rejects if the store fails (events stay queued). */
   flush(): Promise<void>;
   /** Flushes everything queued and stops: nothing is lost on graceful shutdown. */

@@ -59,6 +59,7 @@ it('says which KUBECONFIG file is missing instead of crashing', async () => {
     AIRLOCK_DATA_DIR: join(h.dir, 'missing-kubeconfig'),
     AIRLOCK_PROXY_LISTEN: '127.0.0.1:0',
     AIRLOCK_WEB_LISTEN: '127.0.0.1:0',
+    AIRLOCK_INTERNAL_LISTEN: '127.0.0.1:0',
   };
   const child = execFile(process.execPath, [CLI, 'serve'], { env });
   let output = '';

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localCaPem } from '../../src/gateway/serving-certificate.js';
@@ -23,7 +26,10 @@ async function call(
         path,
         method,
         ca,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          'content-type': 'application/json',
+        },
       },
       (res) => {
         let text = '';
@@ -76,14 +82,33 @@ describe('gateway operations', () => {
     expect(String(res.json.message)).toContain('known: default');
   });
 
-  it('reports health, readiness and metrics on the web listener', async () => {
+  it('reports health, readiness and metrics on the internal listener, not on the one Slack reaches', async () => {
+    expect(await (await fetch(`${h.airlock.internalUrl}/healthz`)).text()).toBe('ok');
+    expect((await fetch(`${h.airlock.internalUrl}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${h.airlock.webUrl}/healthz`)).text()).toBe('ok');
-    expect((await fetch(`${h.airlock.webUrl}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${h.airlock.webUrl}/metrics`)).text();
+    expect((await fetch(`${h.airlock.webUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${h.airlock.webUrl}/readyz`)).status).toBe(404);
+    const metrics = await (await fetch(`${h.airlock.internalUrl}/metrics`)).text();
     expect(metrics).toMatch(
       /airlock_requests_total\{cluster="default",verb="list",decision="allow",code="200"\} \d+/,
     );
     expect(metrics).toContain('airlock_request_duration_seconds_bucket');
+    for (const gauge of [
+      'airlock_reviews_pending 0',
+      'airlock_slack_outbox_depth 0',
+      'airlock_slack_outbox_oldest_seconds 0',
+      'airlock_parked_requests 0',
+      'airlock_recorder_queue_depth',
+    ])
+      expect(metrics).toContain(gauge);
+  });
+
+  it('counts authentication failures by reason', async () => {
+    await call(h, 'GET', '/clusters/default/api/v1/pods', '');
+    await call(h, 'GET', '/clusters/default/api/v1/pods', 'not-a-jwt');
+    const metrics = await (await fetch(`${h.airlock.internalUrl}/metrics`)).text();
+    expect(metrics).toMatch(/airlock_auth_failures_total\{reason="no-token"\} [1-9]/);
+    expect(metrics).toMatch(/airlock_auth_failures_total\{reason="invalid-token"\} [1-9]/);
   });
 });
 
@@ -97,10 +122,38 @@ describe('upstream failures', () => {
     expect(res.status).toBe(503);
     expect(res.json).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable' });
     expect(String(res.json.message)).toContain('cluster "default" is unreachable');
-    const ready = await fetch(`${h.airlock.webUrl}/readyz`);
+    const metrics = await (await fetch(`${h.airlock.internalUrl}/metrics`)).text();
+    expect(metrics).toMatch(/airlock_upstream_errors_total\{cluster="default",failure="unreachable"\} [1-9]/);
+    const ready = await fetch(`${h.airlock.internalUrl}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.text()).toContain('cluster default');
     await h.close();
+  });
+
+  it('stays ready, reporting the cluster as degraded, when one of several clusters is down', async () => {
+    const down = await startFakeApiServer();
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-degraded-'));
+    const downKubeconfig = join(dir, 'down.kubeconfig');
+    await writeFile(downKubeconfig, down.kubeconfig());
+    const fake = await startFakeApiServer();
+    await writeFile(join(dir, 'up.kubeconfig'), fake.kubeconfig());
+    const h = await startHarness({
+      fake,
+      dir,
+      config: {
+        clusters: [
+          { name: 'default', kubeconfig: join(dir, 'up.kubeconfig') },
+          { name: 'other', kubeconfig: downKubeconfig },
+        ],
+      },
+    });
+    await down.close();
+    const ready = await fetch(`${h.airlock.internalUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.text()).toMatch(/^degraded: cluster other: /);
+    await h.close();
+    await fake.close();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('starts without any cluster and tells agents what to configure', async () => {

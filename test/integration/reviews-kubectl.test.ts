@@ -191,6 +191,8 @@ describe('a reviewed delete with real kubectl', () => {
       outcome: { status: 200 },
       decisions: [{ approver: { name: 'alice', via: 'terminal' }, reason: 'planned' }],
     });
+    const metrics = await (await fetch(`${h.airlock.internalUrl}/metrics`)).text();
+    expect(metrics).toMatch(/airlock_review_seconds_count\{stage="executed"\} [1-9]/);
   }, 90_000);
 
   it('denied: kubectl prints the reviewer and the reason, and nothing is deleted', async () => {

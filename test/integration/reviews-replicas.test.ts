@@ -53,6 +53,7 @@ function startReplicaB(): Promise<string> {
       AIRLOCK_POLICY: join(h.dir, 'policy.yaml'),
       AIRLOCK_PROXY_LISTEN: '127.0.0.1:0',
       AIRLOCK_WEB_LISTEN: '127.0.0.1:0',
+      AIRLOCK_INTERNAL_LISTEN: '127.0.0.1:0',
       AIRLOCK_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -82,6 +82,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const config = configSchema.parse({
     proxy: { listen: '127.0.0.1:0' },
     web: { listen: '127.0.0.1:0' },
+    internal: { listen: '127.0.0.1:0' },
     dataDir: dir,
     clusters: [{ name: 'default', kubeconfig: upstreamKubeconfig, impersonate: opts.impersonate ?? false }],
     ...(policyFile ? { policy: { file: policyFile } } : {}),
