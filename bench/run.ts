@@ -285,7 +285,9 @@ async function main(): Promise<void> {
     const proxyPort = await freePort();
     const webPort = await freePort();
     const env = {
-      ...process.env,
+      // Only what Airlock needs: an operator's own AIRLOCK_* variables must not change what is measured.
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
       KUBECONFIG: kubeconfigPath,
       AIRLOCK_DATA_DIR: join(dir, 'data'),
       AIRLOCK_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
