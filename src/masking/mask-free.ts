@@ -7,7 +7,8 @@
  * - a kind-less `object` field, which the masker would treat as a Secret if it looked like one;
  * - a container env entry whose name looks like a credential (its `value` is masked);
  * - any detector hint (PEM headers, token prefixes, `://`, "bearer", …) in any string.
- * The top-level `kind` must come first, as kube-apiserver writes it; anything else takes the structured path. The one
+ * The top-level `kind` must be among the first fields (first, as kube-apiserver writes it, or after `apiVersion`);
+ * anything else takes the structured path. The one
  * change the masker makes that is not about secrets — re-serialising a valid last-applied annotation compactly — is
  * not worth decoding for.
  */
@@ -25,7 +26,8 @@ export interface MaskFreeOptions {
 /** `kind` is the document's kind, or undefined to read it from the text's first field. */
 export type MaskFreeCheck = (json: string, kind?: string) => boolean;
 
-const LEADING_KIND = /^\s*\{\s*"kind"\s*:\s*"([^"\\]*)"/;
+/** The top-level kind among the first fields (kube-apiserver writes kind first; others write apiVersion first). */
+const LEADING_KIND = /^\s*\{\s*(?:"apiVersion"\s*:\s*"[^"\\]*"\s*,\s*)?"kind"\s*:\s*"([^"\\]*)"/;
 
 export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
   const q = '\\\\?"'; // a quote, possibly escaped (inside the last-applied annotation)

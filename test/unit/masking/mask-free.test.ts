@@ -141,8 +141,10 @@ describe('mask-free fast path', () => {
     else expect(m.maskDocument(JSON.parse(text))).not.toEqual(JSON.parse(text));
   });
 
-  it('refuses a document whose kind is not its first field, or that has none', () => {
-    expect(masker.isMaskFree(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }))).toBe(false);
+  it('reads the kind first or after apiVersion, and refuses a document whose kind comes later, or that has none', () => {
+    expect(masker.isMaskFree(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }))).toBe(true);
+    expect(masker.isMaskFree(JSON.stringify({ apiVersion: 'v1', kind: 'Secret', data: {} }))).toBe(false);
+    expect(masker.isMaskFree(JSON.stringify({ metadata: {}, kind: 'ConfigMap', data: {} }))).toBe(false);
     expect(masker.isMaskFree(JSON.stringify({ metadata: meta('x'), data: {} }))).toBe(false);
   });
 
