@@ -3,6 +3,7 @@
  * engine that speaks SQL: every state change is a compare-and-set on (id, version, state).
  */
 import type { Knex } from 'knex';
+import { notify, REVIEWS_CHANNEL } from '../db/notify.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import type {
   ExecutionOutcome,
@@ -23,6 +24,8 @@ const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
 const KEYED_STATES: readonly ReviewState[] = [...OPEN_STATES, 'executing'];
 /** Keeps `WHERE id IN (…)` under every SQLite build's bound-parameter limit. */
 const IN_CHUNK = 500;
+/** The advisory lock that orders review event commits (see `insertEvents`); an arbitrary, fixed 64-bit key. */
+export const REVIEW_EVENTS_LOCK_KEY = 7_240_215_001;
 
 /** A review as first stored: pending, version 1, no decisions yet. */
 export type NewReview = Omit<
@@ -383,14 +386,28 @@ export class ReviewStore {
   }
 
   /**
-   * Records committed-together events; call it last in the transition's transaction. On Postgres the table lock
-   * makes event transactions commit in `seq` order, so a reader past `seq` n never misses a late-committing n-1.
+   * Records committed-together events; call it last in the transition's transaction, so the lock below is held
+   * only from the insert to the commit.
+   *
+   * Why a lock at all: followers (the Slack feed) read `seq > cursor` from one shared cursor. Postgres hands out
+   * `seq` when a row is inserted, not when it commits; if transaction 7 committed before a slower transaction 6, a
+   * reader could pass 7 and skip 6 for good. So event-writing transactions must commit in `seq` order.
+   *
+   * Why this lock: a transaction-scoped advisory lock on one key serialises exactly the event writers, from their
+   * insert to their commit, and nothing else. The table lock used before (`LOCK TABLE … IN EXCLUSIVE MODE`) also
+   * conflicted with every other writer of the table (retention deletes, autovacuum's SHARE UPDATE EXCLUSIVE), so a
+   * prune or a vacuum stalled every review transition in the cluster. SQLite has one writer at a time anyway.
+   *
+   * Each transition also queues a notification (delivered at commit) so replicas parked on the review wake now
+   * instead of at their next poll.
    */
   async insertEvents(events: readonly ReviewEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (this.db.client.config.client === 'pg')
-      await this.db.raw('LOCK TABLE review_events IN EXCLUSIVE MODE');
+      await this.db.raw('select pg_advisory_xact_lock(?)', [REVIEW_EVENTS_LOCK_KEY]);
     await this.db('review_events').insert(events.map(toEventRow));
+    for (const reviewId of new Set(events.map((e) => e.review.id)))
+      await notify(this.db, REVIEWS_CHANNEL, reviewId);
   }
 
   /** Events after `seq`, oldest first. */
