@@ -16,7 +16,7 @@ import { createMasker, defaultMaskingConfig } from './masking/index.js';
 import { approverDefaults, builtInPolicy, loadPolicyFile } from './policy/load.js';
 import type { Policy } from './policy/model.js';
 import { createRecorder, type Recorder } from './recording/recorder.js';
-import { startRetentionSchedule } from './recording/retention.js';
+import { startRetentionSchedule } from './db/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './web/metrics.js';
@@ -218,7 +218,7 @@ export async function startAirlock(
     ? startRetentionSchedule(db, {
         olderThanSeconds: config.recording.retention.olderThan,
         everySeconds: config.recording.retention.every,
-        onPruned: (pruned) => logger.info(pruned, 'retention: pruned old recordings'),
+        onPruned: (pruned) => logger.info(pruned, 'retention: pruned old records'),
         onError: (err) => logger.error({ err: err.message }, 'retention: prune failed'),
       })
     : async () => undefined;

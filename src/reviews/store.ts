@@ -3,6 +3,7 @@
  * engine that speaks SQL: every state change is a compare-and-set on (id, version, state).
  */
 import type { Knex } from 'knex';
+import { deleteInBatches } from '../db/batches.js';
 import { notify, REVIEWS_CHANNEL } from '../db/notify.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import type {
@@ -15,6 +16,7 @@ import type {
   ReviewState,
   SequencedReviewEvent,
 } from './model.js';
+import { FINAL_STATES } from './model.js';
 
 const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
 /**
@@ -408,6 +410,54 @@ export class ReviewStore {
     await this.db('review_events').insert(events.map(toEventRow));
     for (const reviewId of new Set(events.map((e) => e.review.id)))
       await notify(this.db, REVIEWS_CHANNEL, reviewId);
+  }
+
+  /**
+   * Retention: deletes, `batch` rows per statement, review events older than `olderThan` that every follower has
+   * passed (an event a cursor has not reached yet is never dropped from under it), then closed reviews untouched
+   * since `olderThan` with no events left and no grant still running then, with their decisions and grants.
+   */
+  async prune(olderThan: Date, batch: number): Promise<{ reviewEvents: number; reviews: number }> {
+    const cutoff = olderThan.getTime();
+    const cursor = (await this.db('review_event_cursors').min({ seq: 'seq' }).first()) as
+      { seq: number | string | null } | undefined;
+    const followed = cursor?.seq === null || cursor?.seq === undefined ? undefined : Number(cursor.seq);
+    const db = this.db as Knex;
+    const reviewEvents = await deleteInBatches(db, 'review_events', 'seq', batch, (q) =>
+      q.where('at', '<', cutoff).modify((w) => {
+        if (followed !== undefined) w.andWhere('seq', '<=', followed);
+      }),
+    );
+    let reviews = 0;
+    for (;;) {
+      const ids = (
+        await this.db<ReviewRow>('reviews')
+          .select('id')
+          .whereIn('state', [...FINAL_STATES])
+          .andWhere('created_at', '<', cutoff)
+          .andWhere((w) => w.whereNull('decided_at').orWhere('decided_at', '<', cutoff))
+          .andWhere((w) => w.whereNull('executed_at').orWhere('executed_at', '<', cutoff))
+          .whereNotExists((e) =>
+            e.select(this.db.raw('1')).from('review_events').whereRaw('review_events.review_id = reviews.id'),
+          )
+          .whereNotExists((g) =>
+            g
+              .select(this.db.raw('1'))
+              .from('review_grants')
+              .whereRaw('review_grants.review_id = reviews.id')
+              .andWhere('review_grants.expires_at', '>=', cutoff),
+          )
+          .limit(batch)
+      ).map((r) => r.id);
+      if (ids.length === 0) return { reviewEvents, reviews };
+      await this.transaction(async (tx) => {
+        await tx.db('review_decisions').whereIn('review_id', ids).delete();
+        await tx.db('review_grants').whereIn('review_id', ids).delete();
+        await tx.db('reviews').whereIn('id', ids).delete();
+      });
+      reviews += ids.length;
+      if (ids.length < batch) return { reviewEvents, reviews };
+    }
   }
 
   /** Events after `seq`, oldest first. */

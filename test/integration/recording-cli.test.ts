@@ -154,7 +154,7 @@ describe('airlock sessions / audit / prune', () => {
 
   it('prunes by age and keeps the chain verifiable', async () => {
     expect(await airlock(db, 'prune', '--older-than', '30d')).toMatch(
-      /^pruned 1 events and 1 emptied sessions recorded before /,
+      /^pruned, from before .*: 1 recorded events, 1 emptied sessions, 0 closed reviews, 0 review events, 0 finished Slack messages$/m,
     );
     expect(await airlock(db, 'audit', 'verify')).toBe('audit chain intact: 3 events verified\n');
     await expect(airlock(db, 'prune')).rejects.toThrow(/--older-than/);

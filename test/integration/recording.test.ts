@@ -14,7 +14,8 @@ import {
   SessionQueryError,
 } from '../../src/recording/query.js';
 import { createRecorder } from '../../src/recording/recorder.js';
-import { pruneEvents, startRetentionSchedule } from '../../src/recording/retention.js';
+import { startRetentionSchedule } from '../../src/db/retention.js';
+import { pruneEvents } from '../../src/recording/retention.js';
 import type { RecordInput } from '../../src/recording/types.js';
 import { verifyAuditChain } from '../../src/recording/verify.js';
 import { agent, decision, recordInput, request } from '../unit/recording/fixtures.js';
@@ -259,6 +260,19 @@ describe.each(dialects)('recording on %s', (_dialect, open) => {
       expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 2 });
       await t.db('events').where({ request_id: 'after' }).delete();
       expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false });
+    });
+
+    it('prunes in batches, each leaving a verifiable chain', async () => {
+      await recordAll(
+        t.db,
+        [1, 2, 3, 4, 5].map((day) =>
+          recordInput({ requestId: `old-${day}`, time: new Date(Date.UTC(2020, 0, day)) }),
+        ),
+      );
+      await recordAll(t.db, [recordInput({ requestId: 'young', time: new Date(Date.UTC(2030, 0, 1)) })]);
+      const result = await pruneEvents(t.db, new Date(Date.UTC(2021, 0, 1)), new Date(), 2);
+      expect(result.events).toBe(5);
+      expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 1 });
     });
 
     it('runs on a schedule until stopped', async () => {
