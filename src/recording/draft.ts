@@ -179,10 +179,9 @@ export function toEventDraft(
 
 /** Text any SQL text column takes: no NUL (Postgres refuses it) and no lone UTF-16 surrogate (not encodable). */
 function storableText(value: string): string {
-  return value.replace(
-    /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
-    '\ufffd',
-  );
+  return value
+    .replaceAll('\u0000', '\ufffd')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 /**
