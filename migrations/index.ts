@@ -5,6 +5,7 @@ import * as recordingChain from './20261128_003_recording_chain.js';
 import * as slack from './20261128_004_slack.js';
 import * as reviewEvents from './20261128_005_review_events.js';
 import * as approvalIdentity from './20261205_011_approval_identity_grant_scope_lease.js';
+import * as chainSeals from './20261205_012_chain_seals.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly (readonly [name: string, migration: Migration]
   ['20261128_004_slack', slack],
   ['20261128_005_review_events', reviewEvents],
   ['20261205_011_approval_identity_grant_scope_lease', approvalIdentity],
+  ['20261205_012_chain_seals', chainSeals],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -16,6 +16,7 @@ import { createMasker, defaultMaskingConfig } from './masking/index.js';
 import { approverDefaults, builtInPolicy, loadPolicyFile } from './policy/load.js';
 import type { Policy } from './policy/model.js';
 import { createRecorder, type Recorder } from './recording/recorder.js';
+import { startSealSchedule } from './recording/seals.js';
 import { startRetentionSchedule } from './db/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createWebApp } from './web/app.js';
@@ -222,6 +223,12 @@ export async function startAirlock(
         onError: (err) => logger.error({ err: err.message }, 'retention: prune failed'),
       })
     : async () => undefined;
+  const seal = config.recording.seal;
+  const stopSealing = seal
+    ? startSealSchedule(db, readFileSync(seal.keyFile), seal.every, (err) =>
+        logger.error({ err: err.message }, 'audit: sealing the chain heads failed'),
+      )
+    : async () => undefined;
 
   return {
     proxyUrl,
@@ -241,6 +248,7 @@ export async function startAirlock(
       await reviews.stop();
       await slack?.stop();
       await recorder.close();
+      await stopSealing(); // after the last flush, so its final seal covers every recorded event
       for (const c of clusters) {
         c.agent.destroy();
         c.longRunningAgent.destroy();

@@ -9,6 +9,7 @@ import { ReviewStore } from '../reviews/store.js';
 import { OutboxStore } from '../slack/outbox/store.js';
 import { DEFAULT_PRUNE_BATCH } from './batches.js';
 import type { Database } from './database.js';
+import { startHousekeeping } from './housekeeping.js';
 
 export interface PruneResult {
   /** Recorded events and the sessions they emptied. */
@@ -39,31 +40,12 @@ export interface RetentionSchedule {
   onError?: (err: Error) => void;
 }
 
-/**
- * Prunes once right away (a gateway restarted more often than `everySeconds` would otherwise never prune),
- * then every `everySeconds`; runs never overlap. The returned stop function resolves once a run in progress ends.
- */
+/** Prunes on a schedule (see `startHousekeeping`); failures are reported and retried on the next run. */
 export function startRetentionSchedule(db: Database, schedule: RetentionSchedule): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const run = (): void => {
-    if (running) return;
-    const olderThan = new Date(Date.now() - schedule.olderThanSeconds * 1000);
-    running = pruneAll(db, olderThan)
-      .then(schedule.onPruned, (err: unknown) =>
-        schedule.onError?.(err instanceof Error ? err : new Error(String(err))),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const first = setTimeout(run, 0);
-  const interval = setInterval(run, schedule.everySeconds * 1000);
-  // Retention is housekeeping: it must never keep a process alive that is otherwise done.
-  first.unref();
-  interval.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(interval);
-    await running;
-  };
+  return startHousekeeping(schedule.everySeconds, () =>
+    pruneAll(db, new Date(Date.now() - schedule.olderThanSeconds * 1000)).then(
+      schedule.onPruned,
+      (err: unknown) => schedule.onError?.(err instanceof Error ? err : new Error(String(err))),
+    ),
+  );
 }
