@@ -16,7 +16,8 @@ import { createMasker, defaultMaskingConfig } from './masking/index.js';
 import { approverDefaults, builtInPolicy, loadPolicyFile } from './policy/load.js';
 import type { Policy } from './policy/model.js';
 import { createRecorder, RecordingQueueFullError, type Recorder } from './recording/recorder.js';
-import { startRetentionSchedule } from './recording/retention.js';
+import { startSealSchedule } from './recording/seals.js';
+import { startRetentionSchedule } from './db/retention.js';
 import { loadOrCreateServingCertificate } from './gateway/serving-certificate.js';
 import { createInternalApp, createWebApp } from './web/app.js';
 import { Lifecycle } from './lib/lifecycle.js';
@@ -180,6 +181,16 @@ async function start(
     fieldRules: config.masking.fieldRules,
     ...(config.masking.credentialEnvNames ? { credentialEnvNames: config.masking.credentialEnvNames } : {}),
   });
+  const seal = config.recording.seal;
+  if (seal) {
+    // Registered before the recorder, so it stops after the recorder's last flush and its final seal covers every event.
+    lifecycle.onStop(
+      'chain seals',
+      startSealSchedule(db, readFileSync(seal.keyFile), seal.every, (err) =>
+        logger.error({ err: err.message }, 'audit: sealing the chain heads failed'),
+      ),
+    );
+  }
   const recorder: Recorder = createRecorder(db, {
     batchMs: config.recording.batch * 1000,
     maxBodyBytes: config.recording.maxBodyBytes,
@@ -296,7 +307,7 @@ async function start(
       startRetentionSchedule(db, {
         olderThanSeconds: config.recording.retention.olderThan,
         everySeconds: config.recording.retention.every,
-        onPruned: (pruned) => logger.info(pruned, 'retention: pruned old recordings'),
+        onPruned: (pruned) => logger.info(pruned, 'retention: pruned old records'),
         onError: (err) => logger.error({ err: err.message }, 'retention: prune failed'),
       }),
     );

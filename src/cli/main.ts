@@ -11,7 +11,7 @@ import {
   type LoadedConfig,
 } from '../config/load.js';
 import type { AirlockConfig } from '../config/schema.js';
-import { migrate, openDatabase, createDatabase, type Database } from '../db/database.js';
+import { migrate, openCurrentDatabase, createDatabase, type Database } from '../db/database.js';
 import { parseDuration } from '../lib/duration.js';
 import * as audit from './commands/audit.js';
 import * as grants from './commands/grants.js';
@@ -36,7 +36,7 @@ const currentConfig = (): AirlockConfig => loadedConfig().config;
 let db: Database | undefined;
 const ctx: CliContext = {
   async database() {
-    db ??= await openDatabase(databaseUrl(currentConfig()));
+    db ??= await openCurrentDatabase(databaseUrl(currentConfig()));
     return db;
   },
   people: () => new PeopleDirectory(currentConfig().people),

@@ -181,6 +181,8 @@ export const configSchema = z
         retention: z
           .strictObject({ olderThan: positiveDuration, every: positiveDuration.default(3600) })
           .optional(),
+        /** Chain heads signed with a key kept outside the database (see src/recording/seals.ts). */
+        seal: z.strictObject({ keyFile: z.string().min(1), every: positiveDuration.default(60) }).optional(),
       })
       .default({ batch: 0.1, maxBodyBytes: 64 * 1024 }),
     slack: z

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex, { type Knex } from 'knex';
-import { migrationSource } from '../../migrations/index.js';
+import { MIGRATIONS, migrationSource } from '../../migrations/index.js';
 
 export type Database = Knex;
 export type Dialect = 'sqlite' | 'postgres';
@@ -52,9 +52,55 @@ export async function migrate(db: Database): Promise<string[]> {
   return applied;
 }
 
-/** Opens the database and applies pending migrations: what `serve` and every CLI command that reads data do. */
+/** Opens the database and applies pending migrations: what `serve` (and `airlock migrate`) do, and nothing else. */
 export async function openDatabase(url: string): Promise<Database> {
   const db = createDatabase(url);
   await migrate(db);
+  return db;
+}
+
+/** The database's schema is not the one this build of Airlock was written for. */
+export class SchemaMismatchError extends Error {
+  constructor(
+    readonly direction: 'older' | 'newer',
+    readonly migrations: readonly string[],
+  ) {
+    super(
+      direction === 'older'
+        ? `the database schema is older than this airlock (not applied: ${migrations.join(', ')}); ` +
+            'run `airlock migrate` (or start `airlock serve`, which migrates) and try again'
+        : `the database schema is newer than this airlock (applied by a newer version: ${migrations.join(', ')}); ` +
+            'use the airlock version that migrated it',
+    );
+    this.name = 'SchemaMismatchError';
+  }
+}
+
+/** Throws `SchemaMismatchError` unless exactly this build's migrations are applied. */
+export async function assertSchemaCurrent(db: Database): Promise<void> {
+  // Where knex records applied migrations (its default name; Airlock never changes it).
+  const table = 'knex_migrations';
+  const applied = (await db.schema.hasTable(table))
+    ? ((await db(table).select('name')) as { name: string }[]).map((r) => r.name)
+    : [];
+  const known = new Set(MIGRATIONS.map(([name]) => name));
+  const newer = applied.filter((name) => !known.has(name));
+  if (newer.length > 0) throw new SchemaMismatchError('newer', newer);
+  const older = [...known].filter((name) => !applied.includes(name));
+  if (older.length > 0) throw new SchemaMismatchError('older', older);
+}
+
+/**
+ * Opens the database for a command that only reads or changes data (every CLI command but `migrate`): it never
+ * migrates, so an old CLI cannot silently downgrade-migrate nor a new one upgrade a schema the running replicas use.
+ */
+export async function openCurrentDatabase(url: string): Promise<Database> {
+  const db = createDatabase(url);
+  try {
+    await assertSchemaCurrent(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   return db;
 }

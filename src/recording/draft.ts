@@ -176,3 +176,38 @@ export function toEventDraft(
     counts: countsFor(input.decision.action, failed),
   };
 }
+
+/** Text any SQL text column takes: no NUL (Postgres refuses it) and no lone UTF-16 surrogate (not encodable). */
+function storableText(value: string): string {
+  return value
+    .replaceAll('\u0000', '\ufffd')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/**
+ * What is stored in place of an event the database refused: the same id, time, place in its session and outcome,
+ * with every text made storable and no bodies, and a summary saying why. The audit log keeps one row per request
+ * (so the gap is visible, not silent), and recording goes on.
+ */
+export function standInFor(draft: EventDraft, refusal: string): EventDraft {
+  const text = <T extends object>(row: T): T =>
+    Object.fromEntries(
+      Object.entries(row).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? storableText(value) : value,
+      ]),
+    ) as T;
+  return {
+    content: {
+      ...text(draft.content),
+      request_body: null,
+      response_body: null,
+      summary: JSON.stringify({
+        unrecorded: `the database refused this event: ${storableText(refusal).slice(0, 512)}`,
+      }),
+    },
+    session: text(draft.session),
+    agent: text(draft.agent),
+    counts: draft.counts,
+  };
+}

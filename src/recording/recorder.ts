@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import { toEventDraft, type EventDraft } from './draft.js';
+import { standInFor, toEventDraft, type EventDraft } from './draft.js';
 import { appendEvents } from './store.js';
 import type { Recorder } from './types.js';
 
@@ -50,12 +50,33 @@ export function createRecorder(db: Database, opts: RecorderOptions = {}): Record
   return createBatchingRecorder((batch) => appendEvents(db, batch), opts);
 }
 
+/** One event the database refused on its own; a stand-in without its bodies was stored in its place. */
+export class RefusedEventError extends Error {
+  constructor(
+    readonly requestId: string,
+    cause: Error,
+  ) {
+    super(
+      `the database refused the record of request ${requestId} (${cause.message}); ` +
+        'a stand-in without its bodies was recorded instead',
+      { cause },
+    );
+    this.name = 'RefusedEventError';
+  }
+}
+
 const toError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * Queues drafts and stores them in batches, one transaction at a time. A failing store flips
  * `available()` and is retried with capped exponential backoff; the failed batch stays at the head of the
  * queue, so order (and with it the hash chain) is preserved.
+ *
+ * A batch can also fail because of one row the database rejects (a "poison" event), which would otherwise be
+ * retried forever while every mutation is refused. So the events of a failed batch are retried one at a time; an
+ * event that fails alone is replaced by its stand-in (`standInFor`). If the stand-in is stored, the event was the
+ * problem: it is reported and recording continues. If the stand-in fails too, the store itself is down: the event
+ * stays queued and the backoff goes on.
  */
 export function createBatchingRecorder(append: AppendBatch, opts: RecorderOptions = {}): Recorder {
   const batchMs = opts.batchMs ?? 100;
@@ -71,15 +92,39 @@ export function createBatchingRecorder(append: AppendBatch, opts: RecorderOption
   let failures = 0;
   let reportedFull = false;
   let closed = false;
+  /** Events at the head of the queue that were in a failed batch: written one at a time to find a poison one. */
+  let suspects = 0;
 
   async function writeQueued(): Promise<void> {
     while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatchEvents);
-      await append(batch);
+      const batch = queue.slice(0, suspects > 0 ? 1 : maxBatchEvents);
+      try {
+        await append(batch);
+      } catch (err) {
+        // Blame a single event only once it has failed twice (in its batch, or alone before): a passing
+        // failure of the store must not cost an event its bodies.
+        if (batch.length > 1 || suspects === 0) {
+          suspects = Math.max(suspects, batch.length);
+          throw err;
+        }
+        await replaceByStandIn(batch[0]!, toError(err));
+      }
       queue.splice(0, batch.length);
+      suspects = Math.max(0, suspects - batch.length);
       failures = 0;
       reportedFull = false;
     }
+  }
+
+  /** Stores the stand-in of an event that failed alone, or rethrows the event's own error if that fails too. */
+  async function replaceByStandIn(draft: EventDraft, refusal: Error): Promise<void> {
+    try {
+      await append([standInFor(draft, refusal.message)]);
+    } catch {
+      suspects = Math.max(suspects, 1);
+      throw refusal;
+    }
+    onError(new RefusedEventError(draft.content.request_id, refusal));
   }
 
   /** Single flight: whoever asks while a write runs shares it, and it runs until the queue is empty. */

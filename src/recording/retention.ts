@@ -1,16 +1,24 @@
 import type { Database } from '../db/database.js';
+import { DEFAULT_PRUNE_BATCH, deleteInBatches } from '../db/batches.js';
 import { lockChainHeads } from './chain-heads.js';
 
-export interface PruneResult {
+export interface RecordingPruneResult {
   events: number;
   sessions: number;
 }
 
 /**
- * Drops one cluster's oldest events up to the first one that is still young, so what remains is a suffix of
- * the chain; the last dropped event's hash becomes the anchor verification starts from.
+ * Drops up to `batch` of one cluster's oldest events, stopping before the first one that is still young, so what
+ * remains is a suffix of the chain; the last dropped event's hash becomes the anchor verification starts from.
+ * One short transaction per batch: the chain head stays locked only that long.
  */
-async function pruneCluster(db: Database, cluster: string, olderThan: Date, now: Date): Promise<number> {
+async function pruneClusterBatch(
+  db: Database,
+  cluster: string,
+  olderThan: Date,
+  now: Date,
+  batch: number,
+): Promise<number> {
   return db.transaction(async (trx) => {
     const head = (await lockChainHeads(trx, [cluster], now)).get(cluster);
     if (!head) return 0;
@@ -19,13 +27,15 @@ async function pruneCluster(db: Database, cluster: string, olderThan: Date, now:
       .andWhere('time', '>=', olderThan)
       .orderBy('seq')
       .first('seq');
-    const lastPruned: { seq: unknown; hash: string } | undefined = await trx('events')
+    const candidates: { seq: unknown; hash: string }[] = await trx('events')
       .where({ cluster })
       .modify((q) => {
         if (firstKept) q.andWhere('seq', '<', Number(firstKept.seq));
       })
-      .orderBy('seq', 'desc')
-      .first('seq', 'hash');
+      .orderBy('seq')
+      .limit(batch)
+      .select('seq', 'hash');
+    const lastPruned = candidates.at(-1);
     if (!lastPruned) return 0;
     const anchorSeq = Number(lastPruned.seq);
     const pruned = await trx('events').where({ cluster }).andWhere('seq', '<=', anchorSeq).delete();
@@ -42,49 +52,26 @@ async function pruneCluster(db: Database, cluster: string, olderThan: Date, now:
 }
 
 /** Deletes events older than `olderThan` (per cluster, keeping each chain verifiable) and sessions left empty. */
-export async function pruneEvents(db: Database, olderThan: Date, now = new Date()): Promise<PruneResult> {
+export async function pruneEvents(
+  db: Database,
+  olderThan: Date,
+  now = new Date(),
+  batch = DEFAULT_PRUNE_BATCH,
+): Promise<RecordingPruneResult> {
   const clusters: { cluster: string }[] = await db('chain_heads').select('cluster').orderBy('cluster');
   let events = 0;
-  for (const { cluster } of clusters) events += await pruneCluster(db, cluster, olderThan, now);
-  const sessions = await db('sessions')
-    .where('last_activity', '<', olderThan)
-    .whereNotExists((q) => q.select(db.raw('1')).from('events').whereRaw('events.session_id = sessions.id'))
-    .delete();
+  for (const { cluster } of clusters) {
+    for (let pruned = batch; pruned >= batch;) {
+      pruned = await pruneClusterBatch(db, cluster, olderThan, now, batch);
+      events += pruned;
+    }
+  }
+  const sessions = await deleteInBatches(db, 'sessions', 'id', batch, (q) =>
+    q
+      .where('last_activity', '<', olderThan)
+      .whereNotExists((e) =>
+        e.select(db.raw('1')).from('events').whereRaw('events.session_id = sessions.id'),
+      ),
+  );
   return { events, sessions };
-}
-
-export interface RetentionSchedule {
-  olderThanSeconds: number;
-  everySeconds: number;
-  onPruned?: (result: PruneResult) => void;
-  onError?: (err: Error) => void;
-}
-
-/**
- * Prunes once right away (a gateway restarted more often than `everySeconds` would otherwise never prune),
- * then every `everySeconds`; runs never overlap. The returned stop function resolves once a run in progress ends.
- */
-export function startRetentionSchedule(db: Database, schedule: RetentionSchedule): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  const run = (): void => {
-    if (running) return;
-    const olderThan = new Date(Date.now() - schedule.olderThanSeconds * 1000);
-    running = pruneEvents(db, olderThan)
-      .then(schedule.onPruned, (err: unknown) =>
-        schedule.onError?.(err instanceof Error ? err : new Error(String(err))),
-      )
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const first = setTimeout(run, 0);
-  const interval = setInterval(run, schedule.everySeconds * 1000);
-  // Retention is housekeeping: it must never keep a process alive that is otherwise done.
-  first.unref();
-  interval.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(interval);
-    await running;
-  };
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { eventHash } from './chain.js';
 import { readChainHeads, type ChainHead } from './chain-heads.js';
 import { readEventRow, type StoredEventRow } from './rows.js';
+import { verifySeals } from './seals.js';
 
 export interface BrokenLink {
   seq: number;
@@ -10,7 +11,14 @@ export interface BrokenLink {
   reason: string;
 }
 
-export type ChainVerification = { ok: true; events: number } | { ok: false; brokenAt: BrokenLink };
+/** With a seal key: how many clusters have an authentic newest seal, and when the oldest of those was made. */
+export interface SealSummary {
+  sealed: number;
+  oldest?: Date;
+}
+
+export type ChainVerification =
+  { ok: true; events: number; seals?: SealSummary } | { ok: false; brokenAt: BrokenLink };
 
 const PAGE = 500;
 
@@ -107,9 +115,24 @@ async function walk(trx: Knex.Transaction): Promise<ChainVerification> {
 
 /**
  * Walks every cluster's chain in insertion order and names the first broken link: a modified, deleted,
- * inserted or reordered event. Runs in one snapshot so batches committed meanwhile do not look like tampering.
+ * inserted or reordered event. With `sealKey`, also checks the chain heads' seals (see seals.ts), which catches
+ * a chain rewritten consistently by someone with write access to the database. Runs in one snapshot so batches
+ * committed meanwhile do not look like tampering.
  */
-export async function verifyAuditChain(db: Database): Promise<ChainVerification> {
+export async function verifyAuditChain(db: Database, sealKey?: Buffer): Promise<ChainVerification> {
   const isPostgres = db.client.config.client === 'pg';
-  return db.transaction(walk, isPostgres ? { isolationLevel: 'repeatable read', readOnly: true } : {});
+  return db.transaction(
+    async (trx) => {
+      const chain = await walk(trx);
+      if (!chain.ok || !sealKey) return chain;
+      const seals = await verifySeals(trx, sealKey);
+      if (!seals.ok) {
+        const { cluster, seq, reason } = seals.problem;
+        return { ok: false, brokenAt: { seq, id: '', reason: `cluster "${cluster}": ${reason}` } };
+      }
+      const { sealed, oldest } = seals;
+      return { ...chain, seals: { sealed, ...(oldest ? { oldest } : {}) } };
+    },
+    isPostgres ? { isolationLevel: 'repeatable read', readOnly: true } : {},
+  );
 }

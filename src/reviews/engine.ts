@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
+import { listen, REVIEWS_CHANNEL, type Subscription } from '../db/notify.js';
 import type { Agent } from '../identity/agent.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { ReviewSettings } from '../policy/decision.js';
@@ -175,8 +176,15 @@ export function createReviewEngine(
   ports: ReviewPorts,
   options: ReviewEngineOptions = {},
 ): ReviewEngine {
-  return new SqlReviewEngine(new ReviewStore(db), ports, { ...DEFAULTS, ...options });
+  const subscribe: Subscribe = (onReview, onError) => listen(db, REVIEWS_CHANNEL, onReview, onError);
+  return new SqlReviewEngine(new ReviewStore(db), ports, { ...DEFAULTS, ...options }, subscribe);
 }
+
+/** Hears committed transitions of any replica by review id; undefined where the database cannot push (SQLite). */
+type Subscribe = (
+  onReview: (reviewId: string) => void,
+  onError: (err: Error) => void,
+) => Promise<Subscription | undefined>;
 
 type PendingEvent = Omit<ReviewEvent, 'at'>;
 
@@ -192,11 +200,14 @@ class SqlReviewEngine implements ReviewEngine {
   private readonly parking = new ParkingLot();
   private timers: NodeJS.Timeout[] = [];
   private running = new Set<Promise<unknown>>();
+  /** The push channel for other replicas' decisions, while started; the poll covers its absence or loss. */
+  private subscription: Promise<Subscription | undefined> | undefined;
 
   constructor(
     private readonly store: ReviewStore,
     private readonly ports: ReviewPorts,
     private readonly options: Required<ReviewEngineOptions>,
+    private readonly subscribe: Subscribe,
   ) {}
 
   async park(input: ParkInput, signal: AbortSignal): Promise<ParkResult> {
@@ -406,8 +417,12 @@ class SqlReviewEngine implements ReviewEngine {
 
   start(): void {
     if (this.timers.length > 0) return;
+    this.listen();
     this.timers = [
-      this.every(this.options.pollMs, 'wake-up poll', () => this.wakeChangedReviews()),
+      this.every(this.options.pollMs, 'wake-up poll', () => {
+        void this.resubscribeIfLost();
+        return this.wakeChangedReviews();
+      }),
       this.every(this.options.sweepMs, 'expiry sweep', () => this.expireOverdue()),
       this.every(this.options.sweepMs, 'execution lease sweep', () => this.resolveAbandonedExecutions()),
     ];
@@ -416,7 +431,39 @@ class SqlReviewEngine implements ReviewEngine {
   async stop(): Promise<void> {
     this.timers.forEach((t) => clearInterval(t));
     this.timers = [];
-    await Promise.allSettled([...this.running]);
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await Promise.allSettled([...this.running, subscription?.then((s) => s?.close())]);
+  }
+
+  /** Subscribes to committed transitions; a notification wakes the requests parked here on that review at once. */
+  private listen(): void {
+    const subscribing = this.subscribe(
+      (reviewId) => {
+        if (!this.parking.parkedReviewIds().includes(reviewId)) return;
+        const run = this.store
+          .versions([reviewId])
+          .then((versions) => this.parking.wakeChanged(versions))
+          .catch((e: unknown) => this.ports.reportError?.(e, 'wake-up on notification'))
+          .finally(() => this.running.delete(run));
+        this.running.add(run);
+      },
+      (err) => this.ports.reportError?.(err, 'wake-up subscription (falling back to polling)'),
+    ).catch((e: unknown) => {
+      this.ports.reportError?.(e, 'wake-up subscription (falling back to polling)');
+      return undefined;
+    });
+    this.subscription = subscribing;
+  }
+
+  /** After a lost listening connection, subscribe again on the next poll tick; polling covers the gap. */
+  private async resubscribeIfLost(): Promise<void> {
+    const current = this.subscription;
+    const subscription = await current;
+    if (!subscription || subscription.alive || current !== this.subscription || this.timers.length === 0)
+      return;
+    this.listen();
+    await subscription.close();
   }
 
   /** Turns a fresh look at the review into a result, or undefined while it is still undecided. */

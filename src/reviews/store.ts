@@ -3,6 +3,8 @@
  * engine that speaks SQL: every state change is a compare-and-set on (id, version, state).
  */
 import type { Knex } from 'knex';
+import { deleteInBatches } from '../db/batches.js';
+import { notify, REVIEWS_CHANNEL } from '../db/notify.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import type {
   ExecutionOutcome,
@@ -14,6 +16,7 @@ import type {
   ReviewState,
   SequencedReviewEvent,
 } from './model.js';
+import { FINAL_STATES } from './model.js';
 
 const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
 /**
@@ -23,6 +26,8 @@ const OPEN_STATES: readonly ReviewState[] = ['pending', 'approved'];
 const KEYED_STATES: readonly ReviewState[] = [...OPEN_STATES, 'executing'];
 /** Keeps `WHERE id IN (…)` under every SQLite build's bound-parameter limit. */
 const IN_CHUNK = 500;
+/** The advisory lock that orders review event commits (see `insertEvents`); an arbitrary, fixed 64-bit key. */
+export const REVIEW_EVENTS_LOCK_KEY = 7_240_215_001;
 
 /** A review as first stored: pending, version 1, no decisions yet. */
 export type NewReview = Omit<
@@ -383,14 +388,76 @@ export class ReviewStore {
   }
 
   /**
-   * Records committed-together events; call it last in the transition's transaction. On Postgres the table lock
-   * makes event transactions commit in `seq` order, so a reader past `seq` n never misses a late-committing n-1.
+   * Records committed-together events; call it last in the transition's transaction, so the lock below is held
+   * only from the insert to the commit.
+   *
+   * Why a lock at all: followers (the Slack feed) read `seq > cursor` from one shared cursor. Postgres hands out
+   * `seq` when a row is inserted, not when it commits; if transaction 7 committed before a slower transaction 6, a
+   * reader could pass 7 and skip 6 for good. So event-writing transactions must commit in `seq` order.
+   *
+   * Why this lock: a transaction-scoped advisory lock on one key serialises exactly the event writers, from their
+   * insert to their commit, and nothing else. The table lock used before (`LOCK TABLE … IN EXCLUSIVE MODE`) also
+   * conflicted with every other writer of the table (retention deletes, autovacuum's SHARE UPDATE EXCLUSIVE), so a
+   * prune or a vacuum stalled every review transition in the cluster. SQLite has one writer at a time anyway.
+   *
+   * Each transition also queues a notification (delivered at commit) so replicas parked on the review wake now
+   * instead of at their next poll.
    */
   async insertEvents(events: readonly ReviewEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (this.db.client.config.client === 'pg')
-      await this.db.raw('LOCK TABLE review_events IN EXCLUSIVE MODE');
+      await this.db.raw('select pg_advisory_xact_lock(?)', [REVIEW_EVENTS_LOCK_KEY]);
     await this.db('review_events').insert(events.map(toEventRow));
+    for (const reviewId of new Set(events.map((e) => e.review.id)))
+      await notify(this.db, REVIEWS_CHANNEL, reviewId);
+  }
+
+  /**
+   * Retention: deletes, `batch` rows per statement, review events older than `olderThan` that every follower has
+   * passed (an event a cursor has not reached yet is never dropped from under it), then closed reviews untouched
+   * since `olderThan` with no events left and no grant still running then, with their decisions and grants.
+   */
+  async prune(olderThan: Date, batch: number): Promise<{ reviewEvents: number; reviews: number }> {
+    const cutoff = olderThan.getTime();
+    const cursor = (await this.db('review_event_cursors').min({ seq: 'seq' }).first()) as
+      { seq: number | string | null } | undefined;
+    const followed = cursor?.seq === null || cursor?.seq === undefined ? undefined : Number(cursor.seq);
+    const db = this.db as Knex;
+    const reviewEvents = await deleteInBatches(db, 'review_events', 'seq', batch, (q) =>
+      q.where('at', '<', cutoff).modify((w) => {
+        if (followed !== undefined) w.andWhere('seq', '<=', followed);
+      }),
+    );
+    let reviews = 0;
+    for (;;) {
+      const ids = (
+        await this.db<ReviewRow>('reviews')
+          .select('id')
+          .whereIn('state', [...FINAL_STATES])
+          .andWhere('created_at', '<', cutoff)
+          .andWhere((w) => w.whereNull('decided_at').orWhere('decided_at', '<', cutoff))
+          .andWhere((w) => w.whereNull('executed_at').orWhere('executed_at', '<', cutoff))
+          .whereNotExists((e) =>
+            e.select(this.db.raw('1')).from('review_events').whereRaw('review_events.review_id = reviews.id'),
+          )
+          .whereNotExists((g) =>
+            g
+              .select(this.db.raw('1'))
+              .from('review_grants')
+              .whereRaw('review_grants.review_id = reviews.id')
+              .andWhere('review_grants.expires_at', '>=', cutoff),
+          )
+          .limit(batch)
+      ).map((r) => r.id);
+      if (ids.length === 0) return { reviewEvents, reviews };
+      await this.transaction(async (tx) => {
+        await tx.db('review_decisions').whereIn('review_id', ids).delete();
+        await tx.db('review_grants').whereIn('review_id', ids).delete();
+        await tx.db('reviews').whereIn('id', ids).delete();
+      });
+      reviews += ids.length;
+      if (ids.length < batch) return { reviewEvents, reviews };
+    }
   }
 
   /** Events after `seq`, oldest first. */

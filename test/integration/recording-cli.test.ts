@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,6 +11,7 @@ import { createDatabase, migrate, type Database } from '../../src/db/database.js
 import { sessionIdFor } from '../../src/recording/draft.js';
 import { PeopleDirectory } from '../../src/reviews/people.js';
 import { createRecorder } from '../../src/recording/recorder.js';
+import { sealChainHeads } from '../../src/recording/seals.js';
 import { decision, recordInput, request } from '../unit/recording/fixtures.js';
 
 /** Runs `airlock …` in-process with the three command modules registered, capturing stdout. */
@@ -152,9 +153,22 @@ describe('airlock sessions / audit / prune', () => {
     await expect(failure).rejects.toThrow(new RegExp(`broken at event seq ${seq} .*was modified`));
   });
 
+  it("checks the chain heads' seals with --seal-key-file, and refuses them with another key", async () => {
+    const keyFile = join(dir, 'seal.key');
+    writeFileSync(keyFile, 'the seal key');
+    await sealChainHeads(db, Buffer.from('the seal key'), new Date());
+    expect(await airlock(db, 'audit', 'verify', '--seal-key-file', keyFile)).toMatch(
+      /^audit chain intact: 4 events verified; seals of 1 clusters authentic \(the oldest newest seal is from .*\)\n$/,
+    );
+    writeFileSync(keyFile, 'another key');
+    await expect(airlock(db, 'audit', 'verify', '--seal-key-file', keyFile)).rejects.toThrow(
+      /not signed with this key/,
+    );
+  });
+
   it('prunes by age and keeps the chain verifiable', async () => {
     expect(await airlock(db, 'prune', '--older-than', '30d')).toMatch(
-      /^pruned 1 events and 1 emptied sessions recorded before /,
+      /^pruned, from before .*: 1 recorded events, 1 emptied sessions, 0 closed reviews, 0 review events, 0 finished Slack messages$/m,
     );
     expect(await airlock(db, 'audit', 'verify')).toBe('audit chain intact: 3 events verified\n');
     await expect(airlock(db, 'prune')).rejects.toThrow(/--older-than/);

@@ -13,8 +13,9 @@ import {
   querySessions,
   SessionQueryError,
 } from '../../src/recording/query.js';
-import { createRecorder } from '../../src/recording/recorder.js';
-import { pruneEvents, startRetentionSchedule } from '../../src/recording/retention.js';
+import { RefusedEventError, createRecorder } from '../../src/recording/recorder.js';
+import { startRetentionSchedule } from '../../src/db/retention.js';
+import { pruneEvents } from '../../src/recording/retention.js';
 import type { RecordInput } from '../../src/recording/types.js';
 import { verifyAuditChain } from '../../src/recording/verify.js';
 import { agent, decision, recordInput, request } from '../unit/recording/fixtures.js';
@@ -103,7 +104,7 @@ async function seqOf(db: Database, requestId: string): Promise<number> {
   return Number(row?.seq);
 }
 
-describe.each(dialects)('recording on %s', (_dialect, open) => {
+describe.each(dialects)('recording on %s', (dialect, open) => {
   let t: TestDatabase;
   beforeEach(async () => {
     t = await open();
@@ -167,6 +168,30 @@ describe.each(dialects)('recording on %s', (_dialect, open) => {
         recordAll(t.db, inputs('c')),
       ]);
       expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 18 });
+    });
+  });
+
+  describe('a row the database refuses', () => {
+    it('never blocks recording: the events around it are stored and the chain verifies', async () => {
+      // Postgres refuses a NUL byte in a text column (SQLite takes it): a JWT name claim can carry one.
+      const errors: Error[] = [];
+      const recorder = createRecorder(t.db, { batchMs: 5, maxRetryMs: 20, onError: (e) => errors.push(e) });
+      recorder.record(recordInput({ requestId: 'before' }));
+      recorder.record(recordInput({ requestId: 'poison', agent: agent({ name: 'bot\u0000' }) }));
+      recorder.record(recordInput({ requestId: 'after' }));
+      await expect
+        .poll(
+          async () => (await t.db('events').orderBy('seq').select('request_id')).map((r) => r.request_id),
+          {
+            timeout: 5000,
+          },
+        )
+        .toEqual(['before', 'poison', 'after']);
+      expect(recorder.available()).toBe(true);
+      await recorder.close();
+      expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 3 });
+      const refused = errors.filter((e) => e instanceof RefusedEventError).map((e) => e.message);
+      expect(refused).toEqual(dialect === 'postgres' ? [expect.stringMatching(/request poison/)] : []);
     });
   });
 
@@ -259,6 +284,19 @@ describe.each(dialects)('recording on %s', (_dialect, open) => {
       expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 2 });
       await t.db('events').where({ request_id: 'after' }).delete();
       expect(await verifyAuditChain(t.db)).toMatchObject({ ok: false });
+    });
+
+    it('prunes in batches, each leaving a verifiable chain', async () => {
+      await recordAll(
+        t.db,
+        [1, 2, 3, 4, 5].map((day) =>
+          recordInput({ requestId: `old-${day}`, time: new Date(Date.UTC(2020, 0, day)) }),
+        ),
+      );
+      await recordAll(t.db, [recordInput({ requestId: 'young', time: new Date(Date.UTC(2030, 0, 1)) })]);
+      const result = await pruneEvents(t.db, new Date(Date.UTC(2021, 0, 1)), new Date(), 2);
+      expect(result.events).toBe(5);
+      expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 1 });
     });
 
     it('runs on a schedule until stopped', async () => {

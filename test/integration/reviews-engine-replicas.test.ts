@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createReviewEngine } from '../../src/reviews/engine.js';
+import { ReviewStore } from '../../src/reviews/store.js';
 import type { ReviewEvent } from '../../src/reviews/model.js';
 import {
   DIALECTS,
@@ -173,3 +174,91 @@ describe.each(DIALECTS)('review engine replicas on %s', (dialect) => {
     });
   });
 });
+
+describe.runIf(DIALECTS.includes('postgres'))(
+  'review engine replicas on postgres: wake-ups and event order',
+  () => {
+    let database: TestDatabase;
+
+    beforeEach(async () => {
+      database = await createTestDatabase('postgres');
+    });
+
+    afterEach(() => database.close());
+
+    it('a decision on replica B wakes the request parked on replica A long before A would poll', async () => {
+      // A poll interval far beyond the test's timeout: only the notification can release the request in time.
+      const clock = testClock();
+      const a = harness(await database.connect(), clock, { pollMs: 600_000 });
+      const b = harness(await database.connect(), clock, { pollMs: 600_000 });
+      a.engine.start();
+      b.engine.start();
+      try {
+        const parked = a.engine.park(parkInput(), never());
+        const { review } = await a.nextEvent('created');
+        await b.engine.decide(review.id, approver('alice', { via: 'slack' }), { decision: 'approve' });
+        expect(await parked).toMatchObject({
+          kind: 'execute',
+          review: { id: review.id, state: 'executing' },
+        });
+      } finally {
+        await Promise.all([a.engine.stop(), b.engine.stop()]);
+      }
+    }, 5_000);
+
+    it('a transition does not wait for another writer of review_events (a prune in progress)', async () => {
+      const other = await database.connect();
+      const a = harness(await database.connect(), testClock());
+      const prune = await other.transaction();
+      try {
+        // Holds ROW EXCLUSIVE on review_events until rollback, as a retention batch does; the old
+        // `LOCK TABLE review_events IN EXCLUSIVE MODE` in every transition would queue behind it.
+        await prune('review_events').where('seq', '<', 0).delete();
+        const parked = await Promise.race([
+          a.engine.park(parkInput({ settings: reviewSettings({ holdSeconds: 0.05 }) }), never()),
+          new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 2_000)),
+        ]);
+        expect(parked).toMatchObject({ kind: 'pending' });
+      } finally {
+        await prune.rollback();
+        await a.engine.stop();
+      }
+    });
+
+    it('event writers still commit in seq order: a second writer waits for the first to commit', async () => {
+      const first = new ReviewStore(await database.connect());
+      const second = new ReviewStore(await database.connect());
+      const a = harness(await database.connect(), testClock());
+      const { review } = await a.engine.park(
+        parkInput({ settings: reviewSettings({ holdSeconds: 0.05 }) }),
+        never(),
+      );
+      const at = new Date();
+      let releaseFirst: () => void = () => undefined;
+      const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+      let firstInserted: () => void = () => undefined;
+      const inserted = new Promise<void>((resolve) => (firstInserted = resolve));
+      const firstTx = first.transaction(async (tx) => {
+        await tx.insertEvents([{ type: 'attached', review, actor: { kind: 'system', name: 'first' }, at }]);
+        firstInserted();
+        await firstHolds;
+      });
+      await inserted;
+      let secondDone = false;
+      const secondTx = second
+        .transaction((tx) =>
+          tx.insertEvents([{ type: 'attached', review, actor: { kind: 'system', name: 'second' }, at }]),
+        )
+        .then(() => (secondDone = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(secondDone).toBe(false);
+      releaseFirst();
+      await Promise.all([firstTx, secondTx]);
+      const events = await first.eventsAfter(0, 100);
+      expect(events.slice(-2).map((e) => e.actor)).toEqual([
+        { kind: 'system', name: 'first' },
+        { kind: 'system', name: 'second' },
+      ]);
+    });
+  },
+);

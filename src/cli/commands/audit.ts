@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { verifyAuditChain, type BrokenLink } from '../../recording/verify.js';
 import type { CliContext } from '../context.js';
@@ -21,9 +22,19 @@ export function register(program: Command, ctx: CliContext): void {
     .description('the tamper-evident session log')
     .command('verify')
     .description('walk the hash chain of every recorded event; exits 1 and names the first broken link')
-    .action(async () => {
-      const result = await verifyAuditChain(await ctx.database());
+    .option(
+      '--seal-key-file <path>',
+      "also check the chain heads' seals with the key `serve` signs them with",
+    )
+    .action(async (opts: { sealKeyFile?: string }) => {
+      const key = opts.sealKeyFile === undefined ? undefined : readFileSync(opts.sealKeyFile);
+      const result = await verifyAuditChain(await ctx.database(), key);
       if (!result.ok) throw new AuditChainBrokenError(result.brokenAt);
-      ctx.stdout.write(`audit chain intact: ${result.events} events verified\n`);
+      const seals = result.seals;
+      const sealed = seals
+        ? `; seals of ${seals.sealed} clusters authentic` +
+          (seals.oldest ? ` (the oldest newest seal is from ${seals.oldest.toISOString()})` : '')
+        : '';
+      ctx.stdout.write(`audit chain intact: ${result.events} events verified${sealed}\n`);
     });
 }

@@ -2,6 +2,7 @@
  * The outbox table: messages owed to Slack, delivered in order per review, and the outbox's position in the review
  * event feed. The only Slack module that speaks SQL.
  */
+import { deleteInBatches } from '../../db/batches.js';
 import type { Database } from '../../db/database.js';
 import type { OutboxKind, OutboxMessage } from './messages.js';
 
@@ -53,6 +54,13 @@ export class OutboxStore {
     const created = await this.readCursor(consumer);
     if (created === undefined) throw new Error(`the ${consumer} event cursor vanished after being created`);
     return created;
+  }
+
+  /** Retention: deletes messages delivered or abandoned before `olderThan`, `batch` per statement; pending ones stay. */
+  prune(olderThan: Date, batch: number): Promise<number> {
+    return deleteInBatches(this.db, TABLE, 'id', batch, (q) =>
+      q.whereIn('state', ['delivered', 'abandoned']).andWhere('finished_at', '<', olderThan.getTime()),
+    );
   }
 
   /** Compare-and-set from `from` to `to`: false when another replica moved the cursor first. */

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { EventDraft } from '../../../src/recording/draft.js';
 import {
   RecorderClosedError,
+  RefusedEventError,
   RecordingQueueFullError,
   UnrecordedEventsError,
   createBatchingRecorder,
   type AppendBatch,
 } from '../../../src/recording/recorder.js';
-import { decision, recordInput } from './fixtures.js';
+import { agent, decision, recordInput } from './fixtures.js';
 
 /** An append seam that stores batches and can be switched to fail, like a database going away. */
 function fakeStore() {
@@ -98,6 +99,62 @@ describe('createBatchingRecorder', () => {
     await expect(closing).rejects.toThrow(
       '3 recorded events could not be stored before shutdown: connection refused',
     );
+  });
+
+  it('isolates an event the database refuses, stores its stand-in and keeps recording', async () => {
+    // Like Postgres refusing a NUL byte in a text column: any batch holding that row fails as a whole.
+    const batches: string[][] = [];
+    const standIns: string[] = [];
+    const append: AppendBatch = async (batch) => {
+      await Promise.resolve();
+      if (batch.some((d) => d.agent.name.includes('\u0000'))) throw new Error('invalid byte sequence 0x00');
+      batches.push(batch.map((d) => d.content.request_id));
+      for (const d of batch)
+        if (d.content.summary?.includes('unrecorded')) standIns.push(d.content.request_id);
+    };
+    const errors: Error[] = [];
+    const recorder = createBatchingRecorder(append, {
+      batchMs: 5,
+      maxRetryMs: 20,
+      onError: (e) => errors.push(e),
+    });
+    recorder.record(recordInput({ requestId: 'a' }));
+    recorder.record(recordInput({ requestId: 'poison', agent: agent({ name: 'bot\u0000' }) }));
+    recorder.record(recordInput({ requestId: 'b' }));
+
+    await until(() => batches.flat().length === 3);
+    expect(batches.flat()).toEqual(['a', 'poison', 'b']);
+    expect(standIns).toEqual(['poison']);
+    expect(recorder.available()).toBe(true);
+    expect(errors.at(-1)).toBeInstanceOf(RefusedEventError);
+    expect(errors.at(-1)?.message).toMatch(
+      /refused the record of request poison \(invalid byte sequence 0x00\)/,
+    );
+
+    // Back to batches once the poison is gone.
+    recorder.record(recordInput({ requestId: 'c' }));
+    recorder.record(recordInput({ requestId: 'd' }));
+    await recorder.flush();
+    expect(batches.at(-1)).toEqual(['c', 'd']);
+    await recorder.close();
+  });
+
+  it('keeps an event that fails alone while its stand-in fails too: the store is down, not the row', async () => {
+    const store = fakeStore();
+    const errors: Error[] = [];
+    const recorder = createBatchingRecorder(store.append, {
+      batchMs: 5,
+      maxRetryMs: 10,
+      onError: (e) => errors.push(e),
+    });
+    store.fail(true);
+    recorder.record(recordInput({ requestId: 'a' }));
+    await until(() => errors.length >= 3);
+    store.fail(false);
+    await until(() => store.stored().length === 1);
+    expect(store.stored()).toEqual(['a']);
+    expect(errors.some((e) => e instanceof RefusedEventError)).toBe(false);
+    await recorder.close();
   });
 
   it('drops and reports events beyond the queue limit while the store is down', async () => {
