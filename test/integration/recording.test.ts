@@ -1,3 +1,4 @@
+import { testPostgresUrl } from '../support/postgres.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,7 @@ async function postgresDatabase(url: string): Promise<TestDatabase> {
   };
 }
 
-const postgresUrl = process.env['AIRLOCK_TEST_POSTGRES_URL'];
+const postgresUrl = testPostgresUrl();
 const dialects: [string, () => Promise<TestDatabase>][] = [
   ['sqlite', sqliteDatabase],
   ...(postgresUrl

@@ -2,6 +2,7 @@
  * Shared setup for the review engine tests: real databases (an SQLite temp file; Postgres in a throwaway schema
  * when AIRLOCK_TEST_POSTGRES_URL is set), a controllable clock, a recording notifier and request factories.
  */
+import { testPostgresUrl } from '../support/postgres.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,13 +26,14 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export const DIALECTS = ['sqlite', ...(process.env.AIRLOCK_TEST_POSTGRES_URL ? ['postgres'] : [])] as const;
+const POSTGRES_URL = testPostgresUrl();
+export const DIALECTS = ['sqlite', ...(POSTGRES_URL ? ['postgres'] : [])] as const;
 
 export async function createTestDatabase(dialect: (typeof DIALECTS)[number]): Promise<TestDatabase> {
   const opened: Database[] = [];
   const track = (db: Database): Database => (opened.push(db), db);
   if (dialect === 'postgres') {
-    const url = process.env.AIRLOCK_TEST_POSTGRES_URL ?? '';
+    const url = POSTGRES_URL ?? '';
     const schema = `airlock_reviews_${randomBytes(4).toString('hex')}`;
     const admin = knex({ client: 'pg', connection: url });
     await admin.raw('create schema ??', [schema]);

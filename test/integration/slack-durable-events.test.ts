@@ -3,6 +3,7 @@
  * (the terminal CLI, whose engine notifies nobody; a replica without Slack) still reaches the card, and replicas
  * sharing a database queue each event exactly once.
  */
+import { testPostgresUrl } from '../support/postgres.js';
 import { randomBytes } from 'node:crypto';
 import knex from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,11 +44,12 @@ async function otherProcess(e: SlackEnv): Promise<{ db: Database; engine: Review
 }
 
 /** SQLite always; Postgres too when CI provides one (each run in a throwaway schema), as replicas would scale out. */
-const DIALECTS = ['sqlite', ...(process.env.AIRLOCK_TEST_POSTGRES_URL ? ['postgres'] : [])] as const;
+const POSTGRES_URL = testPostgresUrl();
+const DIALECTS = ['sqlite', ...(POSTGRES_URL ? ['postgres'] : [])] as const;
 
 async function databaseFor(dialect: (typeof DIALECTS)[number]): Promise<string | undefined> {
   if (dialect === 'sqlite') return undefined;
-  const url = process.env.AIRLOCK_TEST_POSTGRES_URL!;
+  const url = POSTGRES_URL!;
   const schema = `airlock_slack_${randomBytes(4).toString('hex')}`;
   const admin = knex({ client: 'pg', connection: url });
   await admin.raw('create schema ??', [schema]);
