@@ -89,6 +89,20 @@ describe.each(['base', 'overlays/example'])('deploy/kubernetes/%s', (dir) => {
     expect(issues.filter((i) => !/^proxy\.tls\.(cert|key)File: file .* does not exist$/.test(i))).toEqual([]);
   });
 
+  it('selects Airlock’s pods wherever a selector decides who is protected or reached', async () => {
+    const objects = (await render(dir)) as unknown as {
+      kind: string;
+      spec: { selector?: unknown; podSelector?: unknown };
+    }[];
+    const airlockPods = { 'app.kubernetes.io/name': 'airlock' };
+    const selectorOf = (kind: string) => objects.find((o) => o.kind === kind)?.spec;
+    // Without these a NetworkPolicy would govern every pod in the namespace, and a PDB protect none.
+    expect(selectorOf('NetworkPolicy')?.podSelector).toMatchObject({ matchLabels: airlockPods });
+    expect(selectorOf('PodDisruptionBudget')?.selector).toMatchObject({ matchLabels: airlockPods });
+    expect(selectorOf('Service')?.selector).toMatchObject(airlockPods);
+    expect(selectorOf('Deployment')?.selector).toMatchObject({ matchLabels: airlockPods });
+  });
+
   it('grants Airlock impersonation and reads only', async () => {
     const role = (await render(dir)).find((o) => o.kind === 'ClusterRole') as unknown as {
       rules: { verbs: string[] }[];
