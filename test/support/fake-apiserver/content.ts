@@ -1,7 +1,10 @@
 /** Content negotiation: request body decoding by Content-Type, and Table output by Accept. */
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unsupportedMediaType } from './errors.js';
+import { StatusError } from '../../../src/kube/status.js';
 import type { PatchType } from './patch.js';
+import { decodeKubernetesProtobuf, UnsupportedKindError } from './protobuf/decode.js';
+import { ProtobufError } from './protobuf/wire.js';
 import type { IncludeObject, TableVersion } from './table.js';
 
 /** `application/json; charset=utf-8` → `application/json`. */
@@ -23,16 +26,27 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   return type;
 }
 
-/**
- * Decodes a JSON or YAML body. Protobuf and CBOR bodies (kubectl's `create <generator>`) are refused
- * with 415, as Airlock refuses them too.
- */
-export function decodeObjectBody(body: string, contentType: string | undefined): unknown {
+export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
+
+/** Decodes a JSON, YAML or Kubernetes protobuf body (kubectl's `create <generator>`, `expose`, `auth can-i`). */
+export function decodeObjectBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaTypeOf(contentType);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufBody(body);
   if (type !== '' && !OBJECT_MEDIA_TYPES.some((t) => t === type)) {
-    throw unsupportedMediaType(type, OBJECT_MEDIA_TYPES);
+    throw unsupportedMediaType(type, [...OBJECT_MEDIA_TYPES, PROTOBUF_MEDIA_TYPE]);
   }
-  return parseDocument(body, type === 'application/yaml');
+  return parseDocument(body.toString('utf8'), type === 'application/yaml');
+}
+
+function decodeProtobufBody(body: Buffer): unknown {
+  try {
+    return decodeKubernetesProtobuf(body);
+  } catch (err) {
+    if (err instanceof UnsupportedKindError) throw new StatusError('UnsupportedMediaType', err.message);
+    if (err instanceof ProtobufError)
+      throw badRequest(`error decoding protobuf request body: ${err.message}`);
+    throw err;
+  }
 }
 
 export function decodePatchBody(body: string, type: PatchType): unknown {

@@ -42,6 +42,7 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
+  rawBody: Buffer;
 }
 
 export interface ResourceHandlerDeps {
@@ -69,7 +70,7 @@ function fieldManagerOf(req: ApiRequest): string {
 function deleteOptionsOf(req: ApiRequest): DeleteOptions {
   // kube-apiserver reads DeleteOptions from a non-empty body and then ignores the query (reference §3.1).
   if (req.body.trim() !== '') {
-    const body = decodeObjectBody(req.body, req.headers['content-type']);
+    const body = decodeObjectBody(req.rawBody, req.headers['content-type']);
     if (!isRecord(body)) throw badRequest('DeleteOptions must be an object');
     const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : undefined);
     const preconditions = isRecord(body.preconditions) ? body.preconditions : undefined;
@@ -302,7 +303,7 @@ export class ResourceHandler {
     if (mediaTypeOf(req.headers['content-type']) === '' && req.body.trim() === '') {
       throw badRequest('the request body is empty');
     }
-    return decodeObjectBody(req.body, req.headers['content-type']);
+    return decodeObjectBody(req.rawBody, req.headers['content-type']);
   }
 
   private renderObject(target: ResourceTarget, req: ApiRequest, object: KubeObject): unknown {
