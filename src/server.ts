@@ -30,7 +30,7 @@ import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import type { ReviewEventType } from './reviews/model.js';
 import { createInspector } from './preview/inspect.js';
 import { createPreviewer } from './preview/previewer.js';
-import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
+import { slackDisabledReason } from './slack/settings.js';
 import { PeopleDirectory } from './reviews/people.js';
 
 export interface RunningAirlock {
@@ -155,12 +155,7 @@ async function start(
   logger.info({ policy: policy.source, rules: policy.rules.length }, 'policy loaded');
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
-  lifecycle.onStop('cluster connections', () => {
-    for (const c of clusters) {
-      c.agent.destroy();
-      c.longRunningAgent.destroy();
-    }
-  });
+  lifecycle.onStop('cluster connections', () => Promise.all(clusters.map((c) => c.close())));
   if (clusters.length === 0) {
     const { missing } = defaultKubeconfig(env);
     logger.warn(
@@ -203,7 +198,8 @@ async function start(
   const slackOff = slackDisabledReason(config.slack);
   const slack = slackOff
     ? undefined
-    : createSlackAdapter({
+    : // Bolt and the Slack client are loaded only when Slack is configured (~15 MiB resident otherwise).
+      (await import('./slack/adapter.js')).createSlackAdapter({
         config: config.slack,
         db,
         reviews: () => reviews,

@@ -5,7 +5,6 @@
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { Express } from 'express';
 import { resolveSecret } from '../config/load.js';
-import type { AirlockConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { ReviewEngine } from '../reviews/engine.js';
@@ -16,6 +15,7 @@ import { createDelivery } from './outbox/delivery.js';
 import { DEFAULT_FEED_OPTIONS, type EventFeedOptions, ReviewEventFeed } from './outbox/event-feed.js';
 import type { OutboxMessage } from './outbox/messages.js';
 import { OutboxStore } from './outbox/store.js';
+import { slackDisabledReason, type SlackSettings } from './settings.js';
 import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { rejectFutureTimestamps } from './replay-guard.js';
 import { registerAgentSessions, sessionsAccessFrom } from './sessions/index.js';
@@ -25,8 +25,6 @@ import {
   INTERACTIVE_CLIENT_OPTIONS,
   slackLogger,
 } from './web-client.js';
-
-export type SlackSettings = AirlockConfig['slack'];
 
 export interface SlackAdapter {
   /** Mounts Bolt at `/slack/events`; call before any body parser (signatures cover the raw body). */
@@ -56,15 +54,6 @@ export interface SlackAdapterDeps {
     processBeforeResponse?: boolean;
     cacheTtlMs?: number;
   };
-}
-
-/** Why Slack approvals are off, or undefined when the bot token and signing secret are both configured. */
-export function slackDisabledReason(config: SlackSettings): string | undefined {
-  const missing = [
-    ...(resolveSecret(config.botToken) ? [] : ['SLACK_BOT_TOKEN']),
-    ...(resolveSecret(config.signingSecret) ? [] : ['SLACK_SIGNING_SECRET']),
-  ];
-  return missing.length > 0 ? `${missing.join(' and ')} not set` : undefined;
 }
 
 export class SlackConfigError extends Error {

@@ -88,7 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  cluster.agent.destroy();
+  await cluster.close();
   await fake.close();
   await rm(dir, { recursive: true, force: true });
 });
