@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH } from '../../../src/recording/canonical.js';
+import { canonicalJson, GENESIS_HASH, type CanonicalValue } from '../../../src/recording/canonical.js';
 import { eventHash, linkEvents } from '../../../src/recording/chain.js';
 import { toEventDraft } from '../../../src/recording/draft.js';
 import type { EventContent } from '../../../src/recording/rows.js';
@@ -39,7 +39,7 @@ describe('canonicalJson', () => {
               .map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`)
               .join(',')}}`
           : JSON.stringify(v);
-    const flats = [
+    const flats: Record<string, CanonicalValue>[] = [
       { ...content(), time: '2026-12-05T10:00:00.000Z' },
       { z: 'ünï\u2028\u0000"', a: -0, m: 1e21, b: true, n: null, '': 'empty key', 'k"\n': 1.5, '10': 'x', '9': 'y' },
       {},
