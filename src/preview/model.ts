@@ -65,3 +65,11 @@ export function asMutationPreview(value: unknown): MutationPreview | undefined {
     Array.isArray(p.risks);
   return valid ? (p as MutationPreview) : undefined;
 }
+
+/**
+ * The name of the object a reviewed request acts on: the URL's, or for a create the one its body gives (which the
+ * preview read). Empty when neither says.
+ */
+export function reviewedObjectName(review: { classification: { name: string }; preview?: unknown }): string {
+  return review.classification.name || (asMutationPreview(review.preview)?.objectName ?? '');
+}

@@ -164,6 +164,11 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     },
     start() {
       worker.start();
+      // The README promises the log says so; where cards go is what an operator checks first.
+      logger.info(
+        { channel: config.channel ?? '(each rule names its own)', endpoint: '/slack/events' },
+        'Slack approvals are on: cards are posted to Slack and decided there',
+      );
       return feed.start();
     },
     async stop() {
