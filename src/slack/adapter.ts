@@ -88,15 +88,17 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     ...(deps.tuning?.cacheTtlMs !== undefined ? { ttlMs: deps.tuning.cacheTtlMs } : {}),
   });
   const store = new OutboxStore(deps.db);
+  const outboxClient = createOutboxClient(clientSettings);
   const worker = new OutboxWorker(
     store,
     createDelivery({
-      client: createOutboxClient(clientSettings),
+      client: outboxClient,
       reviews: deps.reviews,
       directory,
       ...(config.channel ? { defaultChannel: config.channel } : {}),
       logger,
     }),
+    () => outboxClient.auth.test(),
     logger,
     now,
     { ...DEFAULT_WORKER_OPTIONS, ...deps.tuning?.outbox },
