@@ -77,15 +77,17 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     ...(deps.tuning?.cacheTtlMs !== undefined ? { ttlMs: deps.tuning.cacheTtlMs } : {}),
   });
   const store = new OutboxStore(deps.db);
+  const outboxClient = createOutboxClient(clientSettings);
   const worker = new OutboxWorker(
     store,
     createDelivery({
-      client: createOutboxClient(clientSettings),
+      client: outboxClient,
       reviews: deps.reviews,
       directory,
       ...(config.channel ? { defaultChannel: config.channel } : {}),
       logger,
     }),
+    () => outboxClient.auth.test(),
     logger,
     now,
     { ...DEFAULT_WORKER_OPTIONS, ...deps.tuning?.outbox },
@@ -153,6 +155,11 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     },
     start() {
       worker.start();
+      // The README promises the log says so; where cards go is what an operator checks first.
+      logger.info(
+        { channel: config.channel ?? '(each rule names its own)', endpoint: '/slack/events' },
+        'Slack approvals are on: cards are posted to Slack and decided there',
+      );
       return feed.start();
     },
     async stop() {
