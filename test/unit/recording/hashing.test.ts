@@ -41,7 +41,17 @@ describe('canonicalJson', () => {
           : JSON.stringify(v);
     const flats: Record<string, CanonicalValue>[] = [
       { ...content(), time: '2026-12-05T10:00:00.000Z' },
-      { z: 'ünï\u2028\u0000"', a: -0, m: 1e21, b: true, n: null, '': 'empty key', 'k"\n': 1.5, '10': 'x', '9': 'y' },
+      {
+        z: 'ünï\u2028\u0000"',
+        a: -0,
+        m: 1e21,
+        b: true,
+        n: null,
+        '': 'empty key',
+        'k"\n': 1.5,
+        '10': 'x',
+        '9': 'y',
+      },
       {},
     ];
     for (const flat of flats) expect(canonicalJson(flat)).toBe(reference(flat));
