@@ -7,6 +7,7 @@ import type { AirlockConfig } from './config/schema.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createGateway, type Gateway } from './gateway/pipeline.js';
 import type { IssuerConfig } from './identity/issuer-config.js';
+import { EXCHANGE_AUDIENCE, loadExchangeIssuer } from './identity/exchange-issuer.js';
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
@@ -23,6 +24,7 @@ import { Lifecycle } from './lib/lifecycle.js';
 import { createMetrics } from './web/metrics.js';
 import { registerStoreGauges } from './web/store-gauges.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
+import { withTokenEndpoints } from './gateway/token-endpoint.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
@@ -148,6 +150,14 @@ async function start(
       'local development issuer enabled: mint tokens with `airlock token mint`',
     );
   }
+  const exchangeIssuer = await loadExchangeIssuer(config.dataDir, {
+    issuer: config.identity.exchange.issuer,
+    audience: EXCHANGE_AUDIENCE,
+    lifetimeSeconds: config.identity.exchange.lifetime,
+    keyRotationSeconds: config.identity.exchange.keyRotation,
+  });
+  // Airlock accepts the tokens it issues by exchange as agent credentials, like any configured issuer's.
+  issuers.push(exchangeIssuer.config);
   const verifier = cacheVerifiedTokens(createTokenVerifier({ issuers }));
 
   const policy = await loadConfiguredPolicy(config);
@@ -260,9 +270,19 @@ async function start(
     connectionsCheckingInterval: 1000,
     keepAliveTimeout: 65_000,
   };
+  const proxyHandler = withTokenEndpoints(
+    {
+      verifier,
+      issuer: exchangeIssuer,
+      policy: () => policy,
+      clusters: new Set(clustersByName.keys()),
+      logger,
+    },
+    gateway.handleRequest,
+  );
   const proxyServer = config.proxy.plainHttp
-    ? http.createServer(serverOptions, gateway.handleRequest)
-    : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, gateway.handleRequest);
+    ? http.createServer(serverOptions, proxyHandler)
+    : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, proxyHandler);
   proxyServer.on('upgrade', gateway.handleUpgrade);
 
   metrics.gauge('airlock_parked_requests', 'Agent requests this replica holds while humans decide.', () =>
