@@ -5,6 +5,7 @@ import * as slack from './20261128_004_slack.js';
 import * as reviewEvents from './20261128_005_review_events.js';
 import * as recordingChain from './20261128_031_recording_chain.js';
 import * as approvalIdentity from './20261205_011_approval_identity_grant_scope_lease.js';
+import * as sessionRevocations from './20261205_014_session_revocations.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -22,6 +23,7 @@ const MIGRATIONS: [string, Migration][] = [
   ['20261128_031_recording_chain', recordingChain],
   ['20261128_005_review_events', reviewEvents],
   ['20261205_011_approval_identity_grant_scope_lease', approvalIdentity],
+  ['20261205_014_session_revocations', sessionRevocations],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -11,6 +11,8 @@ import { EXCHANGE_AUDIENCE, loadExchangeIssuer } from './identity/exchange-issue
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
+import { refuseRevokedSessions } from './identity/revocation.js';
+import { watchRevocations } from './db/session-revocations.js';
 import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
@@ -158,7 +160,13 @@ async function start(
   });
   // Airlock accepts the tokens it issues by exchange as agent credentials, like any configured issuer's.
   issuers.push(exchangeIssuer.config);
-  const verifier = cacheVerifiedTokens(createTokenVerifier({ issuers }));
+  const revocations = await watchRevocations(db, {
+    refreshMs: 1000,
+    onError: (err) => logger.error({ err: err.message }, 'could not read session revocations'),
+  });
+  lifecycle.onStop('session revocations', () => revocations.stop());
+  // Outside the cache: a revoked session's tokens are refused even while their verification is cached.
+  const verifier = refuseRevokedSessions(cacheVerifiedTokens(createTokenVerifier({ issuers })), revocations);
 
   const policy = await loadConfiguredPolicy(config);
   logger.info({ policy: policy.source, rules: policy.rules.length }, 'policy loaded');
@@ -274,6 +282,7 @@ async function start(
     {
       verifier,
       issuer: exchangeIssuer,
+      revocations,
       policy: () => policy,
       clusters: new Set(clustersByName.keys()),
       logger,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { ExchangeIssuer } from '../identity/exchange-issuer.js';
+import { exchangeSessionId, type ExchangeIssuer } from '../identity/exchange-issuer.js';
+import { sessionRevoked, type RevocationList } from '../identity/revocation.js';
 import { formatScope, parseScope, ScopeSyntaxError, type TokenScope } from '../identity/scope.js';
 import {
   AuthenticationError,
@@ -23,6 +24,8 @@ export interface TokenEndpointDeps {
   /** The same verifier the proxy uses: whatever may call Airlock may exchange its token. */
   verifier: TokenVerifier;
   issuer: ExchangeIssuer;
+  /** A revoked exchange session stays revoked: its subject token cannot start it again. */
+  revocations: RevocationList;
   policy: () => Policy;
   clusters: ReadonlySet<string>;
   logger: Logger;
@@ -162,6 +165,9 @@ async function verifySubject(deps: TokenEndpointDeps, token: string) {
       'subject_token was issued by Airlock; exchange the token from your identity provider instead',
     );
   }
+  const revocation = deps.revocations.revocationOf(exchangeSessionId(subject));
+  if (revocation)
+    throw new OAuthError('invalid_grant', `subject_token: ${sessionRevoked(revocation).message}`);
   return subject;
 }
 

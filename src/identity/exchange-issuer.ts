@@ -139,7 +139,7 @@ export async function loadExchangeIssuer(
  * Every exchange of the same subject token continues one session, so a credential plugin that re-exchanges
  * before expiry keeps one session (and one revocation covers them all); a new subject token starts a new one.
  */
-function exchangeSessionId(subject: Pick<Agent, 'issuer' | 'tokenId'>): string {
+export function exchangeSessionId(subject: Pick<Agent, 'issuer' | 'tokenId'>): string {
   return `xs-${createHash('sha256').update(`${subject.issuer}\n${subject.tokenId}`).digest('hex').slice(0, 32)}`;
 }
 

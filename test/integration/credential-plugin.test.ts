@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KUBECTL, startHarness, type Harness } from '../support/airlock-harness.js';
+import { eventually } from '../support/eventually.js';
 
 /** Real kubectl with `airlock kubeconfig --exec`: the credential plugin exchanges short-lived tokens on demand. */
 
@@ -24,21 +25,20 @@ rules:
     action: allow
 `;
 
-let h: Harness;
-let sourceTokenFile: string;
 let kubeconfigs = 0;
 
-beforeAll(async () => {
-  h = await startHarness({
+/** Airlock with exchanged tokens of `lifetime` seconds, and a source token for `agent` in a file. */
+async function setUp(lifetime: number, agent: string): Promise<{ h: Harness; sourceTokenFile: string }> {
+  const h = await startHarness({
     policy: POLICY,
-    config: { identity: { exchange: { lifetime: LIFETIME_SECONDS, keyRotation: 3600 } } },
+    config: { identity: { exchange: { lifetime, keyRotation: 3600 } } },
   });
-  sourceTokenFile = join(h.dir, 'source-token');
-  await writeFile(sourceTokenFile, await h.mint({ agent: 'plugin-bot', ttlSeconds: 900 }), { mode: 0o600 });
-});
-afterAll(async () => h?.close());
+  const sourceTokenFile = join(h.dir, 'source-token');
+  await writeFile(sourceTokenFile, await h.mint({ agent, ttlSeconds: 900 }), { mode: 0o600 });
+  return { h, sourceTokenFile };
+}
 
-const cliEnv = () => ({
+const cliEnv = (h: Harness) => ({
   PATH: process.env.PATH ?? '/usr/bin',
   HOME: h.dir,
   XDG_CACHE_HOME: join(h.dir, 'xdg-cache'),
@@ -47,20 +47,23 @@ const cliEnv = () => ({
 });
 
 /** A kubeconfig written by `airlock kubeconfig --exec`, as the README tells agents to make one. */
-async function execKubeconfig(extra: string[] = []): Promise<string> {
+async function execKubeconfig(
+  { h, sourceTokenFile }: { h: Harness; sourceTokenFile: string },
+  extra: string[] = [],
+): Promise<string> {
   const { stdout } = await run(
     process.execPath,
     [CLI, 'kubeconfig', '--exec', '--source-token-file', sourceTokenFile, '--namespace', 'default', ...extra],
-    { env: cliEnv() },
+    { env: cliEnv(h) },
   );
   const path = join(h.dir, `exec-${++kubeconfigs}.kubeconfig`);
   await writeFile(path, stdout);
   return path;
 }
 
-function kubectl(kubeconfig: string, args: string[]) {
+function kubectl(h: Harness, kubeconfig: string, args: string[]) {
   return run(KUBECTL, args, {
-    env: { ...cliEnv(), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(h.dir, 'kubecache') },
+    env: { ...cliEnv(h), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(h.dir, 'kubecache') },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({
@@ -71,25 +74,33 @@ function kubectl(kubeconfig: string, args: string[]) {
   );
 }
 
-const exchanges = () => h.logs.filter((line) => line.includes('"msg":"token exchanged"')).length;
+const exchanges = (h: Harness) => h.logs.filter((line) => line.includes('"msg":"token exchanged"')).length;
 
 describe('kubectl through the credential plugin', () => {
+  let airlock: { h: Harness; sourceTokenFile: string };
+  let h: Harness;
+  beforeAll(async () => {
+    airlock = await setUp(LIFETIME_SECONDS, 'plugin-bot');
+    h = airlock.h;
+  });
+  afterAll(async () => h?.close());
+
   it('keeps every command working across several expiries of the exchanged token', async () => {
-    const kubeconfig = await execKubeconfig();
-    const before = exchanges();
+    const kubeconfig = await execKubeconfig(airlock);
+    const before = exchanges(h);
     const logsBefore = h.logs.length;
     const started = Date.now();
     let commands = 0;
     while (Date.now() - started < 3 * LIFETIME_SECONDS * 1000) {
-      const res = await kubectl(kubeconfig, ['get', 'configmaps', '-o', 'name']);
+      const res = await kubectl(h, kubeconfig, ['get', 'configmaps', '-o', 'name']);
       expect(res, `command ${commands + 1} after ${Date.now() - started} ms`).toMatchObject({ code: 0 });
       commands += 1;
       await sleep(700);
     }
     expect(commands).toBeGreaterThanOrEqual(8);
     // Cached between commands (fewer exchanges than commands), refreshed across expiries (several exchanges).
-    expect(exchanges() - before).toBeGreaterThanOrEqual(3);
-    expect(exchanges() - before).toBeLessThan(commands);
+    expect(exchanges(h) - before).toBeGreaterThanOrEqual(3);
+    expect(exchanges(h) - before).toBeLessThan(commands);
     // No request was refused for an expired token on the way (kubectl retries some requests silently).
     const refused = h.logs.slice(logsBefore).filter((line) => line.includes('"status":401'));
     expect(refused).toEqual([]);
@@ -104,31 +115,70 @@ describe('kubectl through the credential plugin', () => {
   });
 
   it('refuses requests outside the token scope with a 403 naming the scope, before policy', async () => {
-    const kubeconfig = await execKubeconfig([
+    const kubeconfig = await execKubeconfig(airlock, [
       '--scope',
       'namespace:default verb:get verb:list resource:configmaps',
     ]);
-    const inside = await kubectl(kubeconfig, ['get', 'configmaps']);
+    const inside = await kubectl(h, kubeconfig, ['get', 'configmaps']);
     expect(inside.code).toBe(0);
 
-    const otherResource = await kubectl(kubeconfig, ['get', 'secrets']);
+    const otherResource = await kubectl(h, kubeconfig, ['get', 'secrets']);
     expect(otherResource.code).not.toBe(0);
     expect(otherResource.stderr).toContain('Error from server (Forbidden)');
     expect(otherResource.stderr).toContain(
       `resource "secrets" is outside this token's scope "namespace:default verb:get verb:list resource:configmaps"`,
     );
 
-    const otherNamespace = await kubectl(kubeconfig, ['get', 'configmaps', '-n', 'kube-system']);
+    const otherNamespace = await kubectl(h, kubeconfig, ['get', 'configmaps', '-n', 'kube-system']);
     expect(otherNamespace.stderr).toContain(`namespace "kube-system" is outside this token's scope`);
 
-    const otherVerb = await kubectl(kubeconfig, ['delete', 'configmap', 'anything']);
+    const otherVerb = await kubectl(h, kubeconfig, ['delete', 'configmap', 'anything']);
     expect(otherVerb.stderr).toContain(`verb "delete" is outside this token's scope`);
   }, 60_000);
 
   it('prints why the exchange was refused, and kubectl shows it', async () => {
-    const kubeconfig = await execKubeconfig(['--scope', 'cluster:elsewhere']);
-    const res = await kubectl(kubeconfig, ['get', 'configmaps']);
+    const kubeconfig = await execKubeconfig(airlock, ['--scope', 'cluster:elsewhere']);
+    const res = await kubectl(h, kubeconfig, ['get', 'configmaps']);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toContain('token exchange refused (invalid_scope): cluster "elsewhere" is not served');
+  }, 60_000);
+});
+
+/** Tokens live 10 minutes here, so the plugin's cached token is what the revocation has to stop. */
+describe('revoking a session', () => {
+  let airlock: { h: Harness; sourceTokenFile: string };
+  let h: Harness;
+  beforeAll(async () => {
+    airlock = await setUp(600, 'revoked-bot');
+    h = airlock.h;
+  });
+  afterAll(async () => h?.close());
+
+  it('ends a revoked session at once: its tokens get 401 saying so, and its source token cannot restart it', async () => {
+    const kubeconfig = await execKubeconfig(airlock);
+    expect((await kubectl(h, kubeconfig, ['get', 'configmaps'])).code).toBe(0);
+    const { stdout: listed } = await run(
+      process.execPath,
+      [CLI, 'sessions', 'list', '--agent', 'revoked-bot', '--json'],
+      { env: cliEnv(h) },
+    );
+    const [session] = (JSON.parse(listed) as { sessions: { id: string }[] }).sessions;
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'sessions', 'revoke', session!.id, '--as', 'alice', '--reason', 'runaway agent'],
+      { env: cliEnv(h) },
+    );
+    expect(stdout).toContain(`Session ${session!.id}: revoked by alice`);
+    // The cached token is refused within the revocation refresh interval (1 s), on this replica and any other.
+    const refused = await eventually(async () => {
+      const res = await kubectl(h, kubeconfig, ['get', 'configmaps']);
+      return res.code !== 0 && res;
+    }, 'the revoked session to be refused');
+    expect(refused.stderr).toContain('error: You must be logged in to the server (');
+    expect(refused.stderr).toMatch(/session "xs-[0-9a-f]+" was revoked at .* by "alice": "runaway agent"/);
+    // Exchanging the same source token again is refused too, with the same reason.
+    await rm(join(h.dir, 'xdg-cache'), { recursive: true, force: true });
+    const again = await kubectl(h, kubeconfig, ['get', 'configmaps']);
+    expect(again.stderr).toContain('token exchange refused (invalid_grant): subject_token: session "xs-');
   }, 60_000);
 });

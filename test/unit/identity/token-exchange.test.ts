@@ -20,6 +20,7 @@ import {
   type TokenVerifier,
 } from '../../../src/identity/token-verifier.js';
 import { parsePolicy } from '../../../src/policy/load.js';
+import type { Revocation } from '../../../src/identity/revocation.js';
 
 const POLICY = parsePolicy(
   `
@@ -49,10 +50,12 @@ let verifier: TokenVerifier;
 let server: Server;
 let url: string;
 let clock: Date;
+let revoked: Map<string, Revocation>;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'airlock-exchange-'));
   clock = new Date();
+  revoked = new Map();
   local = await loadOrCreateLocalIssuer(dir);
   exchangeIssuer = await loadExchangeIssuer(dir, {
     issuer: 'airlock',
@@ -67,6 +70,7 @@ beforeEach(async () => {
       {
         verifier,
         issuer: exchangeIssuer,
+        revocations: { revocationOf: (id) => revoked.get(id) },
         policy: () => POLICY,
         clusters: new Set(['default', 'prod']),
         logger: pino({ level: 'silent' }),
@@ -130,8 +134,10 @@ describe('POST /auth/token (RFC 8693 token exchange)', () => {
   });
 
   it('never outlives the token it replaces', async () => {
-    const { body } = await exchangeFor(await mintCiBot(120));
-    expect(body.expires_in).toBeLessThanOrEqual(120);
+    const subject = await mintCiBot(120);
+    const { body } = await exchangeFor(subject);
+    expect(decodeJwt(body.access_token as string).exp).toBe(decodeJwt(subject).exp);
+    expect(body.expires_in).toBeLessThan(600);
   });
 
   it('continues one session across exchanges of the same subject token', async () => {
@@ -216,6 +222,7 @@ describe('POST /auth/token (RFC 8693 token exchange)', () => {
         {
           verifier: late,
           issuer: exchangeIssuer,
+          revocations: { revocationOf: () => undefined },
           policy: () => POLICY,
           clusters: new Set(['default']),
           logger: pino({ level: 'silent' }),
@@ -250,6 +257,18 @@ describe('POST /auth/token (RFC 8693 token exchange)', () => {
     const again = await exchangeFor(body.access_token as string);
     expect(again.body).toMatchObject({ error: 'invalid_grant' });
     expect(again.body.error_description).toMatch(/issued by Airlock/);
+  });
+
+  it('refuses to restart a revoked session from the same subject token, saying who revoked it', async () => {
+    const subject = await mintCiBot();
+    const { body } = await exchangeFor(subject);
+    const tokenId = body.session_id as string;
+    revoked.set(tokenId, { tokenId, revokedAt: new Date(), revokedBy: 'alice', reason: 'runaway agent' });
+    const again = await exchangeFor(subject);
+    expect(again.body).toMatchObject({ error: 'invalid_grant' });
+    expect(again.body.error_description).toContain(`session "${tokenId}" was revoked at`);
+    expect(again.body.error_description).toContain('by "alice": "runaway agent"');
+    expect((await exchangeFor(await mintCiBot())).status).toBe(200); // a new subject token is a new session
   });
 
   it.each([
