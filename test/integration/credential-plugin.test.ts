@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBECTL, startHarness, type Harness } from '../support/airlock-harness.js';
+import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { KUBECTL } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 
 /** Real kubectl with `airlock kubeconfig --exec`: the credential plugin exchanges short-lived tokens on demand. */

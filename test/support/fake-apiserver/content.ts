@@ -2,6 +2,7 @@
 import { parse as parseYaml } from 'yaml';
 import { badRequest, unsupportedMediaType } from './errors.js';
 import type { PatchType } from './patch.js';
+import { decodeProtobufObject } from './protobuf/decode.js';
 import type { IncludeObject, TableVersion } from './table.js';
 
 /** `application/json; charset=utf-8` → `application/json`. */
@@ -9,6 +10,7 @@ export const mediaTypeOf = (header: string | undefined): string =>
   (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml'] as const;
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
   'application/json-patch+json': 'json',
@@ -24,13 +26,14 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
 }
 
 /**
- * Decodes a JSON or YAML body. Protobuf and CBOR bodies (kubectl's `create <generator>`) are refused
- * with 415, as Airlock refuses them too.
+ * Decodes a JSON, YAML or protobuf body (kubectl's `create <generator>`, `expose` and `auth can-i` send protobuf;
+ * its bytes arrive as a latin1 string, see readBody). CBOR is refused with 415.
  */
 export function decodeObjectBody(body: string, contentType: string | undefined): unknown {
   const type = mediaTypeOf(contentType);
+  if (type === PROTOBUF) return decodeProtobufObject(Buffer.from(body, 'latin1'));
   if (type !== '' && !OBJECT_MEDIA_TYPES.some((t) => t === type)) {
-    throw unsupportedMediaType(type, OBJECT_MEDIA_TYPES);
+    throw unsupportedMediaType(type, [...OBJECT_MEDIA_TYPES, PROTOBUF]);
   }
   return parseDocument(body, type === 'application/yaml');
 }

@@ -2,13 +2,7 @@
  * Non-resource documents: /version, legacy discovery (/api, /apis, per group-version resource lists)
  * and OpenAPI v3. All are pure functions of the catalog, so discovery never disagrees with routing.
  */
-import {
-  apiVersionOf,
-  GROUP_VERSIONS,
-  RESOURCE_TYPES,
-  RESOURCE_VERBS,
-  type ResourceType,
-} from './catalog.js';
+import { apiVersionOf, GROUP_VERSIONS, RESOURCE_TYPES, type ResourceType } from './catalog.js';
 import { stableHash } from './names.js';
 
 export interface DiscoveryOptions {
@@ -48,7 +42,7 @@ function resourceEntries(rt: ResourceType): object[] {
     singularName: rt.singular,
     namespaced: rt.namespaced,
     kind: rt.kind,
-    verbs: RESOURCE_VERBS,
+    verbs: rt.verbs,
     ...(rt.shortNames.length > 0 ? { shortNames: rt.shortNames } : {}),
     ...(rt.categories.length > 0 ? { categories: rt.categories } : {}),
     storageVersionHash: stableHash(`${apiVersionOf(rt)}/${rt.kind}`),

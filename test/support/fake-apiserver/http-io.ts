@@ -65,5 +65,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     }
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  // Protobuf bodies are binary: latin1 keeps every byte (and the recorded body comparable) where UTF-8 would not.
+  const binary = req.headers['content-type']?.toLowerCase().startsWith('application/vnd.kubernetes.protobuf');
+  return Buffer.concat(chunks).toString(binary ? 'latin1' : 'utf8');
 }
