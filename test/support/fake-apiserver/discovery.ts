@@ -4,6 +4,7 @@
  */
 import { apiVersionOf, GROUP_VERSIONS, RESOURCE_TYPES, type ResourceType } from './catalog.js';
 import { stableHash } from './names.js';
+import { componentSchemas } from './openapi-schemas.js';
 
 export interface DiscoveryOptions {
   gitVersion: string;
@@ -86,7 +87,8 @@ function openApiIndex(): object {
 
 /**
  * One PATCH operation per kind that lists the `fieldValidation` parameter: kubectl then validates
- * server-side and needs no schema (reference §6). No requestBody, so kubectl builds SMPs from its own scheme.
+ * server-side (reference §6). No requestBody, so kubectl builds SMPs from its own scheme; the component schemas are
+ * there for `kubectl explain`.
  */
 function openApiDocument(key: string, gitVersion: string): object | undefined {
   const types = RESOURCE_TYPES.filter((rt) => openApiKey(rt) === key);
@@ -108,7 +110,7 @@ function openApiDocument(key: string, gitVersion: string): object | undefined {
         },
       ]),
     ),
-    components: { schemas: {} },
+    components: { schemas: componentSchemas(types) },
   };
 }
 
