@@ -309,6 +309,11 @@ async function main(): Promise<void> {
     const airlock = spawn(process.execPath, [...profile, CLI, 'serve'], { env, stdio: ['ignore', log, log] });
     children.push(airlock);
     await waitForHealthy(`http://127.0.0.1:${webPort}/healthz`, airlock);
+    // Resident memory at rest (Slack off), before any load: what a replica costs doing nothing.
+    await new Promise((r) => setTimeout(r, SHORT ? 100 : 2000));
+    console.log(
+      `idle RSS after start: Airlock ${rssMiB(airlock.pid!, 'VmRSS').toFixed(0)} MiB, bare forwarder ${rssMiB(bare.pid!, 'VmRSS').toFixed(0)} MiB`,
+    );
     const gatewayBase = `https://127.0.0.1:${proxyPort}/clusters/default`;
     const airlockCa = readFileSync(join(dir, 'data', 'airlock-ca.crt'), 'utf8');
     const viaAirlock = (path: string, accept?: string): Target => ({

@@ -7,9 +7,12 @@ import type { AirlockConfig } from './config/schema.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createGateway, type Gateway } from './gateway/pipeline.js';
 import type { IssuerConfig } from './identity/issuer-config.js';
+import { EXCHANGE_AUDIENCE, loadExchangeIssuer } from './identity/exchange-issuer.js';
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
+import { refuseRevokedSessions } from './identity/revocation.js';
+import { watchRevocations } from './db/session-revocations.js';
 import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
 import { createMasker, defaultMaskingConfig } from './masking/index.js';
@@ -24,13 +27,14 @@ import { Lifecycle } from './lib/lifecycle.js';
 import { createMetrics } from './web/metrics.js';
 import { registerStoreGauges } from './web/store-gauges.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
+import { withTokenEndpoints } from './gateway/token-endpoint.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
 import type { ReviewEventType } from './reviews/model.js';
 import { createInspector } from './preview/inspect.js';
 import { createPreviewer } from './preview/previewer.js';
-import { createSlackAdapter, slackDisabledReason } from './slack/adapter.js';
+import { slackDisabledReason } from './slack/settings.js';
 import { PeopleDirectory } from './reviews/people.js';
 
 export interface RunningAirlock {
@@ -149,18 +153,27 @@ async function start(
       'local development issuer enabled: mint tokens with `airlock token mint`',
     );
   }
-  const verifier = cacheVerifiedTokens(createTokenVerifier({ issuers }));
+  const exchangeIssuer = await loadExchangeIssuer(config.dataDir, {
+    issuer: config.identity.exchange.issuer,
+    audience: EXCHANGE_AUDIENCE,
+    lifetimeSeconds: config.identity.exchange.lifetime,
+    keyRotationSeconds: config.identity.exchange.keyRotation,
+  });
+  // Airlock accepts the tokens it issues by exchange as agent credentials, like any configured issuer's.
+  issuers.push(exchangeIssuer.config);
+  const revocations = await watchRevocations(db, {
+    refreshMs: 1000,
+    onError: (err) => logger.error({ err: err.message }, 'could not read session revocations'),
+  });
+  lifecycle.onStop('session revocations', () => revocations.stop());
+  // Outside the cache: a revoked session's tokens are refused even while their verification is cached.
+  const verifier = refuseRevokedSessions(cacheVerifiedTokens(createTokenVerifier({ issuers })), revocations);
 
   const policy = await loadConfiguredPolicy(config);
   logger.info({ policy: policy.source, rules: policy.rules.length }, 'policy loaded');
 
   const clusters: UpstreamCluster[] = await loadClusters(config.clusters, env);
-  lifecycle.onStop('cluster connections', () => {
-    for (const c of clusters) {
-      c.agent.destroy();
-      c.longRunningAgent.destroy();
-    }
-  });
+  lifecycle.onStop('cluster connections', () => Promise.all(clusters.map((c) => c.close())));
   if (clusters.length === 0) {
     const { missing } = defaultKubeconfig(env);
     logger.warn(
@@ -203,7 +216,8 @@ async function start(
   const slackOff = slackDisabledReason(config.slack);
   const slack = slackOff
     ? undefined
-    : createSlackAdapter({
+    : // Bolt and the Slack client are loaded only when Slack is configured (~15 MiB resident otherwise).
+      (await import('./slack/adapter.js')).createSlackAdapter({
         config: config.slack,
         db,
         reviews: () => reviews,
@@ -271,9 +285,20 @@ async function start(
     connectionsCheckingInterval: 1000,
     keepAliveTimeout: 65_000,
   };
+  const proxyHandler = withTokenEndpoints(
+    {
+      verifier,
+      issuer: exchangeIssuer,
+      revocations,
+      policy: () => policy,
+      clusters: new Set(clustersByName.keys()),
+      logger,
+    },
+    gateway.handleRequest,
+  );
   const proxyServer = config.proxy.plainHttp
-    ? http.createServer(serverOptions, gateway.handleRequest)
-    : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, gateway.handleRequest);
+    ? http.createServer(serverOptions, proxyHandler)
+    : https.createServer({ ...serverOptions, ...(await servingTls(config)) }, proxyHandler);
   proxyServer.on('upgrade', gateway.handleUpgrade);
 
   metrics.gauge('airlock_parked_requests', 'Agent requests this replica holds while humans decide.', () =>

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Each command imports what it needs when it runs, so `airlock reviews list` does not load the whole server.
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import {
   agentFacingUrl,
@@ -113,23 +113,75 @@ withAgentOptions(
   process.stdout.write(`${await mint(opts)}\n`);
 });
 
-withAgentOptions(
+/** Where the credential plugin finds the agent's source token, and what scope it asks for. */
+function withSourceTokenOptions(command: Command): Command {
+  return command
+    .option('--source-token-file <file>', 'file holding the token to exchange (re-read on every exchange)')
+    .option('--source-token-env <variable>', 'environment variable holding the token to exchange')
+    .option('--scope <scope>', 'narrow the token, e.g. "namespace:team-a verb:get verb:list"');
+}
+
+interface SourceTokenOptions {
+  sourceTokenFile?: string;
+  sourceTokenEnv?: string;
+  scope?: string;
+}
+
+withSourceTokenOptions(
+  program
+    .command('credential')
+    .description(
+      'kubectl credential plugin: exchange a source token for a short-lived Airlock token (ExecCredential)',
+    ),
+)
+  .requiredOption('--server <url>', "Airlock's proxy URL")
+  .option('--certificate-authority <file>', "CA of Airlock's serving certificate (default: from kubectl)")
+  .action(async (opts: SourceTokenOptions & { server: string; certificateAuthority?: string }) => {
+    const { caFromExecInfo, defaultCacheDir, execCredential, readSourceToken } =
+      await import('./credential.js');
+    const { readFile } = await import('node:fs/promises');
+    const ca = opts.certificateAuthority
+      ? await readFile(opts.certificateAuthority, 'utf8')
+      : caFromExecInfo(process.env.KUBERNETES_EXEC_INFO);
+    const credential = await execCredential({
+      server: opts.server,
+      sourceToken: await readSourceToken(
+        { file: opts.sourceTokenFile, env: opts.sourceTokenEnv },
+        process.env,
+      ),
+      ...(opts.scope ? { scope: opts.scope } : {}),
+      ...(ca ? { ca } : {}),
+      cacheDir: defaultCacheDir(process.env),
+    });
+    process.stdout.write(`${JSON.stringify(credential)}\n`);
+  });
+
+withSourceTokenOptions(
   program
     .command('kubeconfig')
-    .description('print a kubeconfig that points kubectl at Airlock with a freshly minted token'),
-  '1h',
+    .description(
+      'print a kubeconfig that points kubectl at Airlock, with a freshly minted token or (--exec) the credential plugin',
+    )
+    .option('--agent <name>', 'agent name (for a minted token)')
+    .option('--group <group>', 'agent group (repeatable)', collect, [])
+    .option('--owner <email>', 'the accountable human')
+    .option('--ttl <duration>', 'token lifetime, e.g. 15m', '1h')
+    .option('--exec', 'run `airlock credential` for every token instead of embedding one'),
 )
   .option('--cluster <name>', 'upstream cluster name', 'default')
   .option('--namespace <ns>', 'default namespace')
   .action(
-    async (opts: {
-      agent: string;
-      group: string[];
-      owner?: string;
-      ttl: string;
-      cluster: string;
-      namespace?: string;
-    }) => {
+    async (
+      opts: SourceTokenOptions & {
+        agent?: string;
+        group: string[];
+        owner?: string;
+        ttl: string;
+        exec?: boolean;
+        cluster: string;
+        namespace?: string;
+      },
+    ) => {
       const cfg = currentConfig();
       const { url: base, from } = agentFacingUrl(cfg.proxy);
       const name = `airlock-${opts.cluster}`;
@@ -137,6 +189,7 @@ withAgentOptions(
       const { localCaPem } = await import('../gateway/serving-certificate.js');
       const ca = cfg.proxy.tls || cfg.proxy.plainHttp ? undefined : await localCaPem(cfg.dataDir);
       const server = `${base.replace(/\/$/, '')}/clusters/${opts.cluster}`;
+      const { userName, user } = await kubeconfigUser(opts, base);
       const kubeconfig = {
         apiVersion: 'v1',
         kind: 'Config',
@@ -149,13 +202,13 @@ withAgentOptions(
             },
           },
         ],
-        users: [{ name: opts.agent, user: { token: await mint(opts) } }],
+        users: [{ name: userName, user }],
         contexts: [
           {
             name,
             context: {
               cluster: name,
-              user: opts.agent,
+              user: userName,
               ...(opts.namespace ? { namespace: opts.namespace } : {}),
             },
           },
@@ -168,6 +221,45 @@ withAgentOptions(
       );
     },
   );
+
+/** The kubeconfig user: a minted token, or the credential plugin run with this very executable. */
+async function kubeconfigUser(
+  opts: SourceTokenOptions & { agent?: string; group: string[]; owner?: string; ttl: string; exec?: boolean },
+  base: string,
+): Promise<{ userName: string; user: Record<string, unknown> }> {
+  if (!opts.exec) {
+    if (!opts.agent) throw new InvalidArgumentError('--agent is required (or --exec with a source token)');
+    return { userName: opts.agent, user: { token: await mint({ ...opts, agent: opts.agent }) } };
+  }
+  if ((opts.sourceTokenFile === undefined) === (opts.sourceTokenEnv === undefined)) {
+    throw new InvalidArgumentError('--exec needs exactly one of --source-token-file and --source-token-env');
+  }
+  const { realpath } = await import('node:fs/promises');
+  const { EXEC_CREDENTIAL_API } = await import('./credential.js');
+  const source = opts.sourceTokenFile
+    ? ['--source-token-file', await realpath(opts.sourceTokenFile)]
+    : ['--source-token-env', opts.sourceTokenEnv!];
+  return {
+    userName: 'airlock-credential',
+    user: {
+      exec: {
+        apiVersion: EXEC_CREDENTIAL_API,
+        command: process.execPath,
+        args: [
+          await realpath(process.argv[1]!),
+          'credential',
+          '--server',
+          base,
+          ...source,
+          ...(opts.scope ? ['--scope', opts.scope] : []),
+        ],
+        interactiveMode: 'Never',
+        // kubectl then hands the plugin the cluster's CA (KUBERNETES_EXEC_INFO), so it trusts Airlock too.
+        provideClusterInfo: true,
+      },
+    },
+  };
+}
 
 program
   .command('config')

@@ -39,6 +39,25 @@ const issuer = z.strictObject({
   maxLifetime: positiveDuration.default(3600),
 });
 
+/** Token exchange (`POST /auth/token`): Airlock's own short-lived, scoped tokens for agents. */
+const EXCHANGE_DEFAULTS = { issuer: 'airlock', lifetime: 600, keyRotation: 86_400 };
+const tokenExchange = z
+  .strictObject({
+    /** The `iss` of exchanged tokens; must differ from every configured issuer. */
+    issuer: z.string().min(1).default(EXCHANGE_DEFAULTS.issuer),
+    /** Lifetime of an exchanged token (never longer than the token it replaces has left). */
+    lifetime: positiveDuration
+      .pipe(z.number().max(3600, 'must be at most 1h: exchanged tokens are short-lived'))
+      .default(EXCHANGE_DEFAULTS.lifetime),
+    /** Age at which the signing key is replaced; the previous key stays valid until the next rotation. */
+    keyRotation: positiveDuration.default(EXCHANGE_DEFAULTS.keyRotation),
+  })
+  .refine((exchange) => exchange.keyRotation >= exchange.lifetime, {
+    message: 'keyRotation must be at least lifetime, so a retired key outlives every token it signed',
+    path: ['keyRotation'],
+  })
+  .default(EXCHANGE_DEFAULTS);
+
 const cluster = z.strictObject({
   name: z
     .string()
@@ -144,8 +163,9 @@ export const configSchema = z
           // for local development (no real issuer configured and the proxy on loopback), see `withLocalIssuerDecided`.
           .strictObject({ enabled: z.boolean().optional(), maxLifetime: positiveDuration.default(3600) })
           .default({ maxLifetime: 3600 }),
+        exchange: tokenExchange,
       })
-      .default({ issuers: [], localIssuer: { maxLifetime: 3600 } }),
+      .default({ issuers: [], localIssuer: { maxLifetime: 3600 }, exchange: EXCHANGE_DEFAULTS }),
     clusters: z
       .array(cluster)
       .default([])

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Agent } from '../identity/agent.js';
+import { formatScope, outsideScope, type TokenScope } from '../identity/scope.js';
 import { extractBearerToken, type TokenVerifier } from '../identity/token-verifier.js';
 import { classifyRequest, splitClusterTarget } from '../kube/classify.js';
 import { requestBodyKind } from '../kube/content-negotiation.js';
@@ -10,7 +11,7 @@ import { StatusError } from '../kube/status.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
 import { assertNoMaskedReads, assertNoMaskedValues, type Masker } from '../masking/index.js';
 import type { Decision } from '../policy/decision.js';
-import { evaluatePolicy } from '../policy/evaluate.js';
+import { evaluatePolicy, policyVerb } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
 import { podSpecFacts, type PolicyBody } from '../policy/pod-spec.js';
 import type { BodyDecoder, EncodedBody } from './cluster-decode.js';
@@ -106,6 +107,7 @@ export async function admit(
   const request = classifyRequest({ method: req.method ?? 'GET', target, headers: req.headers, body });
   partial.request = request;
   assertNoClientImpersonation(req.rawHeaders);
+  if (agent.exchange) assertWithinScope(agent.exchange.scope, cluster.name, request);
 
   const contentType = headerValue(req, 'content-type') ?? '';
   const parsedBody = await readableBody(deps, { cluster, agent, request, contentType, body });
@@ -151,6 +153,17 @@ export async function admit(
     ...(sessionHint ? { sessionHint } : {}),
     ...(reason ? { reason } : {}),
   };
+}
+
+/** A scoped token is an extra filter before policy: outside its scope, policy is not even asked. */
+function assertWithinScope(scope: TokenScope, cluster: string, request: ClassifiedRequest): void {
+  const outside = outsideScope(scope, cluster, request.info, policyVerb(request.info));
+  if (outside === undefined) return;
+  throw new StatusError(
+    'Forbidden',
+    `${outside} is outside this token's scope "${formatScope(scope)}": exchange a token whose scope covers it ` +
+      '(`scope` parameter of POST /auth/token)',
+  );
 }
 
 /** What policy may assume about a write's body: unreadable ones could say anything. */

@@ -2,6 +2,7 @@ import { pinRequest } from '../kube/pin.js';
 import { sessionIdFor } from '../recording/draft.js';
 import { StatusError } from '../kube/status.js';
 import type { Masker } from '../masking/index.js';
+import { reviewedObjectName } from '../preview/model.js';
 import { countApprovals } from '../reviews/decision-rules.js';
 import type { ReviewEngine } from '../reviews/engine.js';
 import type { Review } from '../reviews/model.js';
@@ -12,7 +13,14 @@ import type { ReviewGate } from './review-gate.js';
 function target(review: Review): string {
   const c = review.classification;
   const kind = `${c.resource}${c.apiGroup ? `.${c.apiGroup}` : ''}`;
-  return `${kind} "${c.name}"${c.namespace ? ` in namespace "${c.namespace}"` : ''}`;
+  // A create names its object in the body, which the preview read.
+  const name = reviewedObjectName(review);
+  return `${kind}${name ? ` "${name}"` : ''}${c.namespace ? ` in namespace "${c.namespace}"` : ''}`;
+}
+
+/** Ends `text` with one full stop: a reason that already ends a sentence gets none added. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
 }
 
 function where(review: Review): string {
@@ -26,7 +34,7 @@ function denial(review: Review): StatusError {
     : 'a reviewer';
   return new StatusError(
     'Forbidden',
-    `${target(review)} is forbidden: review ${review.id} was denied by ${who}: ${deny?.reason ?? 'no reason given'}. ` +
+    `${target(review)} is forbidden: review ${review.id} was denied by ${who}: ${sentence(deny?.reason ?? 'no reason given')} ` +
       'Do not retry the same request; change the approach or ask the reviewer.',
     {
       name: review.classification.name,

@@ -22,7 +22,8 @@ export type AuthFailure =
   | 'unknown-issuer'
   | 'wrong-audience'
   | 'bad-signature'
-  | 'issuer-unreachable';
+  | 'issuer-unreachable'
+  | 'revoked';
 
 /**
  * The issuer's discovery document or key set could not be fetched. The agent sees a 401 that says so; operators

@@ -8,8 +8,11 @@ export interface IssuerConfig {
   audiences: string[];
   /** Where the signing keys are published; without it (and without `jwks`), OIDC discovery finds it. */
   jwksUri?: string;
-  /** Inline signing keys, used instead of any HTTP (the local development issuer). */
-  jwks?: JSONWebKeySet;
+  /**
+   * Inline signing keys, used instead of any HTTP (Airlock's own issuers). A function is asked on every
+   * verification, so keys Airlock rotates while running are accepted at once.
+   */
+  jwks?: JSONWebKeySet | (() => JSONWebKeySet);
   /** Accepted signature algorithms; `none` and the HMAC family (HS*) are never accepted, whatever is listed. */
   algorithms: string[];
   /** Claim names, e.g. `{ name: 'sub', groups: 'groups', owner: 'email' }`. */
@@ -18,4 +21,9 @@ export interface IssuerConfig {
   clockSkewSeconds: number;
   /** Longest accepted lifetime (`exp - iat`, or `exp - now` without `iat`): agent tokens must be short-lived. */
   maxLifetimeSeconds: number;
+  /**
+   * Airlock's token exchange issuer: its tokens name the original issuer (`src_iss`), a session (`sid`) and a
+   * scope. Only Airlock's own issuer may say so: another issuer could otherwise claim any identity.
+   */
+  exchange?: boolean;
 }

@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import type { IssuerConfig } from './issuer-config.js';
+import {
+  generateSigningJwk,
+  hasErrorCode,
+  isEs256PrivateJwk,
+  publicJwk,
+  readPrivateJson,
+  SIGNING_ALGORITHM,
+  SigningKeyFileError,
+} from './key-file.js';
 
 /** The development token issuer: its verification config (inline keys, no HTTP) and a way to mint agent tokens. */
 export interface LocalIssuer {
-  config: IssuerConfig;
+  config: IssuerConfig & { jwks: JSONWebKeySet };
   mint(opts: MintOptions): Promise<string>;
 }
 
@@ -26,15 +35,6 @@ export interface LocalIssuerOptions {
 }
 
 export const LOCAL_ISSUER_KEY_FILE = 'local-issuer-key.json';
-const ALGORITHM = 'ES256';
-
-/** The signing key file is missing a part, is not an ES256 key, or is readable by other users. */
-export class LocalIssuerKeyError extends Error {
-  constructor(file: string, problem: string) {
-    super(`local issuer key ${file}: ${problem}`);
-    this.name = 'LocalIssuerKeyError';
-  }
-}
 
 /** Creates an ES256 signing key on first start in `dataDir` (file mode 0600, JWK JSON), reuses it afterwards. */
 export async function loadOrCreateLocalIssuer(
@@ -42,14 +42,14 @@ export async function loadOrCreateLocalIssuer(
   opts: LocalIssuerOptions = {},
 ): Promise<LocalIssuer> {
   const signingJwk = await loadOrCreateSigningJwk(path.join(dataDir, LOCAL_ISSUER_KEY_FILE));
-  const signingKey = await importJWK(signingJwk, ALGORITHM);
-  const { kty, crv, x, y, kid } = signingJwk;
+  const signingKey = await importJWK(signingJwk, SIGNING_ALGORITHM);
+  const { kid } = signingJwk;
   const audience = opts.audience ?? 'airlock';
-  const config: IssuerConfig = {
+  const config: LocalIssuer['config'] = {
     issuer: opts.issuer ?? 'airlock-local',
     audiences: [audience],
-    jwks: { keys: [{ kty, crv, x, y, kid, alg: ALGORITHM, use: 'sig' }] },
-    algorithms: [ALGORITHM],
+    jwks: { keys: [publicJwk(signingJwk)] },
+    algorithms: [SIGNING_ALGORITHM],
     claims: { name: 'agent', groups: 'groups', owner: 'email' },
     clockSkewSeconds: 30,
     maxLifetimeSeconds: opts.maxLifetimeSeconds ?? 3600,
@@ -64,7 +64,7 @@ export async function loadOrCreateLocalIssuer(
       }
       const issuedAt = Math.floor(Date.now() / 1000);
       return new SignJWT({ agent, groups, ...(owner === undefined ? {} : { email: owner }) })
-        .setProtectedHeader({ alg: ALGORITHM, kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid, typ: 'JWT' })
         .setIssuer(config.issuer)
         .setAudience(audience)
         .setSubject(`agent:${agent}`)
@@ -97,40 +97,9 @@ async function loadOrCreateSigningJwk(file: string): Promise<JWK> {
   return readSigningJwk(file);
 }
 
-function hasErrorCode(err: unknown, code: string): boolean {
-  return err instanceof Error && 'code' in err && err.code === code;
-}
-
-async function generateSigningJwk(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: ALGORITHM, use: 'sig' };
-}
-
 async function readSigningJwk(file: string): Promise<JWK> {
-  if (((await stat(file)).mode & 0o077) !== 0) {
-    throw new LocalIssuerKeyError(
-      file,
-      `is accessible to other users; restrict it with \`chmod 600 ${file}\``,
-    );
-  }
-  let jwk: unknown;
-  try {
-    jwk = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    throw new LocalIssuerKeyError(file, 'is not valid JSON');
-  }
+  const jwk = await readPrivateJson(file);
   if (!isEs256PrivateJwk(jwk))
-    throw new LocalIssuerKeyError(file, 'is not an ES256 (P-256) private JWK with a kid');
+    throw new SigningKeyFileError(file, 'is not an ES256 (P-256) private JWK with a kid');
   return jwk;
-}
-
-function isEs256PrivateJwk(value: unknown): value is JWK {
-  if (typeof value !== 'object' || value === null) return false;
-  const jwk: Record<string, unknown> = { ...value };
-  return (
-    jwk.kty === 'EC' &&
-    jwk.crv === 'P-256' &&
-    ['x', 'y', 'd', 'kid'].every((member) => typeof jwk[member] === 'string' && jwk[member] !== '')
-  );
 }

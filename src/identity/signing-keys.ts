@@ -5,6 +5,7 @@ import {
   type CompactJWSHeaderParameters,
   type CryptoKey,
   type FlattenedJWSInput,
+  type JSONWebKeySet,
 } from 'jose';
 import { IssuerUnreachableError } from './errors.js';
 import { fetchJson, RemoteFetchError } from './fetch-json.js';
@@ -30,7 +31,17 @@ export interface RemoteKeyOptions {
  * `IssuerUnreachableError`.
  */
 export function createKeyResolver(config: IssuerConfig, opts: RemoteKeyOptions): KeyResolver {
-  if (config.jwks) return createLocalJWKSet(config.jwks);
+  const { jwks } = config;
+  if (typeof jwks === 'function') {
+    // One resolver per published key set, so imported keys are reused until the set changes.
+    let resolved: { set: JSONWebKeySet; resolve: KeyResolver } | undefined;
+    return (header, token) => {
+      const set = jwks();
+      if (resolved?.set !== set) resolved = { set, resolve: createLocalJWKSet(set) };
+      return resolved.resolve(header, token);
+    };
+  }
+  if (jwks) return createLocalJWKSet(jwks);
 
   let remoteKeys: Promise<KeyResolver> | undefined;
   const openOnce = (): Promise<KeyResolver> => {

@@ -1,10 +1,16 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSettings } from '../config/schema.js';
+import {
+  KubeconfigError,
+  resolveKubeconfig,
+  type KubeconfigResolution,
+  type KubeconfigSource,
+} from './kubeconfig-helper.js';
 
 /** A cluster Airlock forwards to, with the credentials only Airlock holds. */
 export interface UpstreamCluster {
@@ -20,6 +26,8 @@ export interface UpstreamCluster {
   tls: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
   /** Airlock's credential for this cluster; re-read periodically so rotated tokens are picked up. */
   authorization(): Promise<string | undefined>;
+  /** Ends its connections and, for credential plugins, the worker that runs them. */
+  close(): Promise<void>;
 }
 
 const CREDENTIAL_TTL_MS = 30_000;
@@ -38,12 +46,9 @@ export function defaultKubeconfig(env: NodeJS.ProcessEnv): { file?: string; miss
   return existsSync(home) ? { file: home, missing: [] } : { missing: [] };
 }
 
-function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): KubeConfig {
-  const kc = new KubeConfig();
-  if (settings.inCluster) {
-    kc.loadFromCluster();
-    return kc;
-  }
+/** Which kubeconfig a cluster's settings name, checked here so the error names the setting to fix. */
+function kubeconfigSource(settings: ClusterSettings, env: NodeJS.ProcessEnv): KubeconfigSource {
+  if (settings.inCluster) return { inCluster: true };
   const file = settings.kubeconfig ?? defaultKubeconfig(env).file;
   if (!file)
     throw new Error(`cluster "${settings.name}": no kubeconfig (set KUBECONFIG or clusters[].kubeconfig)`);
@@ -52,28 +57,39 @@ function loadKubeConfig(settings: ClusterSettings, env: NodeJS.ProcessEnv): Kube
       `cluster "${settings.name}": the kubeconfig file ${file} does not exist; fix clusters[].kubeconfig or create the file`,
     );
   }
-  kc.loadFromFile(file);
-  if (settings.context) {
-    if (!kc.getContextObject(settings.context)) {
-      throw new Error(`cluster "${settings.name}": context "${settings.context}" not found in ${file}`);
-    }
-    kc.setCurrentContext(settings.context);
-  }
-  return kc;
+  return { inCluster: false, file, ...(settings.context ? { context: settings.context } : {}) };
 }
 
-async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<UpstreamCluster> {
-  const current = kc.getCurrentCluster();
-  if (!current) throw new Error(`cluster "${settings.name}": the kubeconfig context has no cluster`);
-  const server = new URL(current.server);
-  const probe: https.RequestOptions = {};
-  await kc.applyToHTTPSOptions(probe);
+/** Airlock's current credential: re-read (token files, plugins) at most every CREDENTIAL_TTL_MS. */
+function credentialReader({ resolved, authorize }: KubeconfigResolution): () => Promise<string | undefined> {
+  const source = resolved.credentials;
+  if (source.kind === 'static') return () => Promise.resolve(resolved.authorization);
+  const read =
+    source.kind === 'file' ? async () => `Bearer ${(await readFile(source.path, 'utf8')).trim()}` : authorize;
+  let cached = { value: resolved.authorization, at: Date.now() };
+  return async () => {
+    if (Date.now() - cached.at < CREDENTIAL_TTL_MS) return cached.value;
+    cached = { value: await read(), at: Date.now() };
+    return cached.value;
+  };
+}
+
+async function toUpstream(settings: ClusterSettings, env: NodeJS.ProcessEnv): Promise<UpstreamCluster> {
+  let resolution: KubeconfigResolution;
+  try {
+    resolution = await resolveKubeconfig(kubeconfigSource(settings, env));
+  } catch (err) {
+    if (!(err instanceof KubeconfigError)) throw err;
+    throw new Error(`cluster "${settings.name}": ${err.message}`, { cause: err });
+  }
+  const { resolved } = resolution;
+  const server = new URL(resolved.server);
   const tls = {
-    ca: probe.ca,
-    cert: probe.cert,
-    key: probe.key,
-    rejectUnauthorized: probe.rejectUnauthorized ?? true,
-    ...(current.tlsServerName ? { servername: current.tlsServerName } : {}),
+    ca: resolved.ca,
+    cert: resolved.cert,
+    key: resolved.key,
+    rejectUnauthorized: resolved.rejectUnauthorized,
+    ...(resolved.tlsServerName ? { servername: resolved.tlsServerName } : {}),
   };
   const pool = (maxSockets: number) =>
     server.protocol === 'https:'
@@ -81,17 +97,6 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
       : new http.Agent({ keepAlive: true, noDelay: true, maxSockets });
   const agent = pool(512);
   const longRunningAgent = pool(Infinity);
-
-  let cached: { value: string | undefined; at: number } | undefined;
-  const authorization = async (): Promise<string | undefined> => {
-    if (cached && Date.now() - cached.at < CREDENTIAL_TTL_MS) return cached.value;
-    const opts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(opts); // runs exec plugins / re-reads token files
-    const header = (opts.headers as Record<string, string> | undefined)?.Authorization;
-    cached = { value: header, at: Date.now() };
-    return header;
-  };
-  await authorization(); // fail at start-up, not on the first agent request
   return {
     name: settings.name,
     server,
@@ -99,7 +104,12 @@ async function toUpstream(settings: ClusterSettings, kc: KubeConfig): Promise<Up
     agent,
     longRunningAgent,
     tls,
-    authorization,
+    authorization: credentialReader(resolution),
+    async close() {
+      agent.destroy();
+      longRunningAgent.destroy();
+      await resolution.close();
+    },
   };
 }
 
@@ -117,5 +127,5 @@ export async function loadClusters(
     if (defaultKubeconfig(env).file) settings = [fallback];
     else if (env.KUBERNETES_SERVICE_HOST) settings = [{ ...fallback, inCluster: true }];
   }
-  return Promise.all(settings.map((s) => toUpstream(s, loadKubeConfig(s, env))));
+  return Promise.all(settings.map((s) => toUpstream(s, env)));
 }

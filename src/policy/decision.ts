@@ -22,6 +22,8 @@ export interface ReviewSettings {
   mention?: string;
   /** High-risk rules ask for a confirmation dialog on Approve. */
   confirm: boolean;
+  /** The rule's `message`: why it asks for a review, the first thing a reviewer reads on the card. */
+  message?: string;
 }
 
 export interface Decision {

@@ -72,6 +72,20 @@ rules:
     message: gives a pod the node (privileged, host paths or namespaces, added capabilities) or a Secret it could print, where Airlock can neither mask nor record what it does
     review: { confirm: true }
 
+  # The deletes that hurt most ask for a confirmation (and give no grants): anything in production, a namespace with
+  # everything in it, and storage, whose data goes with it.
+  - name: review-production-deletes
+    match:
+      verbs: [delete, deletecollection]
+      namespaces: [prod, prod-*, '*-prod', production*, kube-system]
+    action: review
+    message: deletes in a production or system namespace, which cannot be undone
+    review: { confirm: true }
+  - name: review-namespace-and-storage-deletes
+    match: { verbs: [delete, deletecollection], resources: [namespaces, persistentvolumeclaims, persistentvolumes] }
+    action: review
+    message: deletes a namespace with everything in it, or stored data; neither can be undone
+    review: { confirm: true }
   - name: review-deletes
     match: { verbs: [delete, deletecollection] }
     action: review
@@ -181,6 +195,15 @@ tests:
   - name: deleting a collection needs review
     request: { agent: any-agent, verb: deletecollection, resource: configmaps, namespace: dev }
     expect: { action: review, rule: review-deletes }
+  - name: deleting in production asks for confirmation
+    request: { agent: any-agent, verb: delete, apiGroup: apps, resource: deployments, namespace: prod, name: web }
+    expect: { action: review, rule: review-production-deletes }
+  - name: deleting a namespace asks for confirmation
+    request: { agent: any-agent, verb: delete, resource: namespaces, namespace: team-a, name: team-a }
+    expect: { action: review, rule: review-namespace-and-storage-deletes }
+  - name: deleting a volume claim asks for confirmation
+    request: { agent: any-agent, verb: delete, resource: persistentvolumeclaims, namespace: dev, name: data }
+    expect: { action: review, rule: review-namespace-and-storage-deletes }
   - name: evicting a pod needs review
     request: { agent: any-agent, verb: create, resource: pods/eviction, namespace: dev, name: web-0 }
     expect: { action: review, rule: review-indirect-deletes }

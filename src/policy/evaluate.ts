@@ -49,7 +49,7 @@ const STREAM_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
  * kubectl opens exec/attach/port-forward with a WebSocket GET (verb `get`) or a SPDY POST (verb `create`). Policy sees
  * both as `create`, as Kubernetes 1.35 authorises them, so a rule for reads can never let a shell through.
  */
-function policyVerb(info: RequestInfo): string {
+export function policyVerb(info: RequestInfo): string {
   return info.resource === 'pods' && STREAM_SUBRESOURCES.has(info.subresource) ? 'create' : info.verb;
 }
 

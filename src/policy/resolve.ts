@@ -48,7 +48,7 @@ export function resolvePolicy(
   const rules = doc.rules.map((rule, i) => {
     const review =
       rule.action === 'review'
-        ? resolveReview(rule.review ?? {}, doc.defaults?.review ?? {}, defaults)
+        ? resolveReview(rule.review ?? {}, doc.defaults?.review ?? {}, defaults, rule.message)
         : undefined;
     if (review) issues.push(...reviewIssues(review, ['rules', i, 'review']));
     const decision: Decision = {
@@ -81,7 +81,12 @@ export function resolvePolicy(
   return { policy, issues };
 }
 
-function resolveReview(rule: ReviewDocument, file: ReviewDocument, defaults: PolicyDefaults): ReviewSettings {
+function resolveReview(
+  rule: ReviewDocument,
+  file: ReviewDocument,
+  defaults: PolicyDefaults,
+  message: string | undefined,
+): ReviewSettings {
   const approvers = rule.approvers ?? file.approvers ?? defaults.approvers;
   const channel = rule.channel ?? file.channel ?? defaults.channel;
   const mention = rule.mention ?? file.mention;
@@ -97,6 +102,8 @@ function resolveReview(rule: ReviewDocument, file: ReviewDocument, defaults: Pol
     ...(channel === undefined ? {} : { channel }),
     ...(mention === undefined ? {} : { mention }),
     confirm,
+    // Stored with the review, so the card can say why it was flagged.
+    ...(message === undefined ? {} : { message }),
   };
 }
 

@@ -36,8 +36,21 @@ export interface MutationPreview {
   risks: RiskFact[];
   /** For deletes: what would go with the object. */
   dependents?: { total: number; sample: string[] };
+  /** For a delete of one object: what it is, in the few facts a reviewer decides on (the diff has the rest). */
+  deleted?: DeletedObject;
+  /** The object's name when the URL has none (a create names it in the body). */
+  objectName?: string;
   /** The live object version the preview saw; execution is pinned to it. */
   pin?: { resourceVersion?: string; uid?: string };
+}
+
+export interface DeletedObject {
+  kind: string;
+  name: string;
+  /** Pods it asks for (`spec.replicas`) and, when its status says, how many are ready. */
+  replicas?: { desired: number; ready?: number };
+  /** Container images of its pod template (or of the pod itself). */
+  images: string[];
 }
 
 /** The stored preview when it has the shape the preview module writes; `Review.preview` is `unknown` to the engine. */
@@ -51,4 +64,12 @@ export function asMutationPreview(value: unknown): MutationPreview | undefined {
     Array.isArray(p.changes) &&
     Array.isArray(p.risks);
   return valid ? (p as MutationPreview) : undefined;
+}
+
+/**
+ * The name of the object a reviewed request acts on: the URL's, or for a create the one its body gives (which the
+ * preview read). Empty when neither says.
+ */
+export function reviewedObjectName(review: { classification: { name: string }; preview?: unknown }): string {
+  return review.classification.name || (asMutationPreview(review.preview)?.objectName ?? '');
 }

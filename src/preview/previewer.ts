@@ -15,10 +15,11 @@ import { diffObjects } from './diff-objects.js';
 import { capLines, DEFAULT_DIFF_LIMITS, type DiffLimits } from './diff-text.js';
 import { describeChange } from './field-changes.js';
 import { isRecord, valueAt } from './json.js';
-import type { FieldChange, MutationPreview, RiskFact } from './model.js';
+import type { DeletedObject, FieldChange, MutationPreview, RiskFact } from './model.js';
+import { countOf } from './kinds.js';
 import { applyJsonPatch, applyMergePatch, PatchApplicationError } from './patches.js';
 import { scrubText, secretStrings } from './redact.js';
-import { riskFacts } from './risk-facts.js';
+import { podSpecOf, riskFacts } from './risk-facts.js';
 import {
   createPreviewUpstream,
   type PreviewUpstream,
@@ -55,6 +56,7 @@ interface Draft {
   changes: FieldChange[];
   risks: RiskFact[];
   dependents?: { total: number; sample: string[] };
+  deleted?: DeletedObject;
   pin?: ObjectPin;
   /** Name of an object the URL does not name (a create's). */
   objectName?: string;
@@ -281,7 +283,30 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
     changes: [],
     risks: riskFacts(ctx.request, shown.before, undefined, impact),
     ...(impact ? { dependents: { total: impact.total, sample: impact.sample } } : {}),
+    deleted: deletedObject(shown.before, info),
     ...(pin ? { pin } : {}),
+  };
+}
+
+/** What a delete removes, from the redacted live object: kind, name, replicas and images. */
+function deletedObject(live: unknown, info: RequestInfo): DeletedObject {
+  const desired = valueAt(live, ['spec', 'replicas']);
+  const ready = valueAt(live, ['status', 'readyReplicas']);
+  const podSpec = podSpecOf(live);
+  const images = ['initContainers', 'containers'].flatMap((list) => {
+    const containers = valueAt(podSpec, [list]);
+    return Array.isArray(containers)
+      ? containers.map((c) => valueAt(c, ['image'])).filter((i): i is string => typeof i === 'string')
+      : [];
+  });
+  const kind = valueAt(live, ['kind']);
+  return {
+    kind: typeof kind === 'string' ? kind : info.resource,
+    name: info.name,
+    ...(typeof desired === 'number'
+      ? { replicas: { desired, ...(typeof ready === 'number' ? { ready } : {}) } }
+      : {}),
+    images: [...new Set(images)],
   };
 }
 
@@ -303,7 +328,9 @@ function impactLines(impact: DeleteImpact | undefined): string[] {
   if (!impact) return [];
   const more = impact.total > impact.sample.length ? `, … ${impact.total - impact.sample.length} more` : '';
   return [
-    ...(impact.total > 0 ? [`# with it: ${impact.total} objects: ${impact.sample.join(', ')}${more}`] : []),
+    ...(impact.total > 0
+      ? [`# with it: ${countOf(impact.total, 'object')}: ${impact.sample.join(', ')}${more}`]
+      : []),
     ...uncountedLines(impact),
   ];
 }
@@ -350,7 +377,9 @@ function summaryOf(request: ClassifiedRequest, draft: Draft): string {
   const target = `${info.verb} ${resource}${info.subresource ? `/${info.subresource}` : ''}${name ? ` "${name}"` : ''}${namespace ? ` in ${namespace}` : ''}`;
   if (draft.source === 'unavailable') return `${target}: preview unavailable`;
   if (draft.source === 'delete')
-    return draft.dependents?.total ? `${target}: ${draft.dependents.total} objects go with it` : target;
+    return draft.dependents?.total
+      ? `${target}: ${countOf(draft.dependents.total, 'object')} go${draft.dependents.total === 1 ? 'es' : ''} with it`
+      : target;
   if (draft.changes.length === 0) return `${target}: no change`;
   const shown = draft.changes.slice(0, SUMMARY_CHANGES).map(describeChange).join('; ');
   const more =
@@ -370,6 +399,8 @@ function finish(request: ClassifiedRequest, draft: Draft, limits: DiffLimits): C
     changes: draft.changes,
     risks: draft.risks,
     ...(draft.dependents ? { dependents: draft.dependents } : {}),
+    ...(draft.deleted ? { deleted: draft.deleted } : {}),
+    ...(draft.objectName ? { objectName: draft.objectName } : {}),
     ...(draft.pin ? { pin: draft.pin } : {}),
   };
   return { preview, ...(draft.pin ? { pin: draft.pin } : {}) };

@@ -4,8 +4,10 @@
  * A fact is raised only for what the change introduces: a privileged pod that stays privileged is not news.
  */
 import type { ClassifiedRequest } from '../kube/request-info.js';
+import { globMatches } from '../policy/glob.js';
 import { isRecord, type JsonObject, shortValue, valueAt } from './json.js';
 import type { DeleteImpact } from './delete-impact.js';
+import { countOf, kindOfResource, PRODUCTION_NAMESPACES } from './kinds.js';
 import type { RiskFact } from './model.js';
 
 /** Objects that would go with the target (dependents, namespace members, selector matches). */
@@ -36,9 +38,13 @@ const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
 const records = (value: unknown): JsonObject[] => (Array.isArray(value) ? value.filter(isRecord) : []);
 const kindOf = (object: unknown): string => String(valueAt(object, ['kind']) ?? '');
+/** Kinds whose `spec.replicas` is the number of pods they keep running. */
+const REPLICATED_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
+const SEVERITY_ORDER: Record<RiskFact['severity'], number> = { high: 0, medium: 1, info: 2 };
 const nameOf = (object: unknown): string => String(valueAt(object, ['metadata', 'name']) ?? '');
 
-function podSpecOf(object: unknown): JsonObject | undefined {
+/** The pod spec of a pod, a workload's template or a CronJob's job template. */
+export function podSpecOf(object: unknown): JsonObject | undefined {
   for (const path of POD_SPEC_PATHS) {
     const spec = valueAt(object, path);
     if (isRecord(spec) && Array.isArray(spec.containers)) return spec;
@@ -197,8 +203,17 @@ function rbacFacts(live: unknown, result: unknown, target: string): RiskFact[] {
   return facts;
 }
 
+/** Pods a live workload runs now: its ready replicas when the status says, else what its spec asks for. */
+function runningReplicas(live: unknown): number {
+  if (!REPLICATED_KINDS.has(kindOf(live))) return 0;
+  const ready = valueAt(live, ['status', 'readyReplicas']);
+  if (typeof ready === 'number') return ready;
+  return replicasOf(live) ?? 1;
+}
+
 function deleteFacts(
   request: ClassifiedRequest,
+  live: unknown,
   target: string,
   impact: DeleteReach | undefined,
 ): RiskFact[] {
@@ -209,34 +224,90 @@ function deleteFacts(
       fact(
         'delete-namespace',
         'high',
-        `Deletes namespace ${name} and everything in it (${total} objects counted).`,
+        `Deletes namespace ${name} and everything in it (${countOf(total, 'object')} counted).`,
       ),
     ];
   }
   if (verb === 'deletecollection') {
     return [
-      fact('delete-many', total >= MANY_OBJECTS ? 'high' : 'medium', `Deletes ${total} ${resource} at once.`),
-    ];
-  }
-  if (verb === 'delete' && total > 0) {
-    if (request.deleteOptions?.propagationPolicy === 'Orphan' || request.deleteOptions?.orphanDependents) {
-      return [
-        fact(
-          'orphans-dependents',
-          'info',
-          `Leaves ${total} dependent objects of ${target} running without an owner.`,
-        ),
-      ];
-    }
-    return [
       fact(
-        'delete-dependents',
+        'delete-many',
         total >= MANY_OBJECTS ? 'high' : 'medium',
-        `Also deletes ${total} objects owned by ${target}.`,
+        `Deletes ${countOf(total, kindOfResource(resource))} at once.`,
       ),
     ];
   }
-  return [];
+  if (verb !== 'delete' || subresource !== '') return [];
+  const facts: RiskFact[] = [];
+  const running = runningReplicas(live);
+  if (running > 0)
+    facts.push(
+      fact('delete-running', 'high', `Deletes ${target} and its ${countOf(running, 'running replica')}.`),
+    );
+  facts.push(...dataLossFacts(resource, live, target));
+  if (total > 0) {
+    const orphans =
+      request.deleteOptions?.propagationPolicy === 'Orphan' || request.deleteOptions?.orphanDependents;
+    facts.push(
+      orphans
+        ? fact(
+            'orphans-dependents',
+            'info',
+            `Leaves ${countOf(total, 'dependent object')} of ${target} running without an owner.`,
+          )
+        : fact(
+            'delete-dependents',
+            total >= MANY_OBJECTS ? 'high' : 'medium',
+            `Also deletes ${countOf(total, 'object')} owned by ${target}.`,
+          ),
+    );
+  }
+  return facts;
+}
+
+/** Deleting storage: a claim's volume (and a volume's data) goes when its reclaim policy is Delete. */
+function dataLossFacts(resource: string, live: unknown, target: string): RiskFact[] {
+  if (resource === 'persistentvolumeclaims') {
+    return [
+      fact(
+        'data-loss',
+        'high',
+        `Deletes ${target}: its volume and the data on it are destroyed when the volume's reclaim policy is Delete (the default for provisioned volumes).`,
+      ),
+    ];
+  }
+  if (resource !== 'persistentvolumes') return [];
+  const policy = String(valueAt(live, ['spec', 'persistentVolumeReclaimPolicy']) ?? 'unknown');
+  return policy === 'Retain'
+    ? [
+        fact(
+          'data-loss',
+          'medium',
+          `Deletes ${target} (reclaim policy Retain): the data stays on the storage but leaves the cluster.`,
+        ),
+      ]
+    : [
+        fact(
+          'data-loss',
+          'high',
+          `Deletes ${target} (reclaim policy ${policy}): the data on it is destroyed.`,
+        ),
+      ];
+}
+
+/** Where the change lands: a production namespace, or the whole cluster for a cluster-scoped object. */
+function scopeFacts(request: ClassifiedRequest, target: string): RiskFact[] {
+  const { namespace, resource, isResourceRequest } = request.info;
+  if (!isResourceRequest) return [];
+  if (namespace === '') {
+    return resource === 'namespaces'
+      ? []
+      : [fact('cluster-wide', 'medium', `Cluster-scoped: ${target} applies across every namespace.`)];
+  }
+  // A namespace's own name is its `namespace` too: deleting namespace prod is in production.
+  return PRODUCTION_NAMESPACES.some((pattern) => globMatches(pattern, namespace))
+    ? [fact('production-namespace', 'medium', `In production namespace ${namespace}.`)]
+    : [];
 }
 
 /**
@@ -251,13 +322,16 @@ export function riskFacts(
 ): RiskFact[] {
   const object = result ?? live;
   // A subresource (scale, status) answers with its own kind: name the object it belongs to instead.
-  const kind = request.info.subresource === '' ? kindOf(object) : '';
-  const target = `${kind || request.info.resource} ${nameOf(object) || request.info.name}`.trim();
-  return [
-    ...deleteFacts(request, target, impact),
+  const kind = (request.info.subresource === '' && kindOf(object)) || kindOfResource(request.info.resource);
+  const target = `${kind} ${nameOf(object) || request.info.name}`.trim();
+  const facts = [
+    ...deleteFacts(request, live, target, impact),
     ...(result === undefined ? [] : scaleFacts(live, result, target)),
     ...(result === undefined ? [] : podFacts(live, result)),
     ...containerFacts(live, result),
     ...(result === undefined ? [] : rbacFacts(live, result, target)),
+    ...scopeFacts(request, target),
   ];
+  // The gravest first: a card shows only the first few. Sorting is stable, so equal grades keep their order.
+  return facts.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
 }

@@ -41,8 +41,8 @@ export function captureBody(body: unknown, maxBytes: number): string | null {
   } catch (err) {
     return `[body not recordable: ${err instanceof Error ? err.message : String(err)}]`;
   }
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text; // measured without copying: the common case
   const bytes = Buffer.from(text, 'utf8');
-  if (bytes.length <= maxBytes) return text;
   const kept = utf8Boundary(bytes, maxBytes);
   return bytes.subarray(0, kept).toString('utf8') + truncationMarker(bytes.length, kept);
 }

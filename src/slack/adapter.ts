@@ -5,7 +5,6 @@
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { Express } from 'express';
 import { resolveSecret } from '../config/load.js';
-import type { AirlockConfig } from '../config/schema.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { ReviewEngine } from '../reviews/engine.js';
@@ -16,6 +15,7 @@ import { createDelivery } from './outbox/delivery.js';
 import { DEFAULT_FEED_OPTIONS, type EventFeedOptions, ReviewEventFeed } from './outbox/event-feed.js';
 import type { OutboxMessage } from './outbox/messages.js';
 import { OutboxStore } from './outbox/store.js';
+import { slackDisabledReason, type SlackSettings } from './settings.js';
 import { DEFAULT_WORKER_OPTIONS, OutboxWorker, type OutboxWorkerOptions } from './outbox/worker.js';
 import { rejectFutureTimestamps } from './replay-guard.js';
 import { registerAgentSessions, sessionsAccessFrom } from './sessions/index.js';
@@ -25,8 +25,6 @@ import {
   INTERACTIVE_CLIENT_OPTIONS,
   slackLogger,
 } from './web-client.js';
-
-export type SlackSettings = AirlockConfig['slack'];
 
 export interface SlackAdapter {
   /** Mounts Bolt at `/slack/events`; call before any body parser (signatures cover the raw body). */
@@ -58,15 +56,6 @@ export interface SlackAdapterDeps {
   };
 }
 
-/** Why Slack approvals are off, or undefined when the bot token and signing secret are both configured. */
-export function slackDisabledReason(config: SlackSettings): string | undefined {
-  const missing = [
-    ...(resolveSecret(config.botToken) ? [] : ['SLACK_BOT_TOKEN']),
-    ...(resolveSecret(config.signingSecret) ? [] : ['SLACK_SIGNING_SECRET']),
-  ];
-  return missing.length > 0 ? `${missing.join(' and ')} not set` : undefined;
-}
-
 export class SlackConfigError extends Error {
   constructor(reason: string) {
     super(`Slack approvals cannot start: ${reason}`);
@@ -88,15 +77,17 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     ...(deps.tuning?.cacheTtlMs !== undefined ? { ttlMs: deps.tuning.cacheTtlMs } : {}),
   });
   const store = new OutboxStore(deps.db);
+  const outboxClient = createOutboxClient(clientSettings);
   const worker = new OutboxWorker(
     store,
     createDelivery({
-      client: createOutboxClient(clientSettings),
+      client: outboxClient,
       reviews: deps.reviews,
       directory,
       ...(config.channel ? { defaultChannel: config.channel } : {}),
       logger,
     }),
+    () => outboxClient.auth.test(),
     logger,
     now,
     { ...DEFAULT_WORKER_OPTIONS, ...deps.tuning?.outbox },
@@ -164,6 +155,11 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     },
     start() {
       worker.start();
+      // The README promises the log says so; where cards go is what an operator checks first.
+      logger.info(
+        { channel: config.channel ?? '(each rule names its own)', endpoint: '/slack/events' },
+        'Slack approvals are on: cards are posted to Slack and decided there',
+      );
       return feed.start();
     },
     async stop() {

@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KUBECTL, startHarness, type Harness } from '../support/airlock-harness.js';
+import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { KUBECTL } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 
 /** The README's quick start: `airlock kubeconfig` output works with real kubectl, CA and token included. */

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/schema.js';
-import { KUBECTL } from '../support/airlock-harness.js';
+import { KUBECTL } from '../support/kubectl.js';
 
 const DEPLOY = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes');
 

@@ -4,23 +4,23 @@
  * (`--dry-run=client -o json`, Go's encoding of the struct kubectl serialised), and the object the fake answers
  * with must be that object plus only server-set fields.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeObjectBody, mediaTypeOf } from '../support/fake-apiserver/content.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
-import { KUBECTL, type KubectlResult } from '../support/airlock-harness.js';
-import { generatorCases, PROTOBUF, writeGeneratorFiles } from '../support/kubectl-generators.js';
+import { generatorCases, PROTOBUF, withFlags, writeGeneratorFiles } from '../support/kubectl-generators.js';
+import { directKubectl, type KubectlResult } from '../support/kubectl.js';
 
 let fake: FakeApiServer;
+let kubectl: (args: readonly string[]) => Promise<KubectlResult>;
 const dir = mkdtempSync(join(tmpdir(), 'fake-protobuf-'));
 
 beforeAll(async () => {
   fake = await startFakeApiServer();
-  await writeFile(join(dir, 'kubeconfig'), fake.kubeconfig());
+  kubectl = await directKubectl(fake, dir);
   await writeGeneratorFiles(dir);
 });
 
@@ -28,26 +28,6 @@ afterAll(async () => {
   await fake.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-function kubectl(args: string[]): Promise<KubectlResult> {
-  const env = {
-    KUBECONFIG: join(dir, 'kubeconfig'),
-    KUBECACHEDIR: join(dir, 'cache'),
-    HOME: dir,
-    PATH: process.env.PATH,
-  };
-  return new Promise((resolve) => {
-    execFile(KUBECTL, args, { env, timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-/** `args` with kubectl flags added before a `--` (after it they would be the container's command). */
-function withFlags(args: readonly string[], ...flags: string[]): string[] {
-  const end = args.indexOf('--');
-  return end < 0 ? [...args, ...flags] : [...args.slice(0, end), ...flags, ...args.slice(end)];
-}
 
 /** kubectl's object minus `creationTimestamp: null`, which kube-apiserver always sets. */
 function sentFields(object: Record<string, unknown>): Record<string, unknown> {
@@ -69,7 +49,7 @@ describe('kubectl generators directly against the fake', () => {
       expect(mediaTypeOf(post!.headers['content-type']?.[0])).toBe(
         c.sendsJson ? 'application/json' : PROTOBUF,
       );
-      expect(decodeObjectBody(post!.rawBody, post!.headers['content-type']?.[0]), c.title).toEqual(reference);
+      expect(decodeObjectBody(post!.body, post!.headers['content-type']?.[0]), c.title).toEqual(reference);
       if (!c.body) {
         expect(run.code, run.stderr).toBe(0);
         // The answer holds every field kubectl sent, unchanged; the server adds only its own (uid, defaults, status).

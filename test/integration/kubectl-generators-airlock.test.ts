@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 import type { KubeObject } from '../support/fake-apiserver/index.js';
-import { generatorCases, writeGeneratorFiles, type GeneratorCase } from '../support/kubectl-generators.js';
+import {
+  generatorCases,
+  withFlags,
+  writeGeneratorFiles,
+  type GeneratorCase,
+} from '../support/kubectl-generators.js';
+import { directKubectl, type KubectlResult } from '../support/kubectl.js';
 import { ALLOW_ALL_POLICY, CANARY, expectNoCanary, expectNoCanaryStored } from '../security/support.js';
 
 const DENIED_MESSAGE = "privileged pods leave Airlock's view";
@@ -31,12 +37,6 @@ const cronJob = (name: string, securityContext: Record<string, unknown>): KubeOb
   },
 });
 
-/** `args` with kubectl flags added before a `--` (after it they would be the container's command). */
-function withFlags(args: readonly string[], ...flags: string[]): string[] {
-  const end = args.indexOf('--');
-  return end < 0 ? [...args, ...flags] : [...args.slice(0, end), ...flags, ...args.slice(end)];
-}
-
 /** What kubectl sent, minus what Airlock masks in answers (Secret data) and `creationTimestamp: null`. */
 function comparable(object: Record<string, unknown>): Record<string, unknown> {
   const { creationTimestamp, ...metadata } = object.metadata as Record<string, unknown>;
@@ -48,16 +48,14 @@ function comparable(object: Record<string, unknown>): Record<string, unknown> {
 
 describe('kubectl generators through Airlock', () => {
   let h: Harness;
-  let direct: (args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  let direct: (args: readonly string[]) => Promise<KubectlResult>;
 
   beforeAll(async () => {
     h = await startHarness({ policy: POLICY });
     await writeGeneratorFiles(h.dir);
     h.fake.seed(cronJob('benign', { runAsNonRoot: true }));
     h.fake.seed(cronJob('privileged', { privileged: true }));
-    const upstream = `${h.dir}/upstream.kubeconfig`;
-    direct = (args) =>
-      h.kubectl(args, { env: { KUBECONFIG: upstream, KUBECACHEDIR: `${h.dir}/direct-cache` } });
+    direct = await directKubectl(h.fake, h.dir);
   });
   afterAll(() => h.close());
 

@@ -88,7 +88,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  cluster.agent.destroy();
+  await cluster.close();
   await fake.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -111,7 +111,8 @@ describe('previews of writes, from the cluster’s dry run', () => {
     expect(p.source).toBe('dry-run');
     expect(p.changes).toEqual([{ path: 'spec.replicas', kind: 'changed', before: '3', after: '0' }]);
     expect(p.summary).toBe('patch deployments.apps/scale "web" in prod: spec.replicas: 3 → 0');
-    expect(p.risks.map((r) => r.id)).toEqual(['scale-to-zero']);
+    expect(p.risks.map((r) => r.id)).toEqual(['scale-to-zero', 'production-namespace']);
+    expect(p.risks[0]?.text).toBe('Scales Deployment web to zero replicas (from 3).');
     expect(p.diff).toContain('-  replicas: 3\n+  replicas: 0');
     expect(dryRunsSeen().map((r) => r.method)).toEqual(['PATCH']);
     const stored = fake.getObject({
@@ -151,6 +152,7 @@ describe('previews of writes, from the cluster’s dry run', () => {
         severity: 'medium',
         text: 'Changes the image of container web: app:1.4 → app:1.5.',
       },
+      { id: 'production-namespace', severity: 'medium', text: 'In production namespace prod.' },
     ]);
   });
 
@@ -176,7 +178,7 @@ describe('previews of writes, from the cluster’s dry run', () => {
     expect(p.changes.map((c) => `${c.kind} ${c.path}`)).toEqual([
       'added spec.template.spec.containers[proxy]',
     ]);
-    expect(p.risks.map((r) => r.id)).toEqual(['privileged']);
+    expect(p.risks.map((r) => r.id)).toEqual(['privileged', 'production-namespace']);
   });
 
   it('add an RBAC rule with *: a wildcard grant, shown as a new rule', async () => {
@@ -200,6 +202,19 @@ describe('previews of writes, from the cluster’s dry run', () => {
     ]);
     expect(p.risks[0]).toMatchObject({ id: 'rbac-wildcard', severity: 'high' });
     expect(p.risks[0]?.text).toContain('ClusterRole admin-lite');
+  });
+
+  it('create: the name comes from the body, for the summary and everything that names the object', async () => {
+    const { preview: p } = await preview(
+      parkInput('POST', '/api/v1/namespaces/default/configmaps', 'application/json', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'fresh' },
+        data: { mode: 'slow' },
+      }),
+    );
+    expect(p.objectName).toBe('fresh');
+    expect(p.summary).toMatch(/^create configmaps "fresh" in default: /);
   });
 
   it('server-side apply creating an object: a diff from nothing, no pin, nothing created', async () => {
@@ -269,7 +284,13 @@ describe('previews of deletes', () => {
     expect(p.dependents?.sample.filter((ref) => ref.startsWith('pods/'))).toHaveLength(2);
     expect(p.diff).toContain('# deletes deployments.apps/worker (propagationPolicy: Foreground)');
     expect(p.diff).toContain('-kind: Deployment');
-    expect(p.risks.map((r) => r.id)).toEqual(['delete-dependents']);
+    expect(p.risks.map((r) => r.id)).toEqual(['delete-running', 'delete-dependents']);
+    expect(p.deleted).toEqual({
+      kind: 'Deployment',
+      name: 'worker',
+      replicas: expect.objectContaining({ desired: 2 }),
+      images: ['worker:1'],
+    });
     expect(pin?.uid).toBeDefined();
   });
 
@@ -343,7 +364,7 @@ describe('fallbacks when the dry run is not possible', () => {
     expect(p.source).toBe('client');
     expect(p.unavailableReason).toContain('the cluster refused the dry run (HTTP 500 InternalError');
     expect(p.changes).toEqual([{ path: 'spec.replicas', kind: 'changed', before: '2', after: '0' }]);
-    expect(p.risks.map((r) => r.id)).toEqual(['scale-to-zero']);
+    expect(p.risks.map((r) => r.id)).toEqual(['scale-to-zero', 'production-namespace']);
   });
 
   it('a strategic-merge patch that times out shows the labelled, redacted request instead', async () => {

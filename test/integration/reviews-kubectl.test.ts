@@ -11,7 +11,8 @@ import { openDatabase } from '../../src/db/database.js';
 import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
 import type { Approver, Review } from '../../src/reviews/model.js';
 import { agentHttp } from '../support/agent-http.js';
-import { DEFAULT_AGENT, startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
+import { DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-harness.js';
+import type { KubectlResult } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
 

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/reviews/model.js';
 import { reviewCard } from '../../src/slack/blocks/review-card.js';
-import { DEFAULT_AGENT, startHarness, type Harness, type KubectlResult } from '../support/airlock-harness.js';
+import { DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-harness.js';
+import type { KubectlResult } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
 

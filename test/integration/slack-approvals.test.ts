@@ -80,6 +80,8 @@ describe('Slack approvals', () => {
     expect(post.channel).toBe(CHANNEL);
     expect(blockKitViolations(post.blocks as unknown[])).toEqual([]);
     expect(JSON.stringify(post.blocks)).toContain('<!subteam^S0ONCALL>');
+    // The owner (dave@example.com) as Slack knows them.
+    expect(JSON.stringify(post.blocks)).toContain('<@U0DAVE> `dave@example.com`');
     expect((await env.engine.get(card.reviewId))?.notification).toEqual({ channel: CHANNEL, ts: card.ts });
     parked.detach();
   });
@@ -271,19 +273,27 @@ describe('Slack approvals', () => {
     parked.detach();
   });
 
-  it('answers a click on a decided card with a note and refreshes the card', async () => {
+  it('answers a click on a decided card with a note, and does not re-send a card Slack already shows', async () => {
     const parked = env.park();
     const card = await env.card();
     await env.click(ALICE, card.reviewId, 'approve', card);
     await parked.result;
+    const pendingOutbox = async () =>
+      (await env.db('slack_outbox').where({ review_id: card.reviewId, state: 'pending' })).length;
     await eventually(() => lastCardUpdate(env), 'the card update');
+    await eventually(async () => (await pendingOutbox()) === 0 || undefined, 'the outbox to drain');
+    await new Promise((r) => setTimeout(r, 200));
+    await eventually(async () => (await pendingOutbox()) === 0 || undefined, 'the outbox to drain');
     const updates = env.slack.callsTo('chat.update').length;
+    expect(updates).toBeGreaterThan(0);
     await env.click(BOB, card.reviewId, 'approve', card);
     expect(ephemeralsFor(env, 'U0BOB')[0]).toMatch(/already (approved|executing)/);
-    await eventually(
-      () => env.slack.callsTo('chat.update').length > updates || undefined,
-      'the refreshed card',
-    );
+    // The click queued a refresh; delivering it found the card in Slack already current.
+    const refreshes = () =>
+      env.db('slack_outbox').where({ review_id: card.reviewId, kind: 'update-card', state: 'delivered' });
+    const before = (await refreshes()).length;
+    await eventually(async () => (await refreshes()).length > before || undefined, 'the refresh');
+    expect(env.slack.callsTo('chat.update')).toHaveLength(updates);
   });
 
   it('refuses replayed and badly signed requests with 401 and changes nothing', async () => {

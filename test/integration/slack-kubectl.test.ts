@@ -131,7 +131,10 @@ describe('Slack approvals with real kubectl', () => {
     );
     const result = await kubectl;
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('Use the vault operator instead.');
+    expect(result.stderr).toContain('Use the vault operator instead. Do not retry');
+    expect(result.stderr).not.toContain('instead..');
+    // A create names its object in the body: the refusal names it too.
+    expect(result.stderr).toContain('secrets "denied-one" in namespace "default" is forbidden');
     expect(result.stderr).toContain('Bob');
   }, 60_000);
 });

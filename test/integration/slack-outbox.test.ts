@@ -8,6 +8,7 @@ import { hugeDiff, HOSTILE_TEXT } from '../support/slack/reviews.js';
 import {
   breakGlassTerminal,
   eventually,
+  parkInput,
   reviewSettings,
   type SlackEnv,
   startSlackEnv,
@@ -89,6 +90,44 @@ describe('Slack outbox', () => {
     expect(thread.find((t) => t.includes('HTTP 200'))).toContain('resourceVersion `4712`');
     // Card updates queued during the outage were folded into the re-render: no storm of chat.update calls.
     expect(env.slack.callsTo('chat.update').length).toBeLessThanOrEqual(1);
+  });
+
+  it('after a 500/429 outage, delivers the cards in creation order as soon as Slack answers: one probe, then all', async () => {
+    env = await startSlackEnv({ outboxBaseDelayMs: 100 });
+    env.slack.down({ status: 500 });
+    const names = ['web-a', 'web-b', 'web-c'];
+    const parked = [];
+    for (const name of names) {
+      const path = `/apis/apps/v1/namespaces/prod/deployments/${name}`;
+      const base = parkInput().request;
+      parked.push(env.park({ request: { ...base, path, info: { ...base.info, name } } }));
+      // Each review is created (and its card queued) before the next.
+      await eventually(async () => (await env!.engine.list({})).length === parked.length || undefined, name);
+    }
+    await new Promise((r) => setTimeout(r, 600));
+    env.slack.down({ status: 429, headers: { 'retry-after': '1' } });
+    await new Promise((r) => setTimeout(r, 400));
+    // While Slack was away, one card was tried; the others waited for a probe to say Slack is back.
+    const during = env.slack.calls.length;
+    expect(env.slack.callsTo('chat.postMessage').filter((c) => c.status !== 200)).toHaveLength(1);
+    expect(env.slack.callsTo('auth.test').length).toBeGreaterThan(0);
+
+    const upAt = Date.now();
+    env.slack.up();
+    const posted = await eventually(() => {
+      const ok = cardPosts(env!).filter((c) => c.status === 200);
+      return ok.length === names.length ? ok : undefined;
+    }, 'the three cards');
+    expect(posted.map((c) => String(c.args.text).match(/web-[abc]/)?.[0])).toEqual(names);
+    const afterOutage = env.slack.calls.slice(during);
+    const firstAnswer = afterOutage.find((c) => c.status === 200)!;
+    // The first call Slack answered is the probe, and the whole backlog follows it at once.
+    expect(firstAnswer.method).toBe('auth.test');
+    expect(afterOutage.filter((c) => c.method === 'auth.test' && c.status === 200)).toHaveLength(1);
+    expect(posted.at(-1)!.at - firstAnswer.at).toBeLessThan(500);
+    // Slack's Retry-After (1 s) or the back-off cap (1 s here), plus a poll: never each card's own schedule.
+    expect(firstAnswer.at - upAt).toBeLessThan(1_500);
+    parked.forEach((p) => p.detach());
   });
 
   it('updates the card and the thread when a review expires', async () => {

@@ -380,7 +380,13 @@ function command(text: string, user: Clicker = ALICE): Promise<Response> {
   );
 }
 
-function click(element: Element, user: Clicker = ALICE, selected?: string): Promise<Response> {
+/** A click on a button of an `/agent-sessions` reply (ephemeral), or of a channel message such as a card. */
+function click(
+  element: Element,
+  user: Clicker = ALICE,
+  selected?: string,
+  where: { ephemeral: boolean } = { ephemeral: true },
+): Promise<Response> {
   const responseUrl = `${HOOKS}/actions/${TEAM}/${++responseSeq}/a`;
   const action = selected
     ? {
@@ -389,8 +395,10 @@ function click(element: Element, user: Clicker = ALICE, selected?: string): Prom
         selected_option: { value: selected, text: { type: 'plain_text', text: 'x' } },
       }
     : { type: 'button', action_id: element.action_id, value: element.value, text: element.text };
+  const base = blockAction(user, { channel: CHANNEL, ts: '1700000000.000100' }, action);
   const payload = {
-    ...blockAction(user, { channel: CHANNEL, ts: '1700000000.000100' }, action),
+    ...base,
+    container: { ...(base.container as object), is_ephemeral: where.ephemeral },
     response_url: responseUrl,
   };
   return send('actions', { payload: JSON.stringify(payload) }, responseUrl);
@@ -525,6 +533,24 @@ describe('/agent-sessions show and replay', () => {
     ];
     const encoded = Buffer.from(CANARY).toString('base64');
     expect(everything.filter((p) => p.includes(CANARY) || p.includes(encoded))).toEqual([]);
+  });
+
+  it("opens the session from the approval card's View session button, privately and beside the card", async () => {
+    const card = (await engine.get(reviewedDeleteId))!.notification!;
+    const posted = slack
+      .callsTo('chat.postMessage')
+      .find((c) => c.args.channel === card.channel && !c.args.thread_ts && Array.isArray(c.args.blocks))!;
+    const button = (posted.args.blocks as Block[])
+      .flatMap((b) => b.elements ?? [])
+      .find((e) => e.text?.text === 'View session')!;
+    const r = await click(button, ALICE, undefined, { ephemeral: false });
+    expectWithinLimits(r);
+    // The card stays; the session arrives as a private reply.
+    expect(r.body.replace_original).toBe(false);
+    expect(r.body.blocks?.[0]?.text?.text).toBe('Session of ci-bot');
+    expect(allText(r)).toContain('`delete deployments.apps prod/web`');
+    // Reading sessions needs the same access as the command.
+    expect((await click(button, EVE, undefined, { ephemeral: false })).body.text).toMatch(/^🚫 /);
   });
 
   it('pages a 1,000-step session within Block Kit limits and answers within the ack window', async () => {

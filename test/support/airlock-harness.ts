@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +9,7 @@ import { loadOrCreateLocalIssuer } from '../../src/identity/local-issuer.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startAirlock, type RunningAirlock } from '../../src/server.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
-
-export const KUBECTL = '/usr/bin/kubectl';
-
-export interface KubectlResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { KUBECTL, runKubectl, type KubectlResult } from './kubectl.js';
 
 export interface AgentIdentity {
   agent: string;
@@ -149,19 +142,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     mint,
     kubeconfig,
     async kubectl(args, o = {}) {
-      const env = await kubectlEnv(o.as ?? DEFAULT_AGENT, o.token, o.env);
-      return new Promise((resolve) => {
-        const child = execFile(
-          KUBECTL,
-          args,
-          { env, timeout: o.timeoutMs ?? 60_000 },
-          (err, stdout, stderr) => {
-            const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-            resolve({ code, stdout, stderr });
-          },
-        );
-        if (o.input !== undefined) child.stdin?.end(o.input);
-      });
+      return runKubectl(args, await kubectlEnv(o.as ?? DEFAULT_AGENT, o.token, o.env), o);
     },
     async spawnKubectl(args, o = {}) {
       return spawn(KUBECTL, args, { env: await kubectlEnv(o.as ?? DEFAULT_AGENT, undefined, o.env) });

@@ -24,6 +24,12 @@ export interface GeneratorCase {
   sendsJson?: true;
 }
 
+/** `args` with kubectl flags added before a `--` (after it they would be the container's command). */
+export function withFlags(args: readonly string[], ...flags: string[]): string[] {
+  const end = args.indexOf('--');
+  return end < 0 ? [...args, ...flags] : [...args.slice(0, end), ...flags, ...args.slice(end)];
+}
+
 /** Bytes that are not UTF-8, so `binaryData` must survive as bytes. */
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x7f, 0x0a]);
 

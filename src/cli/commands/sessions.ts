@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { revokeSession } from '../../db/session-revocations.js';
 import { parseDuration } from '../../lib/duration.js';
 import {
   SESSION_STATUSES,
@@ -41,6 +42,9 @@ function ago(value: string): Date {
     throw new InvalidArgumentError((err as Error).message);
   }
 }
+
+/** Session ids `POST /auth/token` answers with (see exchange-issuer.ts). */
+const EXCHANGE_SESSION = /^xs-[0-9a-f]{32}$/;
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -100,6 +104,27 @@ export function register(program: Command, ctx: CliContext): void {
       const events: RecordedEvent[] = [];
       for await (const { event } of iterateSessionEvents(await ctx.database(), id)) events.push(event);
       ctx.stdout.write(opts.json ? json({ session, events }) : renderSessionSummary(session, events));
+    });
+
+  sessions
+    .command('revoke')
+    .description('end a session now: its tokens get 401 and its source token cannot exchange it again')
+    .argument('<id>', 'a session id from `sessions list`, or the session_id of a token exchange (xs-…)')
+    .requiredOption('--as <name>', 'who you are')
+    .option('--reason <text>', 'shown to the agent')
+    .action(async (id: string, opts: { as: string; reason?: string }) => {
+      const db = await ctx.database();
+      const tokenId = EXCHANGE_SESSION.test(id) ? id : (await requireSession(ctx, id)).tokenId;
+      const revocation = await revokeSession(db, {
+        tokenId,
+        revokedAt: new Date(),
+        revokedBy: opts.as,
+        ...(opts.reason ? { reason: opts.reason.slice(0, 1000) } : {}),
+      });
+      ctx.stdout.write(
+        `Session ${id}: revoked by ${revocation.revokedBy} at ${revocation.revokedAt.toISOString()}; ` +
+          'its tokens are refused from now on.\n',
+      );
     });
 
   sessions

@@ -6,7 +6,10 @@ import type { types } from '@slack/bolt';
 import type { GrantScope, Review } from '../../reviews/model.js';
 import { describeGrant } from '../../reviews/render-text.js';
 import { ACTION_IDS, cardBlockId, grantOptionValue } from '../ids.js';
-import { asMutationPreview } from '../../preview/model.js';
+import { asMutationPreview, type DeletedObject, type MutationPreview } from '../../preview/model.js';
+import { countOf } from '../../preview/kinds.js';
+import { viewActionId } from '../sessions/ids.js';
+import { encodeView, isSessionId } from '../sessions/state.js';
 import { approvalsSoFar, grantChoices, operation, stateLabel, targetLabel } from './review-facts.js';
 import {
   codeBlock,
@@ -24,9 +27,16 @@ export interface RenderedMessage {
   blocks: types.KnownBlock[];
 }
 
+/** What the card shows beyond the stored review; looked up by whoever renders it. */
+export interface CardContext {
+  /** The agent owner's Slack user id, when Slack knows the owner: shown as a mention. */
+  ownerSlackId?: string;
+}
+
 /** Per-part budgets keep the whole card under Slack's ~12k cumulative text cap and 3,000 per section. */
 const LIMITS = {
   header: 150,
+  flagged: 600,
   reason: 900,
   summary: 300,
   diff: 2600,
@@ -34,10 +44,14 @@ const LIMITS = {
   riskText: 160,
   decisions: 6,
   outcome: 600,
+  images: 5,
+  owned: 8,
 };
 const SEVERITY_EMOJI = { high: '🔴', medium: '🟠', info: '🔵' } as const;
 /** Slack user/group ids only: anything else in a policy's `mention` is not rendered as a mention. */
 const SLACK_ID = /^[A-Z][A-Z0-9]{2,20}$/;
+
+const SLACK_USER = /^[UW][A-Z0-9]{2,20}$/;
 
 function mention(id: string | undefined): string {
   if (!id || !SLACK_ID.test(id)) return '';
@@ -60,24 +74,39 @@ function statusLine(review: Review): string {
   return `*${label}* · ${have}/${need} approval${need > 1 ? 's' : ''}${when}`;
 }
 
-function facts(review: Review): types.SectionBlock {
+/** The rule's own words, first: what made Airlock stop this request. */
+function flagged(review: Review): types.KnownBlock[] {
+  const message = review.settings.message?.trim();
+  if (!message) return [];
+  return [
+    section(
+      cardBlockId('flagged', review.version),
+      `*Why it was flagged:* ${escapeMrkdwn(truncate(message, LIMITS.flagged))} (rule ${inlineCode(review.rule, 80)})`,
+    ),
+  ];
+}
+
+/** The owner as a mention when Slack knows them (the stored identifier beside it), else as stored. */
+function ownerText(review: Review, ctx: CardContext): string {
+  if (!review.owner) return '_none_';
+  const stored = inlineCode(review.owner, 150);
+  return ctx.ownerSlackId && SLACK_USER.test(ctx.ownerSlackId) ? `<@${ctx.ownerSlackId}> ${stored}` : stored;
+}
+
+function facts(review: Review, ctx: CardContext): types.SectionBlock {
   const c = review.classification;
-  const field = (label: string, value: string | undefined) => ({
-    type: 'mrkdwn' as const,
-    text: `*${label}*\n${value ? inlineCode(value, 150) : '_none_'}`,
-  });
+  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  const code = (value: string | undefined) => (value ? inlineCode(value, 150) : '_none_');
   return {
     type: 'section',
     block_id: cardBlockId('facts', review.version),
     fields: [
-      field('What', operation(review)),
-      field('Namespace', c.namespace || '(cluster-scoped)'),
-      field('Cluster', review.cluster),
-      field('Agent', review.agent.name),
-      field('Owner', review.owner),
-      field('Session', review.sessionId),
-      field('Rule', review.rule),
-      field('Fingerprint', review.fingerprint.slice(0, 12)),
+      field('What', code(operation(review))),
+      field('Namespace', code(c.namespace || '(cluster-scoped)')),
+      field('Cluster', code(review.cluster)),
+      field('Agent', code(review.agent.name)),
+      field('Owner', ownerText(review, ctx)),
+      field('Rule', code(review.rule)),
     ],
   };
 }
@@ -108,13 +137,55 @@ function previewBlocks(review: Review): types.KnownBlock[] {
   const unavailable = preview.unavailableReason
     ? ` (${escapeMrkdwn(truncate(preview.unavailableReason, 200))})`
     : '';
+  const head = [
+    section(cardBlockId('summary', v), `*Change*\n${inlineCode(preview.summary, LIMITS.summary)}`),
+    ...(risks.length > 0 ? [section(cardBlockId('risks', v), `*Risk*\n${risks.join('\n')}`)] : []),
+  ];
+  if (preview.deleted) return [...head, ...deletedBlocks(v, preview, preview.deleted)];
   const { block, omittedLines } = codeBlockWithin(preview.diff, LIMITS.diff);
   const omitted = omittedLines + preview.omittedLines;
   return [
-    section(cardBlockId('summary', v), `*Change*\n${inlineCode(preview.summary, LIMITS.summary)}`),
-    ...(risks.length > 0 ? [section(cardBlockId('risks', v), `*Risk*\n${risks.join('\n')}`)] : []),
+    ...head,
     section(cardBlockId('diff', v), `*Diff* (${preview.source}${unavailable})\n${block}`),
     ...(omitted > 0 ? [moreLines(v, omitted)] : []),
+  ];
+}
+
+/**
+ * A delete in the few facts a reviewer weighs (what it is, what runs, what goes with it) instead of the whole
+ * object as removed lines; the complete diff stays behind View full diff and in the thread.
+ */
+function deletedBlocks(
+  version: number,
+  preview: MutationPreview,
+  deleted: DeletedObject,
+): types.KnownBlock[] {
+  const replicas = deleted.replicas
+    ? `${countOf(deleted.replicas.desired, 'replica')}${deleted.replicas.ready !== undefined ? ` (${deleted.replicas.ready} ready)` : ''}`
+    : undefined;
+  const images = deleted.images.slice(0, LIMITS.images).map((i) => inlineCode(i, 120));
+  const moreImages = deleted.images.length - images.length;
+  const owned = preview.dependents;
+  const ownedSample = (owned?.sample ?? []).slice(0, LIMITS.owned).map((ref) => inlineCode(ref, 120));
+  const moreOwned = (owned?.total ?? 0) - ownedSample.length;
+  const lines = [
+    `*Deletes* ${escapeMrkdwn(truncate(deleted.kind, 80))} ${inlineCode(deleted.name, 120)}${replicas ? ` · ${replicas}` : ''}`,
+    ...(images.length > 0
+      ? [`*Images:* ${images.join(', ')}${moreImages > 0 ? ` and ${moreImages} more` : ''}`]
+      : []),
+    owned && owned.total > 0
+      ? `*Goes with it:* ${countOf(owned.total, 'owned object')}: ${ownedSample.join(', ')}${moreOwned > 0 ? ` and ${moreOwned} more` : ''}`
+      : '*Goes with it:* no owned objects found',
+  ];
+  return [
+    section(cardBlockId('deleted', version), lines.join('\n')),
+    {
+      type: 'context',
+      block_id: cardBlockId('more', version),
+      elements: [
+        { type: 'mrkdwn', text: 'The whole object as it is now: *View full diff*, and in the thread.' },
+      ],
+    },
   ];
 }
 
@@ -153,6 +224,28 @@ function outcomeBlock(review: Review): types.KnownBlock[] {
   const message = o.message ? `\n${codeBlock(truncate(o.message, LIMITS.outcome))}` : '';
   const result = o.unknown ? 'unknown' : `HTTP ${o.status}${rv}`;
   return [section(cardBlockId('outcome', review.version), `*Result*: ${result}${message}`)];
+}
+
+function viewDiffButton(review: Review): types.Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.viewDiff,
+    text: { type: 'plain_text', text: 'View full diff' },
+    value: review.id,
+  };
+}
+
+/** Opens the agent's session as `/agent-sessions show` does (privately, after the same access check). */
+function viewSessionButton(review: Review): types.Button[] {
+  if (!review.sessionId || !isSessionId(review.sessionId)) return [];
+  return [
+    {
+      type: 'button',
+      action_id: viewActionId('card-session'),
+      text: { type: 'plain_text', text: 'View session' },
+      value: encodeView({ view: 'steps', sessionId: review.sessionId, offset: 0 }),
+    },
+  ];
 }
 
 function actions(review: Review): types.KnownBlock[] {
@@ -205,12 +298,8 @@ function actions(review: Review): types.KnownBlock[] {
       style: 'danger',
       value: review.id,
     },
-    {
-      type: 'button',
-      action_id: ACTION_IDS.viewDiff,
-      text: { type: 'plain_text', text: 'View full diff' },
-      value: review.id,
-    },
+    viewDiffButton(review),
+    ...viewSessionButton(review),
   ];
   return [
     { type: 'actions', block_id: cardBlockId('actions', review.version), elements },
@@ -255,7 +344,22 @@ export function cardShowsWholeDiff(review: Review): boolean {
   return (preview?.omittedLines ?? 0) === 0 && codeBlockWithin(shown, LIMITS.diff).omittedLines === 0;
 }
 
-export function reviewCard(review: Review): RenderedMessage {
+/** Identifiers people rarely need, kept out of the way: review, session, fingerprint, when. */
+function footer(review: Review): types.ContextBlock {
+  const parts = [
+    `Review ${inlineCode(review.id, 40)}`,
+    ...(review.sessionId ? [`session ${inlineCode(review.sessionId, 40)}`] : []),
+    `fingerprint ${inlineCode(review.fingerprint.slice(0, 12), 20)}`,
+    `requested ${slackDate(review.createdAt)}`,
+  ];
+  return {
+    type: 'context',
+    block_id: cardBlockId('footer', review.version),
+    elements: [{ type: 'mrkdwn', text: parts.join(' · ') }],
+  };
+}
+
+export function reviewCard(review: Review, ctx: CardContext = {}): RenderedMessage {
   const { emoji, label } = stateLabel(review);
   const v = review.version;
   const blocks: types.KnownBlock[] = [
@@ -264,23 +368,15 @@ export function reviewCard(review: Review): RenderedMessage {
       block_id: cardBlockId('header', v),
       text: { type: 'plain_text', text: truncate(`${emoji} ${operation(review)}`, LIMITS.header) },
     },
+    ...flagged(review),
     section(cardBlockId('status', v), statusLine(review)),
-    facts(review),
+    facts(review, ctx),
     why(review),
     ...previewBlocks(review),
     ...decisionsBlock(review),
     ...outcomeBlock(review),
     ...actions(review),
-    {
-      type: 'context',
-      block_id: cardBlockId('footer', v),
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: `Review ${inlineCode(review.id, 40)} · requested ${slackDate(review.createdAt)}`,
-        },
-      ],
-    },
+    footer(review),
   ];
   const text = escapeMrkdwn(`${label}: ${targetLabel(review)}, requested by agent ${review.agent.name}`);
   return { text, blocks };

@@ -1,3 +1,4 @@
+import { reviewedObjectName } from '../../preview/model.js';
 import { countApprovals } from '../../reviews/decision-rules.js';
 import type { Review, ReviewState } from '../../reviews/model.js';
 import { humanDuration } from './text.js';
@@ -34,11 +35,12 @@ export function stateLabel(review: Review): { emoji: string; label: string } {
   return STATE_LABELS[review.state];
 }
 
-/** `patch deployments.apps/web` */
+/** `patch deployments.apps/web`, `patch deployments.apps/web/scale`, `create configmaps/settings` (named in the body). */
 export function operation(review: Review): string {
   const c = review.classification;
-  const kind = `${c.resource}${c.subresource ? `/${c.subresource}` : ''}${c.apiGroup ? `.${c.apiGroup}` : ''}`;
-  return `${c.verb} ${kind}${c.name ? `/${c.name}` : ''}`;
+  const name = reviewedObjectName(review);
+  const path = [`${c.resource}${c.apiGroup ? `.${c.apiGroup}` : ''}`, name, c.subresource].filter(Boolean);
+  return `${c.verb} ${path.join('/')}`;
 }
 
 /** `patch deployments.apps/web in prod on cluster default` */

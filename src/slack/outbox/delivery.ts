@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ReviewEngine } from '../../reviews/engine.js';
 import type { Review } from '../../reviews/model.js';
 import { completeDiff } from '../blocks/preview.js';
-import { reviewCard } from '../blocks/review-card.js';
+import { type CardContext, type RenderedMessage, reviewCard } from '../blocks/review-card.js';
 import { operation } from '../blocks/review-facts.js';
 import { threadReplyMessage } from '../blocks/thread-messages.js';
 import type { SlackDirectory } from '../directory.js';
@@ -26,6 +26,9 @@ export type Deliver = (entry: OutboxEntry) => Promise<void>;
 
 type Card = { channel: string; ts: string };
 
+/** Cards whose last render this process remembers; past it the oldest is forgotten (one more update, no harm). */
+const REMEMBERED_RENDERS = 1_000;
+
 function cardOf(review: Review): Card | undefined {
   const { channel, ts } = review.notification ?? {};
   return channel && ts ? { channel, ts } : undefined;
@@ -33,6 +36,32 @@ function cardOf(review: Review): Card | undefined {
 
 export function createDelivery(deps: DeliveryDeps): Deliver {
   const { client, logger } = deps;
+  /** What each card last showed in Slack: an update that would show the same (a stale click's refresh) is skipped. */
+  const shown = new Map<string, string>();
+  const remember = (reviewId: string, message: RenderedMessage): void => {
+    shown.delete(reviewId);
+    shown.set(reviewId, JSON.stringify(message));
+    if (shown.size > REMEMBERED_RENDERS) shown.delete(shown.keys().next().value ?? '');
+  };
+
+  /** The owner as Slack knows them; a failed lookup only costs the mention, never the card. */
+  async function cardContext(review: Review): Promise<CardContext> {
+    if (!review.owner) return {};
+    try {
+      const ownerSlackId = await deps.directory.ownerUserId(review.owner);
+      return ownerSlackId ? { ownerSlackId } : {};
+    } catch (e) {
+      logger.debug({ review: review.id, err: (e as Error).message }, 'could not look up the owner in Slack');
+      return {};
+    }
+  }
+
+  async function updateCard(review: Review, card: Card): Promise<void> {
+    const message = reviewCard(review, await cardContext(review));
+    if (shown.get(review.id) === JSON.stringify(message)) return;
+    await client.chat.update({ channel: card.channel, ts: card.ts, ...message });
+    remember(review.id, message);
+  }
 
   async function postCard(review: Review): Promise<void> {
     if (cardOf(review)) return;
@@ -44,13 +73,15 @@ export function createDelivery(deps: DeliveryDeps): Deliver {
       );
       return;
     }
+    const message = reviewCard(review, await cardContext(review));
     const posted = await client.chat.postMessage({
       channel,
-      ...reviewCard(review),
+      ...message,
       unfurl_links: false,
       unfurl_media: false,
     });
     if (!posted.channel || !posted.ts) throw new Error('chat.postMessage answered without channel/ts');
+    remember(review.id, message);
     await deps.reviews().setNotification(review.id, { channel: posted.channel, ts: posted.ts });
   }
 
@@ -86,7 +117,7 @@ export function createDelivery(deps: DeliveryDeps): Deliver {
     if (!card) return;
     switch (message.kind) {
       case 'update-card':
-        await client.chat.update({ channel: card.channel, ts: card.ts, ...reviewCard(review) });
+        await updateCard(review, card);
         return;
       case 'thread-reply':
         await client.chat.postMessage({

@@ -48,7 +48,16 @@ export function classifyFailure(error: unknown): DeliveryFailure {
   }
 }
 
-/** Exponential back-off, capped: 1 s, 2 s, 4 s … up to `maxMs` with the defaults. */
-export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 20));
+/**
+ * Exponential back-off, capped, with "equal jitter": between half and all of 1 s, 2 s, 4 s … up to `maxMs` with the
+ * defaults. The jitter keeps replicas (and messages) that failed together from retrying together.
+ */
+export function backoffMs(
+  attempts: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempts, 20));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

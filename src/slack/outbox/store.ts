@@ -143,6 +143,12 @@ export class OutboxStore {
       });
   }
 
+  /** Makes messages held back by back-off due now (Slack answers again): they go out in order with the rest. */
+  async release(ids: readonly number[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db(TABLE).whereIn('id', ids).andWhere('state', 'pending').update({ due_at: now.getTime() });
+  }
+
   /** Gives up on a message Slack will never accept (e.g. `channel_not_found`), so the review's queue moves on. */
   async abandon(id: number, now: Date, error: string): Promise<void> {
     await this.db(TABLE)

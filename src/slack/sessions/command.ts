@@ -5,6 +5,7 @@
 import { parseDuration } from '../../lib/duration.js';
 import { SESSION_STATUSES, type SessionStatus } from '../../recording/query.js';
 import { inlineCode } from '../blocks/text.js';
+import { isSessionId } from './state.js';
 
 /** The list filters, in a form that fits a button value (times as epoch milliseconds). */
 export interface ListFilter {
@@ -47,8 +48,6 @@ type FilterKey = keyof typeof FILTER_EXAMPLES;
 
 /** What the user typed, quoted inertly (it may contain mentions or links). */
 const quoted = (text: string): string => inlineCode(text, 60);
-
-const SESSION_ID = /^[0-9a-f]{24}$/;
 
 /** Words split on whitespace; double or single quotes keep spaces inside a word (`agent:"my bot"`). */
 export function tokenize(text: string): string[] {
@@ -127,7 +126,7 @@ function sessionId(word: string | undefined, sub: string): string {
   if (word === undefined)
     throw new CommandSyntaxError(`\`${sub}\` needs a session id: \`/agent-sessions ${sub} ID\`.`);
   const id = word.toLowerCase();
-  if (!SESSION_ID.test(id))
+  if (!isSessionId(id))
     throw new CommandSyntaxError(
       `${quoted(word)} is not a session id (24 hex characters, as \`/agent-sessions list\` shows them).`,
     );

@@ -218,7 +218,10 @@ export function registerAgentSessions(app: App, deps: AgentSessionsDeps): void {
             ? action.value
             : undefined;
       const view = value === undefined ? undefined : decodeView(value);
-      await answer(ex, { replace: view !== undefined, what: view?.view ?? 'unknown-view' }, async () =>
+      // Paging swaps the private reply the button sits in; a button on a channel message (the approval card's
+      // View session) answers privately beside it and leaves the message alone.
+      const replace = view !== undefined && body.container?.is_ephemeral === true;
+      await answer(ex, { replace, what: view?.view ?? 'unknown-view' }, async () =>
         view ? renderView(view, ex) : noticeMessage(STALE_BUTTON),
       );
     },

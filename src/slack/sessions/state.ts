@@ -15,7 +15,11 @@ export type SessionsView =
 /** Upload the session's transcript to the channel the user is in, or into the thread of a review's card. */
 export type TranscriptTarget = { sessionId: string; reviewId?: string };
 
-const sessionId = z.string().regex(/^[0-9a-f]{24}$/);
+const SESSION_ID = /^[0-9a-f]{24}$/;
+const sessionId = z.string().regex(SESSION_ID);
+
+/** A recorded session's id (what reviews name and `/agent-sessions show` takes). */
+export const isSessionId = (value: string): boolean => SESSION_ID.test(value);
 const index = z.number().int().min(0).max(10_000_000);
 const text = z.string().min(1).max(256);
 

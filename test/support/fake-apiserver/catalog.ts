@@ -29,6 +29,19 @@ export interface ResourceType {
   tracksGeneration: boolean;
   /** Field selector labels beyond `metadata.name` / `metadata.namespace`. */
   fieldLabels: readonly string[];
+  /** What discovery lists; everything for stored resources, `create` for reviews. */
+  verbs: readonly string[];
+  /**
+   * Set for create-only resources that answer a question and store nothing (SelfSubjectAccessReview,
+   * SelfSubjectReview): the request object and who asks → the answered object.
+   */
+  review?: (request: Record<string, unknown>, requester: Requester) => Record<string, unknown>;
+}
+
+/** Who sends a request, as the fake's authentication sees it. */
+export interface Requester {
+  username: string;
+  groups: readonly string[];
 }
 
 const ALL_VERBS = [
@@ -57,8 +70,23 @@ const define = (group: string, version: string, spec: ResourceSpec): ResourceTyp
   subresources: [],
   tracksGeneration: false,
   fieldLabels: [],
+  verbs: ALL_VERBS,
   ...spec,
 });
+
+/**
+ * A create-only review resource. The fake's credential is a cluster admin, so every access review is allowed;
+ * that is the answer kube-apiserver gives such a user.
+ */
+const reviewOf = (group: string, resource: string, kind: string, review: ResourceType['review']) =>
+  define(group, 'v1', {
+    resource,
+    singular: resource.slice(0, -1),
+    kind,
+    namespaced: false,
+    verbs: ['create'],
+    review,
+  });
 
 const status = (kind: string): SubresourceType => ({
   name: 'status',
@@ -196,7 +224,6 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     kind: 'ClusterRoleBinding',
     namespaced: false,
   }),
-  // The remaining kinds of kubectl's `create` generators (sent as protobuf, see protobuf/).
   define('', 'v1', {
     resource: 'resourcequotas',
     singular: 'resourcequota',
@@ -212,7 +239,6 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     categories: ['all'],
     subresources: [status('Job')],
-    tracksGeneration: true,
   }),
   define('batch', 'v1', {
     resource: 'cronjobs',
@@ -222,7 +248,6 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     shortNames: ['cj'],
     categories: ['all'],
     subresources: [status('CronJob')],
-    tracksGeneration: true,
   }),
   define('networking.k8s.io', 'v1', {
     resource: 'ingresses',
@@ -231,7 +256,6 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['ing'],
     subresources: [status('Ingress')],
-    tracksGeneration: true,
   }),
   define('policy', 'v1', {
     resource: 'poddisruptionbudgets',
@@ -240,7 +264,6 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: true,
     shortNames: ['pdb'],
     subresources: [status('PodDisruptionBudget')],
-    tracksGeneration: true,
   }),
   define('scheduling.k8s.io', 'v1', {
     resource: 'priorityclasses',
@@ -249,9 +272,15 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: false,
     shortNames: ['pc'],
   }),
+  reviewOf('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', (request) => ({
+    ...request,
+    status: { allowed: true, reason: 'the fake API server allows everything its credential asks' },
+  })),
+  reviewOf('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', (request, requester) => ({
+    ...request,
+    status: { userInfo: { username: requester.username, groups: requester.groups } },
+  })),
 ];
-
-export const RESOURCE_VERBS: readonly string[] = ALL_VERBS;
 
 export const apiVersionOf = (t: { group: string; version: string }): string =>
   t.group ? `${t.group}/${t.version}` : t.version;

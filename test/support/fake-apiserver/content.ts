@@ -1,7 +1,7 @@
 /** Content negotiation: request body decoding by Content-Type, and Table output by Accept. */
 import { parse as parseYaml } from 'yaml';
-import { badRequest, unsupportedMediaType } from './errors.js';
 import { StatusError } from '../../../src/kube/status.js';
+import { badRequest, unsupportedMediaType } from './errors.js';
 import type { PatchType } from './patch.js';
 import { decodeKubernetesProtobuf, UnsupportedKindError } from './protobuf/decode.js';
 import { ProtobufError } from './protobuf/wire.js';
@@ -12,6 +12,7 @@ export const mediaTypeOf = (header: string | undefined): string =>
   (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 const OBJECT_MEDIA_TYPES = ['application/json', 'application/yaml'] as const;
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 const PATCH_MEDIA_TYPES: Readonly<Record<string, PatchType>> = {
   'application/json-patch+json': 'json',
@@ -26,18 +27,20 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   return type;
 }
 
-export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
-
-/** Decodes a JSON, YAML or Kubernetes protobuf body (kubectl's `create <generator>`, `expose`, `auth can-i`). */
-export function decodeObjectBody(body: Buffer, contentType: string | undefined): unknown {
+/**
+ * Decodes a JSON, YAML or protobuf body (kubectl's `create <generator>`, `expose` and `auth can-i` send protobuf;
+ * its bytes arrive as a latin1 string, see readBody). CBOR is refused with 415.
+ */
+export function decodeObjectBody(body: string, contentType: string | undefined): unknown {
   const type = mediaTypeOf(contentType);
-  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufBody(body);
+  if (type === PROTOBUF) return decodeProtobufBody(Buffer.from(body, 'latin1'));
   if (type !== '' && !OBJECT_MEDIA_TYPES.some((t) => t === type)) {
-    throw unsupportedMediaType(type, [...OBJECT_MEDIA_TYPES, PROTOBUF_MEDIA_TYPE]);
+    throw unsupportedMediaType(type, [...OBJECT_MEDIA_TYPES, PROTOBUF]);
   }
-  return parseDocument(body.toString('utf8'), type === 'application/yaml');
+  return parseDocument(body, type === 'application/yaml');
 }
 
+/** The object a protobuf body holds; 415 for a kind without a schema, 400 for bytes that are not protobuf. */
 function decodeProtobufBody(body: Buffer): unknown {
   try {
     return decodeKubernetesProtobuf(body);

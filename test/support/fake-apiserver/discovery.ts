@@ -2,14 +2,9 @@
  * Non-resource documents: /version, legacy discovery (/api, /apis, per group-version resource lists)
  * and OpenAPI v3. All are pure functions of the catalog, so discovery never disagrees with routing.
  */
-import {
-  apiVersionOf,
-  GROUP_VERSIONS,
-  RESOURCE_TYPES,
-  RESOURCE_VERBS,
-  type ResourceType,
-} from './catalog.js';
+import { apiVersionOf, GROUP_VERSIONS, RESOURCE_TYPES, type ResourceType } from './catalog.js';
 import { stableHash } from './names.js';
+import { componentSchemas } from './openapi-schemas.js';
 
 export interface DiscoveryOptions {
   gitVersion: string;
@@ -48,7 +43,7 @@ function resourceEntries(rt: ResourceType): object[] {
     singularName: rt.singular,
     namespaced: rt.namespaced,
     kind: rt.kind,
-    verbs: RESOURCE_VERBS,
+    verbs: rt.verbs,
     ...(rt.shortNames.length > 0 ? { shortNames: rt.shortNames } : {}),
     ...(rt.categories.length > 0 ? { categories: rt.categories } : {}),
     storageVersionHash: stableHash(`${apiVersionOf(rt)}/${rt.kind}`),
@@ -92,7 +87,8 @@ function openApiIndex(): object {
 
 /**
  * One PATCH operation per kind that lists the `fieldValidation` parameter: kubectl then validates
- * server-side and needs no schema (reference §6). No requestBody, so kubectl builds SMPs from its own scheme.
+ * server-side (reference §6). No requestBody, so kubectl builds SMPs from its own scheme; the component schemas are
+ * there for `kubectl explain`.
  */
 function openApiDocument(key: string, gitVersion: string): object | undefined {
   const types = RESOURCE_TYPES.filter((rt) => openApiKey(rt) === key);
@@ -114,7 +110,7 @@ function openApiDocument(key: string, gitVersion: string): object | undefined {
         },
       ]),
     ),
-    components: { schemas: {} },
+    components: { schemas: componentSchemas(types) },
   };
 }
 

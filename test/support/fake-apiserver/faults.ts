@@ -9,9 +9,7 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   headers: Record<string, string[]>;
-  /** The body as UTF-8 text; `rawBody` holds its bytes (protobuf bodies are binary). */
   body: string;
-  rawBody: Buffer;
 }
 
 /**

@@ -54,7 +54,7 @@ export function errorReply(err: unknown): Reply {
 /** kube-apiserver's request body limit. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -65,5 +65,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
     }
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks);
+  // Protobuf bodies are binary: latin1 keeps every byte (and the recorded body comparable) where UTF-8 would not.
+  const binary = req.headers['content-type']?.toLowerCase().startsWith('application/vnd.kubernetes.protobuf');
+  return Buffer.concat(chunks).toString(binary ? 'latin1' : 'utf8');
 }

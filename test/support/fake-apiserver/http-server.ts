@@ -45,7 +45,7 @@ function headerLines(rawHeaders: readonly string[]): Record<string, string[]> {
   return headers;
 }
 
-function recordRequest(deps: HttpDeps, req: IncomingMessage, rawBody: Buffer): RecordedRequest {
+function recordRequest(deps: HttpDeps, req: IncomingMessage, body: string): RecordedRequest {
   const target = req.url ?? '/';
   const queryStart = target.indexOf('?');
   const recorded: RecordedRequest = {
@@ -53,8 +53,7 @@ function recordRequest(deps: HttpDeps, req: IncomingMessage, rawBody: Buffer): R
     path: queryStart >= 0 ? target.slice(0, queryStart) : target,
     query: new URLSearchParams(queryStart >= 0 ? target.slice(queryStart + 1) : ''),
     headers: headerLines(req.rawHeaders),
-    body: rawBody.toString('utf8'),
-    rawBody,
+    body,
   };
   if (deps.recordRequests) deps.requests.push(recorded);
   return recorded;
@@ -90,7 +89,7 @@ function route(
 }
 
 /** Serves one request: the same path for ordinary requests and for upgrade requests this server does not hijack. */
-function serveRequest(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+function serveRequest(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, body: string): void {
   const request = recordRequest(deps, req, body);
   const screening = screen(deps, request);
   if (screening === 'hang') return;
@@ -108,7 +107,7 @@ function serveRequest(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
 
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    let body: Buffer;
+    let body: string;
     try {
       body = await readBody(req);
     } catch (err) {
@@ -169,7 +168,7 @@ export function createUpgradeListener(
     const target = parseResourcePath(new URL(req.url ?? '/', 'http://fake').pathname);
     const sub = target?.subresource?.name;
     if (target?.rt === PODS && (sub === 'exec' || sub === 'portforward') && target.name !== undefined) {
-      const request = recordRequest(deps, req, Buffer.alloc(0));
+      const request = recordRequest(deps, req, '');
       const screening = screen(deps, request);
       if (screening === 'hang') return;
       if (screening === 'destroy') return void socket.destroy();
@@ -193,7 +192,7 @@ export function createUpgradeListener(
       /^(1|t|true)$/i.test(query.get('watch') ?? '')
     ) {
       websockets.handleUpgrade(req, socket, head, (ws) =>
-        serveRequest(deps, req, webSocketWatchResponse(ws), Buffer.alloc(0)),
+        serveRequest(deps, req, webSocketWatchResponse(ws), ''),
       );
       return;
     }
@@ -201,6 +200,6 @@ export function createUpgradeListener(
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
     res.once('finish', () => socket.end());
-    serveRequest(deps, req, res, Buffer.alloc(0));
+    serveRequest(deps, req, res, '');
   };
 }

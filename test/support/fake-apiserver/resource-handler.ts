@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { DeleteOptions } from '../../../src/kube/request-info.js';
-import { apiVersionOf, PODS } from './catalog.js';
+import { apiVersionOf, PODS, type Requester } from './catalog.js';
 import {
   decodeObjectBody,
   decodePatchBody,
@@ -42,7 +42,6 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
-  rawBody: Buffer;
 }
 
 export interface ResourceHandlerDeps {
@@ -70,7 +69,7 @@ function fieldManagerOf(req: ApiRequest): string {
 function deleteOptionsOf(req: ApiRequest): DeleteOptions {
   // kube-apiserver reads DeleteOptions from a non-empty body and then ignores the query (reference §3.1).
   if (req.body.trim() !== '') {
-    const body = decodeObjectBody(req.rawBody, req.headers['content-type']);
+    const body = decodeObjectBody(req.body, req.headers['content-type']);
     if (!isRecord(body)) throw badRequest('DeleteOptions must be an object');
     const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : undefined);
     const preconditions = isRecord(body.preconditions) ? body.preconditions : undefined;
@@ -102,6 +101,18 @@ function deleteOptionsOf(req: ApiRequest): DeleteOptions {
   };
 }
 
+/** The fake's credential is a cluster admin; impersonation headers (Airlock's impersonate mode) name whom it acts for. */
+function requesterOf(req: ApiRequest): Requester {
+  const values = (name: string) => {
+    const value = req.headers[name];
+    return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  };
+  const [user] = values('impersonate-user');
+  return user
+    ? { username: user, groups: [...values('impersonate-group'), 'system:authenticated'] }
+    : { username: 'fake-admin', groups: ['system:masters', 'system:authenticated'] };
+}
+
 /** List items carry no apiVersion/kind on the wire; the List's own kind says what they are. */
 function listItem(object: KubeObject): Omit<KubeObject, 'apiVersion' | 'kind'> {
   const { apiVersion: _apiVersion, kind: _kind, ...rest } = object;
@@ -113,6 +124,7 @@ export class ResourceHandler {
 
   handle(target: ResourceTarget, req: ApiRequest, res: ServerResponse): Outcome {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (target.rt.review) return this.review(target.rt.review, target, req, method);
     const sub = target.subresource?.name;
     if (target.name === undefined) return this.collection(target, req, res, method);
     const at: ObjectLocation = { namespace: target.namespace, name: target.name };
@@ -135,6 +147,19 @@ export class ResourceHandler {
           tokenRequestFor(this.deps.registry.get(target.rt, at), this.body(req), this.deps.clock()),
         );
     }
+  }
+
+  /** A create-only review: answered from the request and who sends it, never stored. */
+  private review(
+    answer: NonNullable<ResourceTarget['rt']['review']>,
+    target: ResourceTarget,
+    req: ApiRequest,
+    method: string,
+  ): Outcome {
+    if (method !== 'POST' || target.name !== undefined) throw methodNotAllowed(method);
+    const body = this.body(req);
+    if (!isRecord(body)) throw badRequest(`${target.rt.kind} must be an object`);
+    return created(answer(body, requesterOf(req)));
   }
 
   private collection(target: ResourceTarget, req: ApiRequest, res: ServerResponse, method: string): Outcome {
@@ -303,7 +328,7 @@ export class ResourceHandler {
     if (mediaTypeOf(req.headers['content-type']) === '' && req.body.trim() === '') {
       throw badRequest('the request body is empty');
     }
-    return decodeObjectBody(req.rawBody, req.headers['content-type']);
+    return decodeObjectBody(req.body, req.headers['content-type']);
   }
 
   private renderObject(target: ResourceTarget, req: ApiRequest, object: KubeObject): unknown {

@@ -11,7 +11,13 @@ export const TEAM = 'T0HOME';
 export interface SlackCall {
   method: string;
   args: Record<string, unknown>;
+  /** When it arrived (epoch ms). */
+  at: number;
+  /** The HTTP status it was answered with. */
+  status: number;
 }
+
+type Failure = { status: number; headers?: Record<string, string>; body?: unknown };
 
 export interface FakeUser {
   id: string;
@@ -25,10 +31,10 @@ export interface FakeSlack {
   calls: SlackCall[];
   callsTo(method: string): SlackCall[];
   /** The next answers of `method` fail like this, in order, before it answers normally again. */
-  failNext(
-    method: string,
-    ...failures: { status: number; headers?: Record<string, string>; body?: unknown }[]
-  ): void;
+  failNext(method: string, ...failures: Failure[]): void;
+  /** An outage: every Web API call fails like this until `up()`. */
+  down(failure: Failure): void;
+  up(): void;
   close(): void;
 }
 
@@ -48,7 +54,8 @@ function decode(value: string): unknown {
 
 export function startFakeSlack(directory: FakeSlackDirectory): FakeSlack {
   const calls: SlackCall[] = [];
-  const failures = new Map<string, { status: number; headers?: Record<string, string>; body?: unknown }[]>();
+  const failures = new Map<string, Failure[]>();
+  let outage: Failure | undefined;
   let clock = 1_700_000_000;
   const nextTs = () => `${++clock}.000100`;
 
@@ -102,14 +109,14 @@ export function startFakeSlack(directory: FakeSlackDirectory): FakeSlack {
       const raw =
         typeof body === 'string' ? body : new URLSearchParams(body as Record<string, string>).toString();
       const args = Object.fromEntries([...new URLSearchParams(raw)].map(([k, v]) => [k, decode(v)]));
-      calls.push({ method, args });
-      const failure = failures.get(method)?.shift();
+      const failure = outage ?? failures.get(method)?.shift();
+      calls.push({ method, args, at: Date.now(), status: failure?.status ?? 200 });
       if (failure) return [failure.status, failure.body ?? '', failure.headers ?? {}];
       return [200, answer(method, args)];
     })
     .post(/^\/upload\//)
     .reply((uri) => {
-      calls.push({ method: 'upload', args: { uri } });
+      calls.push({ method: 'upload', args: { uri }, at: Date.now(), status: 200 });
       return [200, 'OK'];
     });
 
@@ -117,6 +124,12 @@ export function startFakeSlack(directory: FakeSlackDirectory): FakeSlack {
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     failNext: (method, ...f) => failures.set(method, [...(failures.get(method) ?? []), ...f]),
+    down: (failure) => {
+      outage = failure;
+    },
+    up: () => {
+      outage = undefined;
+    },
     close: () => {
       scope.persist(false);
       nock.cleanAll();

@@ -3,6 +3,9 @@ import type { MutationPreview } from '../../../src/preview/model.js';
 import type { ReviewSettings } from '../../../src/policy/decision.js';
 import type { Review, ReviewClassification } from '../../../src/reviews/model.js';
 
+/** A recorded session's id, as the gateway names it on reviews. */
+export const SESSION_ID = '5e5510a0c0ffee0123456789';
+
 export const HOSTILE_TEXT =
   'ping <!channel> and <https://evil.example|click here> *bold* `code` ```fence``` & done';
 
@@ -15,6 +18,7 @@ export function settings(overrides: Partial<ReviewSettings> = {}): ReviewSetting
     maxGrantSeconds: 3600,
     mention: 'S0ONCALL',
     confirm: false,
+    message: 'changes a production or system namespace',
     ...overrides,
   };
 }
@@ -41,7 +45,7 @@ export function storedReview(overrides: Partial<Review> = {}): Review {
     version: 1,
     agent: { name: 'ci-bot', subject: 'agent-ci-bot', issuer: 'https://issuer.test', groups: ['agents'] },
     owner: 'dave@example.com',
-    sessionId: 'ses-42',
+    sessionId: SESSION_ID,
     cluster: 'prod-eu',
     classification: classification({}),
     rule: 'scale-to-zero',
@@ -64,7 +68,8 @@ export const scaleToZero: MutationPreview = {
   omittedLines: 0,
   changes: [{ path: 'spec.replicas', kind: 'changed', before: '3', after: '0' }],
   risks: [
-    { id: 'scale-to-zero', severity: 'high', text: 'Scales web to 0 replicas: the service stops serving.' },
+    { id: 'scale-to-zero', severity: 'high', text: 'Scales Deployment web to zero replicas (from 3).' },
+    { id: 'production-namespace', severity: 'medium', text: 'In production namespace prod.' },
   ],
   pin: { resourceVersion: '4711' },
 };
@@ -118,6 +123,55 @@ export const hugeDiff: MutationPreview = {
   })),
 };
 
+export const deleteRunning: MutationPreview = {
+  source: 'delete',
+  summary: 'delete deployments.apps "web" in prod: 4 objects go with it',
+  diff: [
+    '# deletes deployments.apps/web (propagationPolicy: Background)',
+    '# with it: 4 objects: replicasets.apps/web-7d9f, pods/web-7d9f-a, pods/web-7d9f-b, pods/web-7d9f-c',
+    '-apiVersion: apps/v1',
+    '-kind: Deployment',
+    '-metadata:',
+    '-  name: web',
+    '-spec:',
+    '-  replicas: 3',
+  ].join('\n'),
+  omittedLines: 0,
+  changes: [],
+  risks: [
+    { id: 'delete-running', severity: 'high', text: 'Deletes Deployment web and its 3 running replicas.' },
+    { id: 'delete-dependents', severity: 'medium', text: 'Also deletes 4 objects owned by Deployment web.' },
+    { id: 'production-namespace', severity: 'medium', text: 'In production namespace prod.' },
+  ],
+  dependents: {
+    total: 4,
+    sample: ['replicasets.apps/web-7d9f', 'pods/web-7d9f-a', 'pods/web-7d9f-b', 'pods/web-7d9f-c'],
+  },
+  deleted: {
+    kind: 'Deployment',
+    name: 'web',
+    replicas: { desired: 3, ready: 3 },
+    images: ['registry.example/web:1.4', 'envoyproxy/envoy:v1.30'],
+  },
+  pin: { resourceVersion: '4711', uid: 'u-1' },
+};
+
+export const createBinding: MutationPreview = {
+  source: 'dry-run',
+  summary: 'create clusterrolebindings.rbac.authorization.k8s.io "agent-admin": roleRef added (+1 more)',
+  diff: '+apiVersion: rbac.authorization.k8s.io/v1\n+kind: ClusterRoleBinding\n+metadata:\n+  name: agent-admin\n+roleRef:\n+  name: cluster-admin',
+  omittedLines: 0,
+  changes: [{ path: 'roleRef', kind: 'added' }],
+  risks: [
+    {
+      id: 'rbac-admin-binding',
+      severity: 'high',
+      text: 'Binds User agent to cluster-admin via ClusterRoleBinding agent-admin.',
+    },
+  ],
+  objectName: 'agent-admin',
+};
+
 export const scenarios: Record<string, Review> = {
   'scale to 0': storedReview({ preview: scaleToZero, settings: settings({ confirm: true }) }),
   'RBAC wildcard': storedReview({
@@ -132,7 +186,12 @@ export const scenarios: Record<string, Review> = {
     }),
     rule: 'rbac-changes',
     preview: rbacWildcard,
-    settings: settings({ approvals: 2, maxGrantSeconds: 0, confirm: true }),
+    settings: settings({
+      approvals: 2,
+      maxGrantSeconds: 0,
+      confirm: true,
+      message: 'changes who may do what in the cluster',
+    }),
   }),
   'secret update': storedReview({
     classification: classification({
@@ -144,6 +203,34 @@ export const scenarios: Record<string, Review> = {
     }),
     rule: 'secret-writes',
     preview: secretUpdate,
+  }),
+  'delete with running replicas': storedReview({
+    classification: classification({ method: 'DELETE', verb: 'delete' }),
+    rule: 'review-production-deletes',
+    preview: deleteRunning,
+    settings: settings({
+      confirm: true,
+      maxGrantSeconds: 0,
+      message: 'deletes in a production or system namespace, which cannot be undone',
+    }),
+  }),
+  'create named in the body': storedReview({
+    classification: classification({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      verb: 'create',
+      apiGroup: 'rbac.authorization.k8s.io',
+      resource: 'clusterrolebindings',
+      namespace: '',
+      name: '',
+    }),
+    rule: 'review-rbac-writes',
+    preview: createBinding,
+    settings: settings({
+      confirm: true,
+      maxGrantSeconds: 0,
+      message: 'changes who may do what in the cluster',
+    }),
   }),
   'huge diff': storedReview({
     classification: classification({ verb: 'update', apiGroup: '', resource: 'configmaps', name: 'big' }),

@@ -23,7 +23,8 @@ import {
   type ReviewPorts,
 } from '../../../src/reviews/engine.js';
 import { PeopleDirectory, type Person } from '../../../src/reviews/people.js';
-import { createSlackAdapter, type SlackAdapter, type SlackSettings } from '../../../src/slack/adapter.js';
+import { createSlackAdapter, type SlackAdapter } from '../../../src/slack/adapter.js';
+import type { SlackSettings } from '../../../src/slack/settings.js';
 import {
   type FakeSlack,
   type FakeSlackDirectory,

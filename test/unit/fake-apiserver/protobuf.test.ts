@@ -107,7 +107,7 @@ describe('decoding Kubernetes objects', () => {
       int(4, 0),
       int(77, 5),
     );
-    expect(decodeObjectBody(body, PROTOBUF)).toEqual({
+    expect(decodeObjectBody(body.toString('latin1'), PROTOBUF)).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'settings', namespace: 'default', labels: { app: 'web' }, creationTimestamp: null },
@@ -197,6 +197,11 @@ describe('decoding Kubernetes objects', () => {
     expect(rules(unpacked)).toEqual(rules(packed));
   });
 
+  it("MicroTime keeps microseconds (an Event's eventTime)", () => {
+    const body = envelope('v1', 'Event', msg(1, str(1, 'e')), msg(10, int(1, 1767225600), int(2, 123456789)));
+    expect(decodeKubernetesProtobuf(body).eventTime).toBe('2026-01-01T00:00:00.123456Z');
+  });
+
   it("inline Go structs flatten into their parent (a Volume's VolumeSource)", () => {
     const body = envelope(
       'v1',
@@ -213,18 +218,23 @@ describe('decoding Kubernetes objects', () => {
 describe('bodies the fake cannot decode', () => {
   it('a kind without a schema is a 415 that names it', () => {
     const err = statusOf(() =>
-      decodeObjectBody(envelope('example.com/v1', 'Widget', msg(1, str(1, 'w'))), PROTOBUF),
+      decodeObjectBody(
+        envelope('example.com/v1', 'Widget', msg(1, str(1, 'w'))).toString('latin1'),
+        PROTOBUF,
+      ),
     );
     expect(err.code).toBe(415);
     expect(err.message).toContain('example.com/v1, Kind=Widget');
   });
 
   it('no k8s prefix, truncation and wrong wire types are 400s that say what is wrong', () => {
-    const noPrefix = statusOf(() => decodeObjectBody(Buffer.from('{"kind":"ConfigMap"}'), PROTOBUF));
+    const noPrefix = statusOf(() => decodeObjectBody('{"kind":"ConfigMap"}', PROTOBUF));
     expect([noPrefix.code, noPrefix.message]).toEqual([400, expect.stringContaining('k8s\\x00')]);
     const truncated = envelope('v1', 'ConfigMap', msg(1, str(1, 'x'))).subarray(0, -2);
-    expect(statusOf(() => decodeObjectBody(truncated, PROTOBUF)).code).toBe(400);
-    const wrongType = statusOf(() => decodeObjectBody(envelope('v1', 'ConfigMap', int(1, 5)), PROTOBUF));
+    expect(statusOf(() => decodeObjectBody(truncated.toString('latin1'), PROTOBUF)).code).toBe(400);
+    const wrongType = statusOf(() =>
+      decodeObjectBody(envelope('v1', 'ConfigMap', int(1, 5)).toString('latin1'), PROTOBUF),
+    );
     expect([wrongType.code, wrongType.message]).toEqual([
       400,
       expect.stringContaining('core/v1.ConfigMap field 1'),

@@ -3,11 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  LOCAL_ISSUER_KEY_FILE,
-  LocalIssuerKeyError,
-  loadOrCreateLocalIssuer,
-} from '../../../src/identity/local-issuer.js';
+import { LOCAL_ISSUER_KEY_FILE, loadOrCreateLocalIssuer } from '../../../src/identity/local-issuer.js';
+import { SigningKeyFileError } from '../../../src/identity/key-file.js';
 import { AuthenticationError, createTokenVerifier } from '../../../src/identity/token-verifier.js';
 
 let dataDir: string;
@@ -122,7 +119,7 @@ describe('loadOrCreateLocalIssuer', () => {
   it('refuses a key file that other users can read', async () => {
     await loadOrCreateLocalIssuer(dataDir);
     await chmod(path.join(dataDir, LOCAL_ISSUER_KEY_FILE), 0o644);
-    await expect(loadOrCreateLocalIssuer(dataDir)).rejects.toThrow(LocalIssuerKeyError);
+    await expect(loadOrCreateLocalIssuer(dataDir)).rejects.toThrow(SigningKeyFileError);
     await expect(loadOrCreateLocalIssuer(dataDir)).rejects.toThrow(
       /is accessible to other users; restrict it/,
     );

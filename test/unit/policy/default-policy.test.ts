@@ -330,6 +330,7 @@ describe('the built-in default policy', () => {
       maxGrantSeconds: 900,
       channel: 'C-ONCALL',
       confirm: false,
+      message: 'deletion cannot be undone',
     });
   });
 
@@ -348,6 +349,13 @@ describe('the built-in default policy', () => {
     });
     expect(evaluatePolicy(policy, exec).review?.confirm).toBe(true);
     expect(evaluatePolicy(policy, crd).review?.confirm).toBe(true);
+    const confirms = (verb: string, resource: string, namespace: string) =>
+      evaluatePolicy(policy, resourceRequest({ verb, resource, namespace, name: 'x' })).review?.confirm;
+    // Deletes: in production, of a namespace, of stored data; an ordinary delete elsewhere does not ask.
+    expect(confirms('delete', 'configmaps', 'prod')).toBe(true);
+    expect(confirms('delete', 'namespaces', 'team-a')).toBe(true);
+    expect(confirms('delete', 'persistentvolumeclaims', 'dev')).toBe(true);
+    expect(confirms('delete', 'configmaps', 'dev')).toBe(false);
   });
 
   it('offers no grants on RBAC and the other confirm rules: each such change gets its own card', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH } from '../../../src/recording/canonical.js';
+import { canonicalJson, GENESIS_HASH, type CanonicalValue } from '../../../src/recording/canonical.js';
 import { eventHash, linkEvents } from '../../../src/recording/chain.js';
 import { toEventDraft } from '../../../src/recording/draft.js';
 import type { EventContent } from '../../../src/recording/rows.js';
@@ -25,12 +25,78 @@ describe('canonicalJson', () => {
 
   it('refuses numbers JSON cannot represent rather than hashing them as null', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(/non-finite/);
+    expect(() => canonicalJson({ n: Number.POSITIVE_INFINITY, nested: { s: 'x' } })).toThrow(/non-finite/);
+  });
+
+  it('writes flat objects (the native fast path) exactly as the key-by-key definition does', () => {
+    // The definition, spelled out: what every stored hash was computed with.
+    const reference = (v: unknown): string =>
+      Array.isArray(v)
+        ? `[${v.map(reference).join(',')}]`
+        : v !== null && typeof v === 'object'
+          ? `{${Object.keys(v)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${reference((v as Record<string, unknown>)[k])}`)
+              .join(',')}}`
+          : JSON.stringify(v);
+    const flats: Record<string, CanonicalValue>[] = [
+      { ...content(), time: '2026-12-05T10:00:00.000Z' },
+      {
+        z: 'ünï\u2028\u0000"',
+        a: -0,
+        m: 1e21,
+        b: true,
+        n: null,
+        '': 'empty key',
+        'k"\n': 1.5,
+        '10': 'x',
+        '9': 'y',
+      },
+      {},
+    ];
+    for (const flat of flats) expect(canonicalJson(flat)).toBe(reference(flat));
   });
 });
 
 describe('eventHash', () => {
   const base = content();
   const prev = GENESIS_HASH;
+
+  it('hashes an event as earlier releases did, so existing chains still verify', () => {
+    const stored: EventContent = {
+      ...base,
+      id: 'evt-1',
+      session_id: 's',
+      time: new Date('2026-12-05T10:00:00.000Z'),
+      agent_name: 'a"gent\n',
+      owner: null,
+      cluster: 'c',
+      request_id: 'r',
+      method: 'GET',
+      path: '/api/v1/x',
+      query: 'a=1',
+      verb: 'get',
+      api_group: '',
+      resource: 'configmaps',
+      subresource: '',
+      namespace: 'ns',
+      name: 'ünï',
+      dry_run: false,
+      rule: 'reads',
+      decision: 'allow',
+      review_id: null,
+      grant_id: null,
+      status: 200,
+      latency_ms: 3,
+      bytes_in: 0,
+      bytes_out: 1000,
+      recording_level: 'request',
+      request_body: '{"k":"v"}',
+      response_body: null,
+      summary: null,
+    };
+    expect(eventHash(stored, prev)).toBe('6d8ae92614eb193978c153f41af03c54031a8a47ccac7e1460824ffb168cee60');
+  });
 
   it('is a SHA-256 hex digest independent of property order', () => {
     const reordered = Object.fromEntries(Object.entries(base).reverse()) as unknown as EventContent;

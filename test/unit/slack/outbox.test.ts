@@ -163,8 +163,13 @@ describe('delivery failures', () => {
     expect(classifyFailure(new Error('ECONNRESET'))).toMatchObject({ retry: true, reason: 'ECONNRESET' });
   });
 
-  it('doubles the delay per attempt up to the cap', () => {
-    expect([0, 1, 2, 3, 30].map((n) => backoffMs(n, 1000, 5000))).toEqual([1000, 2000, 4000, 5000, 5000]);
+  it('doubles the delay per attempt up to the cap, jittered between half and all of it', () => {
+    const delays = (random: number) => [0, 1, 2, 3, 30].map((n) => backoffMs(n, 1000, 5000, () => random));
+    expect(delays(0.999999)).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect(delays(0)).toEqual([500, 1000, 2000, 2500, 2500]);
+    const spread = new Set(Array.from({ length: 50 }, () => backoffMs(3, 1000, 60_000)));
+    expect(spread.size).toBeGreaterThan(1);
+    for (const delay of spread) expect(delay).toBeGreaterThanOrEqual(4000);
   });
 });
 

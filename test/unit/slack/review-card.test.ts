@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { reviewCard } from '../../../src/slack/blocks/review-card.js';
 import { ACTION_IDS, parseGrantOptionValue } from '../../../src/slack/ids.js';
+import { VIEW_ACTION } from '../../../src/slack/sessions/ids.js';
+import { decodeView } from '../../../src/slack/sessions/state.js';
 import { blockKitViolations, blockText, outsideCode } from '../../support/slack/block-kit-limits.js';
-import { HOSTILE_TEXT, scenarios, settings, storedReview } from '../../support/slack/reviews.js';
+import { HOSTILE_TEXT, scenarios, SESSION_ID, settings, storedReview } from '../../support/slack/reviews.js';
 
 type AnyBlock = Record<string, unknown>;
 const actionsOf = (blocks: readonly unknown[]) =>
@@ -36,7 +38,7 @@ describe('review card', () => {
       'create clusterroles.rbac.authorization.k8s.io/agent-admin',
       'ci-bot',
       'dave@example.com',
-      'ses-42',
+      SESSION_ID,
       'prod-eu',
       'f1e2d3c4b5a6',
       '0/2 approvals',
@@ -45,6 +47,80 @@ describe('review card', () => {
     ]) {
       expect(text).toContain(fact);
     }
+  });
+
+  it("puts the rule's message first: why it was flagged", () => {
+    const card = reviewCard(scenarios['delete with running replicas']!);
+    const [header, first] = card.blocks as unknown as AnyBlock[];
+    expect(header!.type).toBe('header');
+    expect(blockText([first])).toEqual([
+      '*Why it was flagged:* deletes in a production or system namespace, which cannot be undone (rule `review-production-deletes`)',
+    ]);
+    const silent = reviewCard(storedReview({ settings: settings({ message: undefined }) }));
+    expect(blockText(silent.blocks).join('\n')).not.toContain('Why it was flagged');
+  });
+
+  it('names a created object by the name in its body: header, What and the notification text', () => {
+    const card = reviewCard(scenarios['create named in the body']!);
+    const operation = 'create clusterrolebindings.rbac.authorization.k8s.io/agent-admin';
+    expect(blockText(card.blocks)[0]).toBe(`🔐 ${operation}`);
+    expect(blockText(card.blocks)).toContain(`*What*\n\`${operation}\``);
+    expect(card.text).toBe(`Approval needed: ${operation} on cluster prod-eu, requested by agent ci-bot`);
+  });
+
+  it('names a subresource after its object: deployments.apps/web/scale', () => {
+    const scale = storedReview({
+      classification: { ...storedReview().classification, subresource: 'scale' },
+    });
+    expect(blockText(reviewCard(scale).blocks)[0]).toBe('🔐 patch deployments.apps/web/scale');
+  });
+
+  it('sums up a delete (kind, replicas, images, owned objects) and leaves the whole object to View full diff', () => {
+    const card = reviewCard(scenarios['delete with running replicas']!);
+    const text = blockText(card.blocks).join('\n');
+    expect(text).toContain('*Deletes* Deployment `web` · 3 replicas (3 ready)');
+    expect(text).toContain('*Images:* `registry.example/web:1.4`, `envoyproxy/envoy:v1.30`');
+    expect(text).toContain(
+      '*Goes with it:* 4 owned objects: `replicasets.apps/web-7d9f`, `pods/web-7d9f-a`, `pods/web-7d9f-b`, `pods/web-7d9f-c`',
+    );
+    expect(text).toContain('🔴 Deletes Deployment web and its 3 running replicas.');
+    expect(text).not.toContain('-kind: Deployment');
+    expect(text).not.toContain('*Diff*');
+    const buttons = actionsOf(card.blocks)!.elements.map((e) => e.action_id);
+    expect(buttons).toContain(ACTION_IDS.viewDiff);
+  });
+
+  it('keeps identifiers in a context line and opens the session from a button', () => {
+    const card = reviewCard(storedReview());
+    const blocks = card.blocks as unknown as AnyBlock[];
+    const fields = JSON.stringify(blocks.find((b) => Array.isArray(b.fields)));
+    expect(fields).not.toContain('Fingerprint');
+    expect(fields).not.toContain('Session');
+    const footer = blockText([blocks.at(-1)])[0]!;
+    expect(blocks.at(-1)!.type).toBe('context');
+    expect(footer).toContain(`session \`${SESSION_ID}\``);
+    expect(footer).toContain('fingerprint `f1e2d3c4b5a6`');
+    const session = actionsOf(card.blocks)!.elements.find((e) => VIEW_ACTION.test(String(e.action_id)));
+    expect(session).toMatchObject({ type: 'button', text: { text: 'View session' } });
+    expect(decodeView(String(session!.value))).toEqual({ view: 'steps', sessionId: SESSION_ID, offset: 0 });
+    // No recorded session to open: no button.
+    const unnamed = reviewCard(storedReview({ sessionId: undefined }));
+    expect(actionsOf(unnamed.blocks)!.elements.some((e) => VIEW_ACTION.test(String(e.action_id)))).toBe(
+      false,
+    );
+  });
+
+  it('mentions the owner when Slack knows them, and shows the stored owner otherwise', () => {
+    const owner = (card: ReturnType<typeof reviewCard>) =>
+      blockText(card.blocks).find((t) => t.startsWith('*Owner*'));
+    expect(owner(reviewCard(storedReview(), { ownerSlackId: 'U0DAVE' }))).toBe(
+      '*Owner*\n<@U0DAVE> `dave@example.com`',
+    );
+    expect(owner(reviewCard(storedReview()))).toBe('*Owner*\n`dave@example.com`');
+    // Only a Slack user id becomes a mention.
+    expect(owner(reviewCard(storedReview(), { ownerSlackId: '<!channel>' }))).toBe(
+      '*Owner*\n`dave@example.com`',
+    );
   });
 
   it('asks for confirmation on Approve only for high-risk rules', () => {

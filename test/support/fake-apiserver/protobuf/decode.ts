@@ -103,6 +103,7 @@ function zeroValue(type: string): Json {
       return false;
     case 'bytes':
     case 'time':
+    case 'microtime':
     case 'rawjson':
     case 'stringlist':
       return null;
@@ -151,7 +152,9 @@ function valueOf(type: string, wire: WireField, where: string): Json {
     case 'bytes':
       return Buffer.from(bytes).toString('base64');
     case 'time':
-      return timeOf(bytes);
+      return timeOf(bytes, false);
+    case 'microtime':
+      return timeOf(bytes, true);
     case 'quantity':
       return quantityOf(bytes);
     case 'intorstring':
@@ -198,12 +201,18 @@ function stringField(fields: readonly WireField[], number: number, where: string
   return field ? utf8String(bytesOf(field, where)) : '';
 }
 
-/** metav1.Time {1 seconds, 2 nanos}: an empty message is the zero time (JSON null); else RFC 3339 in UTC, whole seconds. */
-function timeOf(bytes: Uint8Array): Json {
+/**
+ * metav1.Time and MicroTime {1 seconds, 2 nanos}: an empty message is the zero time (JSON null); else RFC 3339 in UTC,
+ * in whole seconds (Time) or microseconds (MicroTime).
+ */
+function timeOf(bytes: Uint8Array, micro: boolean): Json {
   if (bytes.length === 0) return null;
   const fields = readFields(bytes);
   const seconds = Number(BigInt.asIntN(64, varintField(fields, 1, 'Time.seconds')));
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
+  if (!micro) return `${whole}Z`;
+  const nanos = Number(BigInt.asIntN(32, varintField(fields, 2, 'MicroTime.nanos')));
+  return `${whole}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z`;
 }
 
 /** resource.Quantity {1 string}: written in the form it was sent (kubectl sends the canonical form). */

@@ -1,18 +1,18 @@
 /**
- * The protobuf wire schemas of the kinds kubectl sends as `application/vnd.kubernetes.protobuf`, and of every message
- * they contain. Field numbers and types are those of kubernetes/api's and apimachinery's `generated.proto`; JSON names,
- * `omitempty` and pointer-ness are those of the Go structs' `json` tags in `types.go` (they decide what Go's JSON
- * encoder writes for a decoded object, so the fake answers the JSON kube-apiserver would). Fields of alpha types from
- * packages outside this table (none reachable in kubectl 1.32's objects) are left out.
+ * The protobuf wire schemas of the kinds the fake serves (every kind kubectl 1.32 sends as
+ * `application/vnd.kubernetes.protobuf`, and the rest of its catalog), and of every message they contain. Field numbers
+ * and types are those of kubernetes/api's and apimachinery's `generated.proto` at `release-1.32`; JSON names,
+ * `omitempty` and pointer-ness are those of the Go structs' `json` tags in `types.go` there (they decide what Go's
+ * JSON encoder writes for a decoded object, so the fake answers the JSON kube-apiserver would).
  *
  * A field is `[number, json name, type, ...flags]`: the type is a scalar, a special type with its own JSON form
- * (`time`, `quantity`, `intorstring`, `rawjson`, `stringlist`) or the name of another message here;
+ * (`time`, `microtime`, `quantity`, `intorstring`, `rawjson`, `stringlist`) or the name of another message here;
  * flags are `repeated`, `map` (map<string, type>), `inline` (an embedded Go struct whose fields JSON flattens into
  * its parent), `omitempty` and `pointer` (a Go pointer: present on the wire exactly when set).
  */
 
 export type ScalarType = 'string' | 'int32' | 'int64' | 'bool' | 'bytes';
-export type SpecialType = 'time' | 'quantity' | 'intorstring' | 'rawjson' | 'stringlist';
+export type SpecialType = 'time' | 'microtime' | 'quantity' | 'intorstring' | 'rawjson' | 'stringlist';
 export type FieldFlag = 'repeated' | 'map' | 'inline' | 'omitempty' | 'pointer';
 export type FieldSchema = readonly [number: number, json: string, type: string, ...flags: FieldFlag[]];
 
@@ -47,13 +47,38 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [7, 'readyReplicas', 'int32', 'omitempty'],
     [4, 'availableReplicas', 'int32', 'omitempty'],
     [5, 'unavailableReplicas', 'int32', 'omitempty'],
-    [9, 'terminatingReplicas', 'int32', 'omitempty', 'pointer'],
     [6, 'conditions', 'apps/v1.DeploymentCondition', 'repeated', 'omitempty'],
     [8, 'collisionCount', 'int32', 'omitempty', 'pointer'],
   ],
   'apps/v1.DeploymentStrategy': [
     [1, 'type', 'string', 'omitempty'],
     [2, 'rollingUpdate', 'apps/v1.RollingUpdateDeployment', 'omitempty', 'pointer'],
+  ],
+  'apps/v1.ReplicaSet': [
+    [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
+    [2, 'spec', 'apps/v1.ReplicaSetSpec', 'omitempty'],
+    [3, 'status', 'apps/v1.ReplicaSetStatus', 'omitempty'],
+  ],
+  'apps/v1.ReplicaSetCondition': [
+    [1, 'type', 'string'],
+    [2, 'status', 'string'],
+    [3, 'lastTransitionTime', 'time', 'omitempty'],
+    [4, 'reason', 'string', 'omitempty'],
+    [5, 'message', 'string', 'omitempty'],
+  ],
+  'apps/v1.ReplicaSetSpec': [
+    [1, 'replicas', 'int32', 'omitempty', 'pointer'],
+    [4, 'minReadySeconds', 'int32', 'omitempty'],
+    [2, 'selector', 'meta/v1.LabelSelector', 'pointer'],
+    [3, 'template', 'core/v1.PodTemplateSpec', 'omitempty'],
+  ],
+  'apps/v1.ReplicaSetStatus': [
+    [1, 'replicas', 'int32'],
+    [2, 'fullyLabeledReplicas', 'int32', 'omitempty'],
+    [4, 'readyReplicas', 'int32', 'omitempty'],
+    [5, 'availableReplicas', 'int32', 'omitempty'],
+    [3, 'observedGeneration', 'int64', 'omitempty'],
+    [6, 'conditions', 'apps/v1.ReplicaSetCondition', 'repeated', 'omitempty'],
   ],
   'apps/v1.RollingUpdateDeployment': [
     [1, 'maxUnavailable', 'intorstring', 'omitempty', 'pointer'],
@@ -69,7 +94,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
     [2, 'status', 'authentication/v1.SelfSubjectReviewStatus', 'omitempty'],
   ],
-  'authentication/v1.SelfSubjectReviewStatus': [[1, 'userInfo', 'authentication/v1.UserInfo', 'omitempty']],
+  'authentication/v1.SelfSubjectReviewStatus': [
+    [1, 'userInfo', 'authentication/v1.UserInfo', 'omitempty'],
+  ],
   'authentication/v1.TokenRequest': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
     [2, 'spec', 'authentication/v1.TokenRequestSpec'],
@@ -79,7 +106,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'audiences', 'string', 'repeated'],
     [4, 'expirationSeconds', 'int64', 'pointer'],
     [3, 'boundObjectRef', 'authentication/v1.BoundObjectReference', 'pointer'],
-    [5, 'attestations', 'stringlist', 'map', 'omitempty'],
   ],
   'authentication/v1.TokenRequestStatus': [
     [1, 'token', 'string'],
@@ -128,6 +154,18 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [4, 'denied', 'bool', 'omitempty'],
     [2, 'reason', 'string', 'omitempty'],
     [3, 'evaluationError', 'string', 'omitempty'],
+  ],
+  'autoscaling/v1.Scale': [
+    [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
+    [2, 'spec', 'autoscaling/v1.ScaleSpec', 'omitempty'],
+    [3, 'status', 'autoscaling/v1.ScaleStatus', 'omitempty'],
+  ],
+  'autoscaling/v1.ScaleSpec': [
+    [1, 'replicas', 'int32', 'omitempty'],
+  ],
+  'autoscaling/v1.ScaleStatus': [
+    [1, 'replicas', 'int32'],
+    [2, 'selector', 'string', 'omitempty'],
   ],
   'batch/v1.CronJob': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
@@ -197,7 +235,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
     [2, 'spec', 'batch/v1.JobSpec', 'omitempty'],
   ],
-  'batch/v1.PodFailurePolicy': [[1, 'rules', 'batch/v1.PodFailurePolicyRule', 'repeated']],
+  'batch/v1.PodFailurePolicy': [
+    [1, 'rules', 'batch/v1.PodFailurePolicyRule', 'repeated'],
+  ],
   'batch/v1.PodFailurePolicyOnExitCodesRequirement': [
     [1, 'containerName', 'string', 'omitempty', 'pointer'],
     [2, 'operator', 'string'],
@@ -212,7 +252,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [2, 'onExitCodes', 'batch/v1.PodFailurePolicyOnExitCodesRequirement', 'omitempty', 'pointer'],
     [3, 'onPodConditions', 'batch/v1.PodFailurePolicyOnPodConditionsPattern', 'repeated', 'omitempty'],
   ],
-  'batch/v1.SuccessPolicy': [[1, 'rules', 'batch/v1.SuccessPolicyRule', 'repeated']],
+  'batch/v1.SuccessPolicy': [
+    [1, 'rules', 'batch/v1.SuccessPolicyRule', 'repeated'],
+  ],
   'batch/v1.SuccessPolicyRule': [
     [1, 'succeededIndexes', 'string', 'omitempty', 'pointer'],
     [2, 'succeededCount', 'int32', 'omitempty', 'pointer'],
@@ -274,14 +316,15 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [3, 'readOnly', 'bool', 'omitempty'],
     [4, 'secretRef', 'core/v1.LocalObjectReference', 'omitempty', 'pointer'],
   ],
-  'core/v1.ClientIPConfig': [[1, 'timeoutSeconds', 'int32', 'omitempty', 'pointer']],
+  'core/v1.ClientIPConfig': [
+    [1, 'timeoutSeconds', 'int32', 'omitempty', 'pointer'],
+  ],
   'core/v1.ClusterTrustBundleProjection': [
     [1, 'name', 'string', 'omitempty', 'pointer'],
     [2, 'signerName', 'string', 'omitempty', 'pointer'],
     [3, 'labelSelector', 'meta/v1.LabelSelector', 'omitempty', 'pointer'],
     [5, 'optional', 'bool', 'omitempty', 'pointer'],
     [4, 'path', 'string'],
-    [6, 'user', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.ConfigMap': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
@@ -308,7 +351,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [2, 'items', 'core/v1.KeyToPath', 'repeated', 'omitempty'],
     [3, 'defaultMode', 'int32', 'omitempty', 'pointer'],
     [4, 'optional', 'bool', 'omitempty', 'pointer'],
-    [5, 'defaultUser', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.Container': [
     [1, 'name', 'string'],
@@ -322,7 +364,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [8, 'resources', 'core/v1.ResourceRequirements', 'omitempty'],
     [23, 'resizePolicy', 'core/v1.ContainerResizePolicy', 'repeated', 'omitempty'],
     [24, 'restartPolicy', 'string', 'omitempty', 'pointer'],
-    [25, 'restartPolicyRules', 'core/v1.ContainerRestartRule', 'repeated', 'omitempty'],
     [9, 'volumeMounts', 'core/v1.VolumeMount', 'repeated', 'omitempty'],
     [21, 'volumeDevices', 'core/v1.VolumeDevice', 'repeated', 'omitempty'],
     [10, 'livenessProbe', 'core/v1.Probe', 'omitempty', 'pointer'],
@@ -337,11 +378,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [17, 'stdinOnce', 'bool', 'omitempty'],
     [18, 'tty', 'bool', 'omitempty'],
   ],
-  'core/v1.ContainerExtendedResourceRequest': [
-    [1, 'containerName', 'string'],
-    [2, 'resourceName', 'string'],
-    [3, 'requestName', 'string'],
-  ],
   'core/v1.ContainerPort': [
     [1, 'name', 'string', 'omitempty'],
     [2, 'hostPort', 'int32', 'omitempty'],
@@ -353,20 +389,14 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'resourceName', 'string'],
     [2, 'restartPolicy', 'string'],
   ],
-  'core/v1.ContainerRestartRule': [
-    [1, 'action', 'string', 'omitempty'],
-    [2, 'exitCodes', 'core/v1.ContainerRestartRuleOnExitCodes', 'omitempty', 'pointer'],
-  ],
-  'core/v1.ContainerRestartRuleOnExitCodes': [
-    [1, 'operator', 'string', 'omitempty'],
-    [2, 'values', 'int32', 'repeated', 'omitempty'],
-  ],
   'core/v1.ContainerState': [
     [1, 'waiting', 'core/v1.ContainerStateWaiting', 'omitempty', 'pointer'],
     [2, 'running', 'core/v1.ContainerStateRunning', 'omitempty', 'pointer'],
     [3, 'terminated', 'core/v1.ContainerStateTerminated', 'omitempty', 'pointer'],
   ],
-  'core/v1.ContainerStateRunning': [[1, 'startedAt', 'time', 'omitempty']],
+  'core/v1.ContainerStateRunning': [
+    [1, 'startedAt', 'time', 'omitempty'],
+  ],
   'core/v1.ContainerStateTerminated': [
     [1, 'exitCode', 'int32'],
     [2, 'signal', 'int32', 'omitempty'],
@@ -395,26 +425,26 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [12, 'volumeMounts', 'core/v1.VolumeMountStatus', 'repeated', 'omitempty'],
     [13, 'user', 'core/v1.ContainerUser', 'omitempty', 'pointer'],
     [14, 'allocatedResourcesStatus', 'core/v1.ResourceStatus', 'repeated', 'omitempty'],
-    [15, 'stopSignal', 'string', 'omitempty', 'pointer'],
   ],
-  'core/v1.ContainerUser': [[1, 'linux', 'core/v1.LinuxContainerUser', 'omitempty', 'pointer']],
-  'core/v1.DownwardAPIProjection': [[1, 'items', 'core/v1.DownwardAPIVolumeFile', 'repeated', 'omitempty']],
+  'core/v1.ContainerUser': [
+    [1, 'linux', 'core/v1.LinuxContainerUser', 'omitempty', 'pointer'],
+  ],
+  'core/v1.DownwardAPIProjection': [
+    [1, 'items', 'core/v1.DownwardAPIVolumeFile', 'repeated', 'omitempty'],
+  ],
   'core/v1.DownwardAPIVolumeFile': [
     [1, 'path', 'string'],
     [2, 'fieldRef', 'core/v1.ObjectFieldSelector', 'omitempty', 'pointer'],
     [3, 'resourceFieldRef', 'core/v1.ResourceFieldSelector', 'omitempty', 'pointer'],
     [4, 'mode', 'int32', 'omitempty', 'pointer'],
-    [5, 'user', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.DownwardAPIVolumeSource': [
     [1, 'items', 'core/v1.DownwardAPIVolumeFile', 'repeated', 'omitempty'],
     [2, 'defaultMode', 'int32', 'omitempty', 'pointer'],
-    [3, 'defaultUser', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.EmptyDirVolumeSource': [
     [1, 'medium', 'string', 'omitempty'],
     [2, 'sizeLimit', 'quantity', 'omitempty', 'pointer'],
-    [3, 'mode', 'int32', 'omitempty', 'pointer'],
   ],
   'core/v1.EnvFromSource': [
     [1, 'prefix', 'string', 'omitempty'],
@@ -431,7 +461,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [2, 'resourceFieldRef', 'core/v1.ResourceFieldSelector', 'omitempty', 'pointer'],
     [3, 'configMapKeyRef', 'core/v1.ConfigMapKeySelector', 'omitempty', 'pointer'],
     [4, 'secretKeyRef', 'core/v1.SecretKeySelector', 'omitempty', 'pointer'],
-    [5, 'fileKeyRef', 'core/v1.FileKeySelector', 'omitempty', 'pointer'],
   ],
   'core/v1.EphemeralContainer': [
     [1, '', 'core/v1.EphemeralContainerCommon', 'inline'],
@@ -449,7 +478,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [8, 'resources', 'core/v1.ResourceRequirements', 'omitempty'],
     [23, 'resizePolicy', 'core/v1.ContainerResizePolicy', 'repeated', 'omitempty'],
     [24, 'restartPolicy', 'string', 'omitempty', 'pointer'],
-    [25, 'restartPolicyRules', 'core/v1.ContainerRestartRule', 'repeated', 'omitempty'],
     [9, 'volumeMounts', 'core/v1.VolumeMount', 'repeated', 'omitempty'],
     [21, 'volumeDevices', 'core/v1.VolumeDevice', 'repeated', 'omitempty'],
     [10, 'livenessProbe', 'core/v1.Probe', 'omitempty', 'pointer'],
@@ -467,23 +495,40 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
   'core/v1.EphemeralVolumeSource': [
     [1, 'volumeClaimTemplate', 'core/v1.PersistentVolumeClaimTemplate', 'omitempty', 'pointer'],
   ],
-  'core/v1.EvictionResponder': [
-    [1, 'name', 'string'],
-    [2, 'priority', 'int32', 'pointer'],
+  'core/v1.Event': [
+    [1, 'metadata', 'meta/v1.ObjectMeta'],
+    [2, 'involvedObject', 'core/v1.ObjectReference'],
+    [3, 'reason', 'string', 'omitempty'],
+    [4, 'message', 'string', 'omitempty'],
+    [5, 'source', 'core/v1.EventSource', 'omitempty'],
+    [6, 'firstTimestamp', 'time', 'omitempty'],
+    [7, 'lastTimestamp', 'time', 'omitempty'],
+    [8, 'count', 'int32', 'omitempty'],
+    [9, 'type', 'string', 'omitempty'],
+    [10, 'eventTime', 'microtime', 'omitempty'],
+    [11, 'series', 'core/v1.EventSeries', 'omitempty', 'pointer'],
+    [12, 'action', 'string', 'omitempty'],
+    [13, 'related', 'core/v1.ObjectReference', 'omitempty', 'pointer'],
+    [14, 'reportingComponent', 'string'],
+    [15, 'reportingInstance', 'string'],
   ],
-  'core/v1.ExecAction': [[1, 'command', 'string', 'repeated', 'omitempty']],
+  'core/v1.EventSeries': [
+    [1, 'count', 'int32', 'omitempty'],
+    [2, 'lastObservedTime', 'microtime', 'omitempty'],
+  ],
+  'core/v1.EventSource': [
+    [1, 'component', 'string', 'omitempty'],
+    [2, 'host', 'string', 'omitempty'],
+  ],
+  'core/v1.ExecAction': [
+    [1, 'command', 'string', 'repeated', 'omitempty'],
+  ],
   'core/v1.FCVolumeSource': [
     [1, 'targetWWNs', 'string', 'repeated', 'omitempty'],
     [2, 'lun', 'int32', 'omitempty', 'pointer'],
     [3, 'fsType', 'string', 'omitempty'],
     [4, 'readOnly', 'bool', 'omitempty'],
     [5, 'wwids', 'string', 'repeated', 'omitempty'],
-  ],
-  'core/v1.FileKeySelector': [
-    [1, 'volumeName', 'string'],
-    [2, 'path', 'string'],
-    [3, 'key', 'string'],
-    [4, 'optional', 'bool', 'omitempty', 'pointer'],
   ],
   'core/v1.FlexVolumeSource': [
     [1, 'driver', 'string'],
@@ -505,7 +550,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
   'core/v1.GRPCAction': [
     [1, 'port', 'int32'],
     [2, 'service', 'string', 'pointer'],
-    [3, 'mode', 'string', 'omitempty', 'pointer'],
   ],
   'core/v1.GitRepoVolumeSource': [
     [1, 'repository', 'string'],
@@ -523,7 +567,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [3, 'host', 'string', 'omitempty'],
     [4, 'scheme', 'string', 'omitempty'],
     [5, 'httpHeaders', 'core/v1.HTTPHeader', 'repeated', 'omitempty'],
-    [6, 'protocol', 'string', 'omitempty', 'pointer'],
   ],
   'core/v1.HTTPHeader': [
     [1, 'name', 'string'],
@@ -533,7 +576,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'ip', 'string'],
     [2, 'hostnames', 'string', 'repeated', 'omitempty'],
   ],
-  'core/v1.HostIP': [[1, 'ip', 'string']],
+  'core/v1.HostIP': [
+    [1, 'ip', 'string'],
+  ],
   'core/v1.HostPathVolumeSource': [
     [1, 'path', 'string'],
     [2, 'type', 'string', 'omitempty', 'pointer'],
@@ -555,17 +600,14 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'reference', 'string', 'omitempty'],
     [2, 'pullPolicy', 'string', 'omitempty'],
   ],
-  'core/v1.ImageVolumeStatus': [[1, 'imageRef', 'string', 'omitempty']],
   'core/v1.KeyToPath': [
     [1, 'key', 'string'],
     [2, 'path', 'string'],
     [3, 'mode', 'int32', 'omitempty', 'pointer'],
-    [4, 'user', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.Lifecycle': [
     [1, 'postStart', 'core/v1.LifecycleHandler', 'omitempty', 'pointer'],
     [2, 'preStop', 'core/v1.LifecycleHandler', 'omitempty', 'pointer'],
-    [3, 'stopSignal', 'string', 'omitempty', 'pointer'],
   ],
   'core/v1.LifecycleHandler': [
     [1, 'exec', 'core/v1.ExecAction', 'omitempty', 'pointer'],
@@ -584,8 +626,12 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [3, 'ipMode', 'string', 'omitempty', 'pointer'],
     [4, 'ports', 'core/v1.PortStatus', 'repeated', 'omitempty'],
   ],
-  'core/v1.LoadBalancerStatus': [[1, 'ingress', 'core/v1.LoadBalancerIngress', 'repeated', 'omitempty']],
-  'core/v1.LocalObjectReference': [[1, 'name', 'string', 'omitempty']],
+  'core/v1.LoadBalancerStatus': [
+    [1, 'ingress', 'core/v1.LoadBalancerIngress', 'repeated', 'omitempty'],
+  ],
+  'core/v1.LocalObjectReference': [
+    [1, 'name', 'string', 'omitempty'],
+  ],
   'core/v1.NFSVolumeSource': [
     [1, 'server', 'string'],
     [2, 'path', 'string'],
@@ -603,37 +649,20 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [5, 'reason', 'string', 'omitempty'],
     [6, 'message', 'string', 'omitempty'],
   ],
-  'core/v1.NamespaceSpec': [[1, 'finalizers', 'string', 'repeated', 'omitempty']],
+  'core/v1.NamespaceSpec': [
+    [1, 'finalizers', 'string', 'repeated', 'omitempty'],
+  ],
   'core/v1.NamespaceStatus': [
     [1, 'phase', 'string', 'omitempty'],
     [2, 'conditions', 'core/v1.NamespaceCondition', 'repeated', 'omitempty'],
   ],
   'core/v1.NodeAffinity': [
     [1, 'requiredDuringSchedulingIgnoredDuringExecution', 'core/v1.NodeSelector', 'omitempty', 'pointer'],
-    [
-      2,
-      'preferredDuringSchedulingIgnoredDuringExecution',
-      'core/v1.PreferredSchedulingTerm',
-      'repeated',
-      'omitempty',
-    ],
+    [2, 'preferredDuringSchedulingIgnoredDuringExecution', 'core/v1.PreferredSchedulingTerm', 'repeated', 'omitempty'],
   ],
-  'core/v1.NodeAllocatableMappedResources': [
-    [1, 'name', 'string'],
-    [2, 'quantity', 'quantity', 'pointer'],
+  'core/v1.NodeSelector': [
+    [1, 'nodeSelectorTerms', 'core/v1.NodeSelectorTerm', 'repeated'],
   ],
-  'core/v1.NodeAllocatableOverheadResources': [
-    [1, 'name', 'string'],
-    [2, 'perPod', 'quantity', 'omitempty', 'pointer'],
-    [3, 'perContainer', 'quantity', 'omitempty', 'pointer'],
-  ],
-  'core/v1.NodeAllocatableResourceClaimStatus': [
-    [1, 'resourceClaimName', 'string'],
-    [2, 'containers', 'string', 'repeated', 'omitempty'],
-    [4, 'mapping', 'core/v1.NodeAllocatableMappedResources', 'repeated', 'omitempty'],
-    [5, 'overhead', 'core/v1.NodeAllocatableOverheadResources', 'repeated', 'omitempty'],
-  ],
-  'core/v1.NodeSelector': [[1, 'nodeSelectorTerms', 'core/v1.NodeSelectorTerm', 'repeated']],
   'core/v1.NodeSelectorRequirement': [
     [1, 'key', 'string'],
     [2, 'operator', 'string'],
@@ -686,13 +715,7 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
   ],
   'core/v1.PodAffinity': [
     [1, 'requiredDuringSchedulingIgnoredDuringExecution', 'core/v1.PodAffinityTerm', 'repeated', 'omitempty'],
-    [
-      2,
-      'preferredDuringSchedulingIgnoredDuringExecution',
-      'core/v1.WeightedPodAffinityTerm',
-      'repeated',
-      'omitempty',
-    ],
+    [2, 'preferredDuringSchedulingIgnoredDuringExecution', 'core/v1.WeightedPodAffinityTerm', 'repeated', 'omitempty'],
   ],
   'core/v1.PodAffinityTerm': [
     [1, 'labelSelector', 'meta/v1.LabelSelector', 'omitempty', 'pointer'],
@@ -704,27 +727,10 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
   ],
   'core/v1.PodAntiAffinity': [
     [1, 'requiredDuringSchedulingIgnoredDuringExecution', 'core/v1.PodAffinityTerm', 'repeated', 'omitempty'],
-    [
-      2,
-      'preferredDuringSchedulingIgnoredDuringExecution',
-      'core/v1.WeightedPodAffinityTerm',
-      'repeated',
-      'omitempty',
-    ],
-  ],
-  'core/v1.PodCertificateProjection': [
-    [1, 'signerName', 'string', 'omitempty'],
-    [2, 'keyType', 'string', 'omitempty'],
-    [3, 'maxExpirationSeconds', 'int32', 'omitempty', 'pointer'],
-    [4, 'credentialBundlePath', 'string', 'omitempty'],
-    [5, 'keyPath', 'string', 'omitempty'],
-    [6, 'certificateChainPath', 'string', 'omitempty'],
-    [7, 'userAnnotations', 'string', 'map', 'omitempty'],
-    [8, 'user', 'int64', 'omitempty', 'pointer'],
+    [2, 'preferredDuringSchedulingIgnoredDuringExecution', 'core/v1.WeightedPodAffinityTerm', 'repeated', 'omitempty'],
   ],
   'core/v1.PodCondition': [
     [1, 'type', 'string'],
-    [7, 'observedGeneration', 'int64', 'omitempty'],
     [2, 'status', 'string'],
     [3, 'lastProbeTime', 'time', 'omitempty'],
     [4, 'lastTransitionTime', 'time', 'omitempty'],
@@ -740,13 +746,15 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'name', 'string', 'omitempty'],
     [2, 'value', 'string', 'omitempty', 'pointer'],
   ],
-  'core/v1.PodExtendedResourceClaimStatus': [
-    [1, 'requestMappings', 'core/v1.ContainerExtendedResourceRequest', 'repeated'],
-    [2, 'resourceClaimName', 'string'],
+  'core/v1.PodIP': [
+    [1, 'ip', 'string'],
   ],
-  'core/v1.PodIP': [[1, 'ip', 'string']],
-  'core/v1.PodOS': [[1, 'name', 'string']],
-  'core/v1.PodReadinessGate': [[1, 'conditionType', 'string']],
+  'core/v1.PodOS': [
+    [1, 'name', 'string'],
+  ],
+  'core/v1.PodReadinessGate': [
+    [1, 'conditionType', 'string'],
+  ],
   'core/v1.PodResourceClaim': [
     [1, 'name', 'string'],
     [3, 'resourceClaimName', 'string', 'omitempty', 'pointer'],
@@ -756,8 +764,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'name', 'string'],
     [2, 'resourceClaimName', 'string', 'omitempty', 'pointer'],
   ],
-  'core/v1.PodSchedulingGate': [[1, 'name', 'string']],
-  'core/v1.PodSchedulingGroup': [[1, 'podGroupName', 'string', 'omitempty', 'pointer']],
+  'core/v1.PodSchedulingGate': [
+    [1, 'name', 'string'],
+  ],
   'core/v1.PodSecurityContext': [
     [1, 'seLinuxOptions', 'core/v1.SELinuxOptions', 'omitempty', 'pointer'],
     [8, 'windowsOptions', 'core/v1.WindowsSecurityContextOptions', 'omitempty', 'pointer'],
@@ -814,12 +823,8 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [38, 'schedulingGates', 'core/v1.PodSchedulingGate', 'repeated', 'omitempty'],
     [39, 'resourceClaims', 'core/v1.PodResourceClaim', 'repeated', 'omitempty'],
     [40, 'resources', 'core/v1.ResourceRequirements', 'omitempty', 'pointer'],
-    [41, 'hostnameOverride', 'string', 'omitempty', 'pointer'],
-    [43, 'schedulingGroup', 'core/v1.PodSchedulingGroup', 'omitempty', 'pointer'],
-    [44, 'evictionResponders', 'core/v1.EvictionResponder', 'repeated', 'omitempty'],
   ],
   'core/v1.PodStatus': [
-    [17, 'observedGeneration', 'int64', 'omitempty'],
     [1, 'phase', 'string', 'omitempty'],
     [2, 'conditions', 'core/v1.PodCondition', 'repeated', 'omitempty'],
     [3, 'message', 'string', 'omitempty'],
@@ -836,26 +841,10 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [13, 'ephemeralContainerStatuses', 'core/v1.ContainerStatus', 'repeated', 'omitempty'],
     [14, 'resize', 'string', 'omitempty'],
     [15, 'resourceClaimStatuses', 'core/v1.PodResourceClaimStatus', 'repeated', 'omitempty'],
-    [18, 'extendedResourceClaimStatus', 'core/v1.PodExtendedResourceClaimStatus', 'omitempty', 'pointer'],
-    [19, 'allocatedResources', 'quantity', 'map', 'omitempty'],
-    [20, 'resources', 'core/v1.ResourceRequirements', 'omitempty', 'pointer'],
-    [
-      21,
-      'nodeAllocatableResourceClaimStatuses',
-      'core/v1.NodeAllocatableResourceClaimStatus',
-      'repeated',
-      'omitempty',
-    ],
-    [22, 'volumeHealth', 'core/v1.PodVolumeHealth', 'repeated', 'omitempty'],
   ],
   'core/v1.PodTemplateSpec': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
     [2, 'spec', 'core/v1.PodSpec', 'omitempty'],
-  ],
-  'core/v1.PodVolumeHealth': [
-    [1, 'name', 'string'],
-    [2, 'healthConditions', 'core/v1.VolumeHealthCondition', 'repeated', 'omitempty'],
-    [3, 'lastTransitionTime', 'time', 'omitempty'],
   ],
   'core/v1.PortStatus': [
     [1, 'port', 'int32'],
@@ -889,7 +878,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
   'core/v1.ProjectedVolumeSource': [
     [1, 'sources', 'core/v1.VolumeProjection', 'repeated'],
     [2, 'defaultMode', 'int32', 'omitempty', 'pointer'],
-    [3, 'defaultUser', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.QuobyteVolumeSource': [
     [1, 'registry', 'string'],
@@ -921,7 +909,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
   'core/v1.ResourceHealth': [
     [1, 'resourceID', 'string'],
     [2, 'health', 'string', 'omitempty'],
-    [6, 'message', 'string', 'omitempty', 'pointer'],
   ],
   'core/v1.ResourceQuota': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
@@ -1002,7 +989,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [2, 'items', 'core/v1.KeyToPath', 'repeated', 'omitempty'],
     [3, 'defaultMode', 'int32', 'omitempty', 'pointer'],
     [4, 'optional', 'bool', 'omitempty', 'pointer'],
-    [5, 'defaultUser', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.SecurityContext': [
     [1, 'capabilities', 'core/v1.Capabilities', 'omitempty', 'pointer'],
@@ -1033,7 +1019,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'audience', 'string', 'omitempty'],
     [2, 'expirationSeconds', 'int64', 'omitempty', 'pointer'],
     [3, 'path', 'string'],
-    [4, 'user', 'int64', 'omitempty', 'pointer'],
   ],
   'core/v1.ServicePort': [
     [1, 'name', 'string', 'omitempty'],
@@ -1069,8 +1054,12 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'loadBalancer', 'core/v1.LoadBalancerStatus', 'omitempty'],
     [2, 'conditions', 'meta/v1.Condition', 'repeated', 'omitempty'],
   ],
-  'core/v1.SessionAffinityConfig': [[1, 'clientIP', 'core/v1.ClientIPConfig', 'omitempty', 'pointer']],
-  'core/v1.SleepAction': [[1, 'seconds', 'int64']],
+  'core/v1.SessionAffinityConfig': [
+    [1, 'clientIP', 'core/v1.ClientIPConfig', 'omitempty', 'pointer'],
+  ],
+  'core/v1.SleepAction': [
+    [1, 'seconds', 'int64'],
+  ],
   'core/v1.StorageOSVolumeSource': [
     [1, 'volumeName', 'string', 'omitempty'],
     [2, 'volumeNamespace', 'string', 'omitempty'],
@@ -1122,11 +1111,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [1, 'name', 'string'],
     [2, 'devicePath', 'string'],
   ],
-  'core/v1.VolumeHealthCondition': [
-    [1, 'status', 'string'],
-    [2, 'reason', 'string'],
-    [3, 'message', 'string', 'omitempty'],
-  ],
   'core/v1.VolumeMount': [
     [1, 'name', 'string'],
     [2, 'readOnly', 'bool', 'omitempty'],
@@ -1135,14 +1119,12 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [4, 'subPath', 'string', 'omitempty'],
     [5, 'mountPropagation', 'string', 'omitempty', 'pointer'],
     [6, 'subPathExpr', 'string', 'omitempty'],
-    [8, 'bindMountOptions', 'string', 'repeated', 'omitempty'],
   ],
   'core/v1.VolumeMountStatus': [
     [1, 'name', 'string'],
     [2, 'mountPath', 'string'],
     [3, 'readOnly', 'bool', 'omitempty'],
     [4, 'recursiveReadOnly', 'string', 'omitempty', 'pointer'],
-    [5, 'volumeStatus', 'core/v1.VolumeStatus', 'omitempty', 'pointer'],
   ],
   'core/v1.VolumeProjection': [
     [1, 'secret', 'core/v1.SecretProjection', 'omitempty', 'pointer'],
@@ -1150,7 +1132,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [3, 'configMap', 'core/v1.ConfigMapProjection', 'omitempty', 'pointer'],
     [4, 'serviceAccountToken', 'core/v1.ServiceAccountTokenProjection', 'omitempty', 'pointer'],
     [5, 'clusterTrustBundle', 'core/v1.ClusterTrustBundleProjection', 'omitempty', 'pointer'],
-    [6, 'podCertificate', 'core/v1.PodCertificateProjection', 'omitempty', 'pointer'],
   ],
   'core/v1.VolumeResourceRequirements': [
     [1, 'limits', 'quantity', 'map', 'omitempty'],
@@ -1188,7 +1169,6 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [29, 'ephemeral', 'core/v1.EphemeralVolumeSource', 'omitempty', 'pointer'],
     [30, 'image', 'core/v1.ImageVolumeSource', 'omitempty', 'pointer'],
   ],
-  'core/v1.VolumeStatus': [[1, 'image', 'core/v1.ImageVolumeStatus', 'omitempty', 'pointer']],
   'core/v1.VsphereVirtualDiskVolumeSource': [
     [1, 'volumePath', 'string'],
     [2, 'fsType', 'string', 'omitempty'],
@@ -1266,7 +1246,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [3, 'pathType', 'string', 'pointer'],
     [2, 'backend', 'networking/v1.IngressBackend'],
   ],
-  'networking/v1.HTTPIngressRuleValue': [[1, 'paths', 'networking/v1.HTTPIngressPath', 'repeated']],
+  'networking/v1.HTTPIngressRuleValue': [
+    [1, 'paths', 'networking/v1.HTTPIngressPath', 'repeated'],
+  ],
   'networking/v1.Ingress': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
     [2, 'spec', 'networking/v1.IngressSpec', 'omitempty'],
@@ -1337,7 +1319,9 @@ export const MESSAGES: Readonly<Record<string, readonly FieldSchema[]>> = {
     [6, 'expectedPods', 'int32'],
     [7, 'conditions', 'meta/v1.Condition', 'repeated', 'omitempty'],
   ],
-  'rbac/v1.AggregationRule': [[1, 'clusterRoleSelectors', 'meta/v1.LabelSelector', 'repeated', 'omitempty']],
+  'rbac/v1.AggregationRule': [
+    [1, 'clusterRoleSelectors', 'meta/v1.LabelSelector', 'repeated', 'omitempty'],
+  ],
   'rbac/v1.ClusterRole': [
     [1, 'metadata', 'meta/v1.ObjectMeta', 'omitempty'],
     [2, 'rules', 'rbac/v1.PolicyRule', 'repeated'],
@@ -1393,6 +1377,9 @@ export const KIND_MESSAGES: Readonly<Record<string, string>> = {
   'v1/Service': 'core/v1.Service',
   'v1/ResourceQuota': 'core/v1.ResourceQuota',
   'v1/Pod': 'core/v1.Pod',
+  'v1/Event': 'core/v1.Event',
+  'apps/v1/ReplicaSet': 'apps/v1.ReplicaSet',
+  'autoscaling/v1/Scale': 'autoscaling/v1.Scale',
   'apps/v1/Deployment': 'apps/v1.Deployment',
   'batch/v1/Job': 'batch/v1.Job',
   'batch/v1/CronJob': 'batch/v1.CronJob',
