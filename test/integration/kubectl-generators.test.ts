@@ -1,7 +1,8 @@
 /**
  * kubectl's generators (`create <kind>`, `expose`, `create token`, `auth can-i`, `auth whoami`) send protobuf bodies.
- * Directly against the fake, each object the fake decoded and stored must equal kubectl's own JSON of the same
- * object (`--dry-run=client -o json`), up to what the server sets: that proves the fake's decoder. Through Airlock,
+ * Directly against the fake, each body must decode to exactly kubectl's own JSON of the same object
+ * (`--dry-run=client -o json`, Go's encoding of the struct kubectl serialised), and the object the fake stored must
+ * equal it up to what the server sets: that proves the fake's decoder. Through Airlock,
  * the same commands work, a policy that depends on the body decides the protobuf form exactly as the JSON form, and a
  * secret sent as protobuf never reaches the recording.
  */
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverCertificate } from '../support/fake-apiserver/certs.js';
+import { decodeObjectBody } from '../support/fake-apiserver/content.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 import { directKubectl, type KubectlOptions, type KubectlResult } from '../support/kubectl.js';
@@ -33,10 +35,17 @@ interface Generator {
 const SERVICE_DEFAULTS = ['spec.clusterIP', 'spec.clusterIPs', 'spec.sessionAffinity'];
 
 /** In creation order: later ones refer to earlier ones (bindings to roles, a job from a cronjob, expose). */
-const GENERATORS = (files: { cert: string; key: string }): Generator[] => [
+const GENERATORS = (files: GeneratorFiles): Generator[] => [
   { create: ['create', 'namespace', 'g-ns'], get: ['ns', 'g-ns'], serverSets: ['metadata.labels', 'spec'] },
   {
-    create: ['create', 'configmap', 'g-cm', '--from-literal=a=1', '--from-literal=b=two'],
+    create: [
+      'create',
+      'configmap',
+      'g-cm',
+      '--from-literal=a=1',
+      '--from-literal=b=',
+      `--from-file=${files.binary}`,
+    ],
     get: ['cm', 'g-cm'],
   },
   {
@@ -146,6 +155,18 @@ const GENERATORS = (files: { cert: string; key: string }): Generator[] => [
   },
 ];
 
+type GeneratorFiles = { cert: string; key: string; binary: string };
+
+/** The files generators read, written into `dir`: a TLS pair (a generated certificate) and a file that is not UTF-8. */
+async function writeGeneratorFiles(dir: string): Promise<GeneratorFiles> {
+  const { certPem, keyPem } = await serverCertificate();
+  const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), binary: join(dir, 'blob.bin') };
+  await writeFile(files.cert, certPem);
+  await writeFile(files.key, keyPem);
+  await writeFile(files.binary, Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a]));
+  return files;
+}
+
 /** `args` with output flags placed before a container command, where kubectl still reads flags. */
 function withFlags(args: readonly string[], flags: readonly string[]): string[] {
   const end = args.indexOf('--');
@@ -194,16 +215,13 @@ describe('kubectl generators against the fake API server, directly', () => {
   let fake: FakeApiServer;
   let dir: string;
   let kubectl: Kubectl;
-  let files: { cert: string; key: string };
+  let files: GeneratorFiles;
 
   beforeAll(async () => {
     fake = await startFakeApiServer();
     dir = await mkdtemp(join(tmpdir(), 'kubectl-generators-'));
     kubectl = await directKubectl(fake, dir);
-    const { certPem, keyPem } = await serverCertificate();
-    files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
-    await writeFile(files.cert, certPem);
-    await writeFile(files.key, keyPem);
+    files = await writeGeneratorFiles(dir);
   });
   afterAll(async () => {
     await fake.close();
@@ -222,6 +240,8 @@ describe('kubectl generators against the fake API server, directly', () => {
       expect(created.code, `${what}: ${created.stderr}`).toBe(0);
       const post = fake.requests.slice(sentBefore).find((r) => r.method === 'POST');
       expect(post?.headers['content-type']?.[0], what).toBe(generator.json ? 'application/json' : PROTOBUF);
+      // Exactly kubectl's JSON, nulls and zero values included: what kube-apiserver decodes from these bytes.
+      expect(decodeObjectBody(post!.body, post!.headers['content-type']?.[0]), what).toEqual(intended);
       const stored = parseJson(await kubectl(['get', ...generator.get, '-o', 'json']), `get ${what}`);
       const serverSets = [
         ...(generator.serverSets ?? []),
@@ -247,6 +267,37 @@ describe('kubectl generators against the fake API server, directly', () => {
     });
     const reviews = fake.requests.filter((r) => /selfsubject(access)?reviews|\/token$/.test(r.path));
     expect(reviews.map((r) => r.headers['content-type']?.[0])).toEqual([PROTOBUF, PROTOBUF, PROTOBUF]);
+    // No dry run for these: the bodies written out as Go's JSON of what kubectl sends.
+    const created = { creationTimestamp: null };
+    expect(reviews.map((r) => decodeObjectBody(r.body, PROTOBUF))).toEqual([
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        metadata: created,
+        spec: { audiences: null, expirationSeconds: 600, boundObjectRef: null },
+        status: { token: '', expirationTimestamp: null },
+      },
+      {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        metadata: created,
+        spec: {
+          resourceAttributes: {
+            namespace: 'default',
+            verb: 'delete',
+            group: 'apps',
+            resource: 'deployments',
+          },
+        },
+        status: { allowed: false },
+      },
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+        metadata: created,
+        status: { userInfo: {} },
+      },
+    ]);
   });
 });
 
@@ -292,11 +343,7 @@ describe('kubectl generators through Airlock', () => {
   afterAll(() => h.close());
 
   it('runs every generator, forwarding the agent’s protobuf bytes', async () => {
-    const { certPem, keyPem } = await serverCertificate();
-    const files = { cert: join(h.dir, 'tls.crt'), key: join(h.dir, 'tls.key') };
-    await writeFile(files.cert, certPem);
-    await writeFile(files.key, keyPem);
-    for (const generator of GENERATORS(files)) {
+    for (const generator of GENERATORS(await writeGeneratorFiles(h.dir))) {
       const before = h.fake.requests.length;
       const run = await h.kubectl(generator.create);
       expect(run.code, `${generator.create.join(' ')}: ${run.stderr}`).toBe(0);
