@@ -52,7 +52,7 @@ function schemaOf(message: string): readonly FieldSchema[] {
 }
 
 /** One message as the JSON object Go would write for it. */
-export function decodeMessage(message: string, bytes: Uint8Array): JsonObject {
+function decodeMessage(message: string, bytes: Uint8Array): JsonObject {
   const schema = schemaOf(message);
   const byNumber = new Map(schema.map((field) => [field[0], field]));
   const values = new Map<number, Json>();

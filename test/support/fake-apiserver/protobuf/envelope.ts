@@ -4,7 +4,7 @@
  */
 import { ProtobufError, readFields, utf8String, WireType, type WireField } from './wire.js';
 
-export const ENVELOPE_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
+const ENVELOPE_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);
 
 export interface Envelope {
   apiVersion: string;
