@@ -15,7 +15,6 @@ import {
   type FakeApiServer,
   type KubeObject,
 } from '../support/fake-apiserver/index.js';
-import { eventually } from '../support/eventually.js';
 import { directKubectl, type KubectlOptions, type KubectlResult } from '../support/kubectl.js';
 import { ALLOW_ALL_POLICY, CANARY, expectNoCanary } from '../security/support.js';
 
