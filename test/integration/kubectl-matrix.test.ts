@@ -4,7 +4,7 @@
  * the same order, so they hold the same objects; each command must end with the same exit code and print the same
  * output, up to what differs between two servers (ages, uids, timestamps, the server URL) and masked secret values.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,11 @@ const CASES: Case[] = [
   { args: ['apply', '-f', '-'], input: manifest({ a: '2' }) },
   { args: ['apply', '--server-side', '-f', '-'], input: manifest({ a: '3' }) },
   { args: ['run', 'probe', '--image=busybox', '--restart=Never', '--', 'true'] },
+  // Copies go through exec (tar in the container); LOCAL is a directory of each side's own.
+  { args: ['cp', 'LOCAL/notes.txt', 'tools:/tmp/notes.txt'] },
+  { args: ['cp', 'tools:/tmp/notes.txt', 'LOCAL/notes-back.txt'] },
+  { args: ['cp', 'tools:/tmp/missing.txt', 'LOCAL/missing.txt'], code: 2 },
+  { args: ['exec', 'tools', '--', 'cat', '/tmp/notes.txt'] },
   { args: ['wait', '--for=condition=Available', 'deployment/web', '--timeout=20s'] },
   { args: ['delete', 'cm', 'flags'] },
   { args: ['delete', 'pod', 'probe', '--wait=true', '--timeout=20s'] },
@@ -189,9 +194,16 @@ describe('the kubectl matrix: directly and through Airlock', () => {
 
   it('every command ends and prints alike', async () => {
     const mismatches: string[] = [];
+    const local = { direct: join(dir, 'direct-files'), airlock: join(dir, 'airlock-files') };
+    for (const side of Object.values(local)) {
+      await mkdir(side);
+      await writeFile(join(side, 'notes.txt'), 'copied in and out\n');
+    }
+    const at = (args: string[], side: string) => args.map((a) => a.replace('LOCAL', side));
     for (const c of CASES) {
       const opts = c.input === undefined ? {} : { input: c.input };
-      const [plain, airlock] = [await viaFake(c.args, opts), await h.kubectl(c.args, opts)];
+      const plain = await viaFake(at(c.args, local.direct), opts);
+      const airlock = await h.kubectl(at(c.args, local.airlock), opts);
       const command = `kubectl ${c.args.join(' ')}`;
       expectNoCanary(airlock.stdout + airlock.stderr, command);
       if (plain.code !== (c.code ?? 0))
@@ -207,5 +219,85 @@ describe('the kubectl matrix: directly and through Airlock', () => {
       }
     }
     expect(mismatches, `${mismatches.length} of ${CASES.length} commands differ`).toEqual([]);
+    for (const side of Object.values(local)) {
+      expect(await readFile(join(side, 'notes-back.txt'), 'utf8')).toBe('copied in and out\n');
+    }
+  });
+});
+
+/** Exec (and so `kubectl cp`) waits for a human; approved from the terminal, the copy completes. */
+const REVIEW_EXEC_POLICY = `
+apiVersion: airlock.dev/v1
+kind: Policy
+defaults:
+  review: { approvers: { users: [alice] } }
+rules:
+  - name: discovery
+    match: { nonResourceURLs: ['*'] }
+    action: allow
+  - name: exec-under-review
+    match: { resources: [pods/exec, pods/attach, pods/portforward] }
+    action: review
+    review: { hold: 45s, maxGrant: 0s }
+  - name: everything-else
+    match: {}
+    action: allow
+`;
+
+describe('kubectl cp under a review policy', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ policy: REVIEW_EXEC_POLICY });
+    await writeFile(join(h.dir, 'airlock.yaml'), 'people:\n  - { id: alice, groups: [] }\n');
+    h.fake.seed(structuredClone(SEED[1]!));
+  });
+  afterAll(() => h.close());
+
+  /**
+   * Runs kubectl and approves, from the terminal, each review its execs park until it ends; returns how kubectl
+   * ended and the request lines that were approved (`kubectl cp` runs `test -d DEST`, then `tar`).
+   */
+  async function approvedRun(args: string[]): Promise<KubectlResult & { approved: string[] }> {
+    const decided = new Set((await h.airlock.reviews.list({ limit: 1000 })).map((r) => r.id));
+    let result: KubectlResult | undefined;
+    const running = h.kubectl(args).then((r) => (result = r));
+    const approved: string[] = [];
+    while (!result) {
+      const review = (await h.airlock.reviews.list({ limit: 1000 })).find(
+        (r) => !decided.has(r.id) && r.state === 'pending',
+      );
+      if (!review) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      decided.add(review.id);
+      expect(review.classification).toMatchObject({ resource: 'pods', subresource: 'exec', name: 'tools' });
+      const cli = await h.cli([
+        'reviews',
+        'approve',
+        review.id,
+        '--as',
+        'alice',
+        '--reason',
+        'copy the notes',
+      ]);
+      expect(cli.stdout + cli.stderr).toContain(`Review ${review.id}: approved.`);
+      approved.push(decodeURIComponent(review.redactedRequest.split('\n')[0] ?? ''));
+    }
+    return { ...(await running), approved };
+  }
+
+  it('copies in and out once approved', async () => {
+    await writeFile(join(h.dir, 'notes.txt'), 'reviewed copy\n');
+    const copyIn = await approvedRun(['cp', join(h.dir, 'notes.txt'), 'tools:/tmp/notes.txt']);
+    expect(copyIn.code, copyIn.stderr).toBe(0);
+    expect(copyIn.approved.at(-1)).toContain('command=tar&command=-xmf&command=-&command=-C&command=/tmp');
+    const copyOut = await approvedRun(['cp', 'tools:/tmp/notes.txt', join(h.dir, 'back.txt')]);
+    expect(copyOut.code, copyOut.stderr).toBe(0);
+    expect(copyOut.approved).toEqual([
+      expect.stringContaining('command=tar&command=cf&command=-&command=/tmp/notes.txt'),
+    ]);
+    expect(await readFile(join(h.dir, 'back.txt'), 'utf8')).toBe('reviewed copy\n');
   });
 });

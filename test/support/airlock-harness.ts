@@ -9,7 +9,10 @@ import { loadOrCreateLocalIssuer } from '../../src/identity/local-issuer.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startAirlock, type RunningAirlock } from '../../src/server.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
-import { KUBECTL, runKubectl, type KubectlResult } from './kubectl.js';
+import { KUBECTL, runKubectl, runProgram, type KubectlResult } from './kubectl.js';
+
+/** The compiled CLI (`npm test` builds before running vitest). */
+export const AIRLOCK_CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 export interface AgentIdentity {
   agent: string;
@@ -39,6 +42,8 @@ export interface Harness {
       env?: Record<string, string>;
     },
   ): Promise<KubectlResult>;
+  /** The built `airlock` CLI, run in the harness's data directory (it reads ./airlock.yaml there). */
+  cli(args: string[]): Promise<KubectlResult>;
   spawnKubectl(
     args: string[],
     opts?: { as?: AgentIdentity; env?: Record<string, string> },
@@ -143,6 +148,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     kubeconfig,
     async kubectl(args, o = {}) {
       return runKubectl(args, await kubectlEnv(o.as ?? DEFAULT_AGENT, o.token, o.env), o);
+    },
+    cli(args) {
+      return runProgram(process.execPath, [AIRLOCK_CLI, ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AIRLOCK_DATA_DIR: dir },
+        timeoutMs: 30_000,
+      });
     },
     async spawnKubectl(args, o = {}) {
       return spawn(KUBECTL, args, { env: await kubectlEnv(o.as ?? DEFAULT_AGENT, undefined, o.env) });

@@ -22,11 +22,20 @@ export function runKubectl(
   env: NodeJS.ProcessEnv,
   opts: KubectlOptions = {},
 ): Promise<KubectlResult> {
+  return runProgram(KUBECTL, args, { env, ...opts });
+}
+
+/** Runs a program to its end; a failure to start or a timeout is an exit code, never a rejection. */
+export function runProgram(
+  file: string,
+  args: readonly string[],
+  opts: KubectlOptions & { env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = execFile(
-      KUBECTL,
+      file,
       args,
-      { env, timeout: opts.timeoutMs ?? 60_000 },
+      { env: opts.env, timeout: opts.timeoutMs ?? 60_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

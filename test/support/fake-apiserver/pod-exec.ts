@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isStatusError } from '../../../src/kube/status.js';
 import { badRequest } from './errors.js';
-import { spawnFakeProcess, type FakeProcess } from './fake-process.js';
+import { spawnFakeProcess, type ContainerFiles, type FakeProcess } from './fake-process.js';
 import { statusReply, sendReplyOnSocket } from './http-io.js';
 import type { KubeObject } from './objects.js';
 import type { OpenStreams } from './open-streams.js';
@@ -58,8 +58,9 @@ export class PodExecServer {
       resolveContainer(exec.pod, exec.query.get('container'));
       const argv = exec.query.getAll('command');
       if (argv.length === 0) throw badRequest('you must specify at least 1 command');
+      const files = this.filesOf(exec.pod);
       this.wss.handleUpgrade(req, socket, head, (ws) =>
-        this.run(ws, argv, exec.query.get('stdin') === 'true'),
+        this.run(ws, argv, exec.query.get('stdin') === 'true', files),
       );
     } catch (err) {
       if (!isStatusError(err)) throw err;
@@ -67,22 +68,36 @@ export class PodExecServer {
     }
   }
 
-  private run(ws: WebSocket, argv: readonly string[], stdinAttached: boolean): void {
-    const send = (channel: Channel, data: string) => {
+  /** Each pod's files, kept while the fake runs (for `kubectl cp`); by namespace/name, so a new pod starts empty. */
+  private readonly files = new Map<string, ContainerFiles>();
+
+  private filesOf(pod: KubeObject): ContainerFiles {
+    const key = `${pod.metadata.namespace ?? ''}/${pod.metadata.name}/${pod.metadata.uid ?? ''}`;
+    let files = this.files.get(key);
+    if (!files) this.files.set(key, (files = new Map()));
+    return files;
+  }
+
+  private run(ws: WebSocket, argv: readonly string[], stdinAttached: boolean, files: ContainerFiles): void {
+    const send = (channel: Channel, data: string | Buffer) => {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
     };
     let exited = false;
     const untrack = this.streams.track(() => ws.terminate());
     ws.on('close', untrack);
-    const process: FakeProcess = spawnFakeProcess(argv, {
-      stdout: (text) => send(CHANNEL.stdout, text),
-      stderr: (text) => send(CHANNEL.stderr, text),
-      exit: (code) => {
-        exited = true;
-        send(CHANNEL.status, JSON.stringify(exitStatus(argv, code)));
-        ws.close(1000);
+    const process: FakeProcess = spawnFakeProcess(
+      argv,
+      {
+        stdout: (data) => send(CHANNEL.stdout, data),
+        stderr: (text) => send(CHANNEL.stderr, text),
+        exit: (code) => {
+          exited = true;
+          send(CHANNEL.status, JSON.stringify(exitStatus(argv, code)));
+          ws.close(1000);
+        },
       },
-    });
+      files,
+    );
     if (exited) return;
     if (!stdinAttached) process.endInput();
     ws.on('message', (data: RawData) => {
