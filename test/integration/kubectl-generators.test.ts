@@ -14,12 +14,10 @@ import { serverCertificate } from '../support/fake-apiserver/certs.js';
 import { decodeObjectBody } from '../support/fake-apiserver/content.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
-import { directKubectl, type KubectlOptions, type KubectlResult } from '../support/kubectl.js';
+import { directKubectl, type DirectKubectl, type KubectlResult } from '../support/kubectl.js';
 import { ALLOW_ALL_POLICY, CANARY, expectNoCanary, expectNoCanaryStored } from '../security/support.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
-
-type Kubectl = (args: readonly string[], opts?: KubectlOptions) => Promise<KubectlResult>;
 
 interface Generator {
   /** The command, without output flags; `--` starts the container command where there is one. */
@@ -214,7 +212,7 @@ function parseJson(run: KubectlResult, what: string): Record<string, unknown> {
 describe('kubectl generators against the fake API server, directly', () => {
   let fake: FakeApiServer;
   let dir: string;
-  let kubectl: Kubectl;
+  let kubectl: DirectKubectl;
   let files: GeneratorFiles;
 
   beforeAll(async () => {
@@ -331,7 +329,7 @@ const HOST_PATH_CRONJOB = {
 
 describe('kubectl generators through Airlock', () => {
   let h: Harness;
-  let direct: Kubectl;
+  let direct: DirectKubectl;
 
   beforeAll(async () => {
     h = await startHarness({ policy: POLICY });

@@ -15,10 +15,14 @@ import {
   type FakeApiServer,
   type KubeObject,
 } from '../support/fake-apiserver/index.js';
-import { directKubectl, type KubectlOptions, type KubectlResult } from '../support/kubectl.js';
+import { eventually } from '../support/eventually.js';
+import {
+  directKubectl,
+  portForwardEcho,
+  type DirectKubectl,
+  type KubectlResult,
+} from '../support/kubectl.js';
 import { ALLOW_ALL_POLICY, CANARY, expectNoCanary } from '../security/support.js';
-
-type Kubectl = (args: readonly string[], opts?: KubectlOptions) => Promise<KubectlResult>;
 
 interface Case {
   args: string[];
@@ -172,7 +176,7 @@ describe('the kubectl matrix: directly and through Airlock', () => {
   let direct: FakeApiServer;
   let h: Harness;
   let dir: string;
-  let viaFake: Kubectl;
+  let viaFake: DirectKubectl;
 
   beforeAll(async () => {
     direct = await startFakeApiServer();
@@ -223,6 +227,14 @@ describe('the kubectl matrix: directly and through Airlock', () => {
       expect(await readFile(join(side, 'notes-back.txt'), 'utf8')).toBe('copied in and out\n');
     }
   });
+
+  it('port-forward carries bytes both ways, directly and through Airlock', async () => {
+    const args = ['port-forward', 'pod/tools', ':80'];
+    expect(await portForwardEcho(viaFake.spawn(args), 'ping directly\n')).toBe('ping directly\n');
+    expect(await portForwardEcho(await h.spawnKubectl(args), 'ping via Airlock\n')).toBe(
+      'ping via Airlock\n',
+    );
+  });
 });
 
 /** Exec (and so `kubectl cp`) waits for a human; approved from the terminal, the copy completes. */
@@ -244,7 +256,7 @@ rules:
     action: allow
 `;
 
-describe('kubectl cp under a review policy', () => {
+describe('kubectl cp and port-forward under a review policy', () => {
   let h: Harness;
 
   beforeAll(async () => {
@@ -253,6 +265,11 @@ describe('kubectl cp under a review policy', () => {
     h.fake.seed(structuredClone(SEED[1]!));
   });
   afterAll(() => h.close());
+
+  async function approveFromTerminal(id: string, reason: string): Promise<void> {
+    const cli = await h.cli(['reviews', 'approve', id, '--as', 'alice', '--reason', reason]);
+    expect(cli.stdout + cli.stderr).toContain(`Review ${id}: approved.`);
+  }
 
   /**
    * Runs kubectl and approves, from the terminal, each review its execs park until it ends; returns how kubectl
@@ -273,16 +290,7 @@ describe('kubectl cp under a review policy', () => {
       }
       decided.add(review.id);
       expect(review.classification).toMatchObject({ resource: 'pods', subresource: 'exec', name: 'tools' });
-      const cli = await h.cli([
-        'reviews',
-        'approve',
-        review.id,
-        '--as',
-        'alice',
-        '--reason',
-        'copy the notes',
-      ]);
-      expect(cli.stdout + cli.stderr).toContain(`Review ${review.id}: approved.`);
+      await approveFromTerminal(review.id, 'copy the notes');
       approved.push(decodeURIComponent(review.redactedRequest.split('\n')[0] ?? ''));
     }
     return { ...(await running), approved };
@@ -299,5 +307,29 @@ describe('kubectl cp under a review policy', () => {
       expect.stringContaining('command=tar&command=cf&command=-&command=/tmp/notes.txt'),
     ]);
     expect(await readFile(join(h.dir, 'back.txt'), 'utf8')).toBe('reviewed copy\n');
+  });
+
+  it('port-forwards once approved', async () => {
+    const known = new Set((await h.airlock.reviews.list({ limit: 1000 })).map((r) => r.id));
+    const forwarded = portForwardEcho(
+      await h.spawnKubectl(['port-forward', 'pod/tools', ':80']),
+      'reviewed ping\n',
+    );
+    const review = await eventually(
+      async () =>
+        (await h.airlock.reviews.list({ limit: 1000 })).find(
+          (r) => !known.has(r.id) && r.state === 'pending',
+        ),
+      'the port-forward review',
+      20_000,
+    );
+    expect(review.classification).toMatchObject({
+      resource: 'pods',
+      subresource: 'portforward',
+      name: 'tools',
+    });
+    expect(h.fake.requests.filter((r) => r.path.endsWith('/portforward'))).toEqual([]);
+    await approveFromTerminal(review.id, 'debug the service');
+    expect(await forwarded).toBe('reviewed ping\n');
   });
 });

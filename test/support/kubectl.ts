@@ -1,5 +1,6 @@
 /** Runs the real kubectl (a dispatcher that picks its minor version from the server's /version). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FakeApiServer } from './fake-apiserver/index.js';
@@ -45,11 +46,14 @@ export function runProgram(
   });
 }
 
+export interface DirectKubectl {
+  (args: readonly string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** For commands that keep running (port-forward, watches). */
+  spawn(args: readonly string[]): ChildProcess;
+}
+
 /** kubectl pointed straight at the fake API server, with a kubeconfig and discovery cache of its own in `dir`. */
-export async function directKubectl(
-  fake: FakeApiServer,
-  dir: string,
-): Promise<(args: readonly string[], opts?: KubectlOptions) => Promise<KubectlResult>> {
+export async function directKubectl(fake: FakeApiServer, dir: string): Promise<DirectKubectl> {
   const kubeconfig = join(dir, 'direct.kubeconfig');
   await writeFile(kubeconfig, fake.kubeconfig());
   const env = {
@@ -58,5 +62,40 @@ export async function directKubectl(
     KUBECONFIG: kubeconfig,
     KUBECACHEDIR: join(dir, 'direct-kubecache'),
   };
-  return (args, opts) => runKubectl(args, env, opts);
+  return Object.assign((args: readonly string[], opts?: KubectlOptions) => runKubectl(args, env, opts), {
+    spawn: (args: readonly string[]) => spawn(KUBECTL, args, { env }),
+  });
+}
+
+/**
+ * Runs `kubectl port-forward POD :PORT` to its "Forwarding from" line, sends `message` through the forwarded port
+ * and resolves with what came back (the fake's containers echo), then stops kubectl.
+ */
+export async function portForwardEcho(kubectl: ChildProcess, message: string): Promise<string> {
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let seen = '';
+      kubectl.stdout?.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(seen);
+        if (match) resolve(Number(match[1]));
+      });
+      kubectl.stderr?.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+      kubectl.once('exit', (code) => reject(new Error(`kubectl port-forward exited (${code}): ${seen}`)));
+    });
+    return await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(message));
+      let echoed = '';
+      socket.on('data', (chunk: Buffer) => {
+        echoed += chunk.toString();
+        if (echoed.length >= message.length) {
+          socket.end();
+          resolve(echoed);
+        }
+      });
+      socket.on('error', reject);
+    });
+  } finally {
+    kubectl.kill();
+  }
 }
