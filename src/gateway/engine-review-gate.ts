@@ -5,7 +5,7 @@ import type { Masker } from '../masking/index.js';
 import { reviewedObjectName } from '../preview/model.js';
 import { countApprovals } from '../reviews/decision-rules.js';
 import type { ReviewEngine } from '../reviews/engine.js';
-import type { Review } from '../reviews/model.js';
+import type { Review, ReviewVerdict } from '../reviews/model.js';
 import type { Admission } from './admission.js';
 import { type ExecutionLeaseOptions, holdExecution } from './execution-lease.js';
 import type { ReviewGate } from './review-gate.js';
@@ -128,6 +128,29 @@ const REPEATABLE_QUERY: ReadonlySet<string> = new Set(['dryRun', 'command', 'por
  */
 const NO_CLUSTER_ANSWER: ReadonlySet<number> = new Set([499, 500, 502, 503, 504]);
 
+function verdictOf(kind: 'denied' | 'pending' | 'closed' | 'execute', review: Review): ReviewVerdict {
+  const deny = review.decisions.find((d) => d.decision === 'deny');
+  switch (kind) {
+    case 'denied':
+      return {
+        state: 'denied',
+        by: deny?.approver.name ?? 'a reviewer',
+        ...(deny?.reason ? { reason: deny.reason } : {}),
+      };
+    case 'pending':
+      return { state: 'waiting' };
+    case 'closed':
+      return { state: 'closed', as: review.state };
+    case 'execute':
+      return {
+        state: 'approved',
+        by: [
+          ...new Set(review.decisions.filter((d) => d.decision === 'approve').map((d) => d.approver.name)),
+        ],
+      };
+  }
+}
+
 /** Connects the pipeline's `review` decisions to the review engine: grants first, then parking. */
 export function createReviewGate(
   engine: ReviewEngine,
@@ -177,6 +200,7 @@ export function createReviewGate(
         signal,
       );
       trace.reviewId = result.review.id;
+      trace.verdict = verdictOf(result.kind, result.review);
       switch (result.kind) {
         case 'denied':
           throw denial(result.review);

@@ -1,9 +1,12 @@
+import type { ReviewVerdict } from '../reviews/model.js';
 import type { Admission } from './admission.js';
 
 /** What the pipeline remembers about a reviewed request, for recording. */
 export interface GateTrace {
   reviewId?: string;
   grantId?: string;
+  /** What the review said when the request left the gate; recorded with the step, so history shows what was true then. */
+  verdict?: ReviewVerdict;
 }
 
 /** A request the gate lets through: forward exactly `body`; report the upstream outcome back when done. */

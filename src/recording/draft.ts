@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from '../identity/agent.js';
-import type { Action } from '../policy/decision.js';
 import { captureBody, effectiveLevel, includesRequestBody, includesResponseBody } from './capture.js';
 import { sha256Hex } from './canonical.js';
+import { isDiscovery } from './describe.js';
 import type { EventContent } from './rows.js';
 import type { DecisionCounts, RecordInput } from './types.js';
 
@@ -63,16 +63,24 @@ function digestId(key: readonly string[]): string {
   return sha256Hex(JSON.stringify(key)).slice(0, 24);
 }
 
+/** The event's summary: what the pipeline reported, and the review's standing at this step. */
+function summaryOf(input: RecordInput, maxBytes: number): string | null {
+  if (input.summary === undefined && input.verdict === undefined) return null;
+  return captureBody({ ...input.summary, ...(input.verdict ? { review: input.verdict } : {}) }, maxBytes);
+}
+
 /** Column widths from the migrations: an over-long value would fail the whole batch on Postgres. */
 function clip(value: string, max: number): string {
   return value.length <= max ? value : value.slice(0, max);
 }
 
-function countsFor(action: Action, failed: boolean): DecisionCounts {
+/** A reviewed request a person denied counts as denied, like a policy denial. */
+function countsFor(input: RecordInput, failed: boolean): DecisionCounts {
+  const { action } = input.decision;
   return {
     allowed: action === 'allow' ? 1 : 0,
     reviewed: action === 'review' ? 1 : 0,
-    denied: action === 'deny' ? 1 : 0,
+    denied: action === 'deny' || input.verdict?.state === 'denied' ? 1 : 0,
     failed: failed ? 1 : 0,
   };
 }
@@ -80,9 +88,16 @@ function countsFor(action: Action, failed: boolean): DecisionCounts {
 // The pipeline reports errors as `summary.error`; `message` is the spelling of the recorder contract.
 const ERROR_SUMMARY_KEYS = ['error', 'message'];
 
-/** A policy denial is its own outcome; anything else that did not succeed counts as failed. */
+/**
+ * What did not succeed for a reason worth a look. Not failures: denials (by policy or a person), a hold that ended
+ * while the review still waits (the agent re-runs to keep waiting), and kubectl's discovery probing paths the
+ * cluster does not serve (`/openapi/v2` 404s on every command).
+ */
 function isFailure(input: RecordInput): boolean {
   if (input.decision.action === 'deny') return false;
+  if (input.verdict?.state === 'denied' || input.verdict?.state === 'waiting') return false;
+  const { method, path, info } = input.request;
+  if (isDiscovery({ method, path, resource: info.resource }) && input.status === 404) return false;
   const summary = input.summary ?? {};
   return input.status >= 400 || ERROR_SUMMARY_KEYS.some((key) => typeof summary[key] === 'string');
 }
@@ -154,7 +169,7 @@ export function toEventDraft(
       recording_level: level,
       request_body: includesRequestBody(level) ? captureBody(input.requestBody, opts.maxBodyBytes) : null,
       response_body: includesResponseBody(level) ? captureBody(input.responseBody, opts.maxBodyBytes) : null,
-      summary: input.summary === undefined ? null : captureBody(input.summary, opts.maxBodyBytes),
+      summary: summaryOf(input, opts.maxBodyBytes),
     },
     session: {
       id: sessionId,
@@ -173,7 +188,7 @@ export function toEventDraft(
       owner,
       groups: JSON.stringify(agent.groups),
     },
-    counts: countsFor(input.decision.action, failed),
+    counts: countsFor(input, failed),
   };
 }
 

@@ -95,14 +95,21 @@ export async function getSession(db: Database, id: string): Promise<SessionSumma
   return row ? toSessionSummary(row) : undefined;
 }
 
-/** A session's events in the order they happened (chain order). */
+/**
+ * A session's events in the order they started (the chain records them as they finish: a long request started
+ * first is stored after the short ones it overlapped).
+ */
 export async function listSessionEvents(
   db: Database,
   sessionId: string,
   page: { offset: number; limit: number },
 ): Promise<EventPage> {
   const [rows, counted] = await Promise.all([
-    db('events').where({ session_id: sessionId }).orderBy('seq').offset(page.offset).limit(page.limit),
+    db('events')
+      .where({ session_id: sessionId })
+      .orderBy([{ column: 'time' }, { column: 'seq' }])
+      .offset(page.offset)
+      .limit(page.limit),
     db('events').where({ session_id: sessionId }).count({ n: '*' }).first(),
   ]);
   return {

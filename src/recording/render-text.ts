@@ -3,12 +3,15 @@ import { formatDuration } from '../lib/duration.js';
 import { includesRequestBody, includesResponseBody } from './capture.js';
 import {
   decisionText,
+  foldDiscovery,
   formatBody,
   formatOffset,
   formatTime,
   outcomeText,
   requestLine,
   sessionDurationMs,
+  verdictOf,
+  verdictText,
 } from './describe.js';
 import { kubectlEquivalent } from './kubectl.js';
 import type { RecordedEvent, SessionSummary } from './types.js';
@@ -81,15 +84,33 @@ export function renderSessionSummary(session: SessionSummary, events: readonly R
   ];
   if (events.length === 0)
     return [...header, '', 'No events stored (they may have been pruned).', ''].join('\n');
+  const offset = (e: RecordedEvent) => formatOffset(e.time.getTime() - session.startedAt.getTime());
+  const status = (e: RecordedEvent) => (e.status === undefined ? '-' : String(e.status));
+  const indexed = events.map((event, index) => ({ event, index }));
   const steps = table(
     ['#', 'OFFSET', 'REQUEST', 'DECISION', 'STATUS'],
-    events.map((e, i) => [
-      String(i + 1),
-      formatOffset(e.time.getTime() - session.startedAt.getTime()),
-      describeRequest(e),
-      `${e.decision} (${e.rule})`,
-      e.status === undefined ? '-' : String(e.status),
-    ]),
+    foldDiscovery(indexed, (s) => s.event).map((entry) => {
+      if (entry.kind === 'step') {
+        const { event: e, index } = entry.step;
+        const verdict = verdictOf(e);
+        return [
+          String(index + 1),
+          offset(e),
+          describeRequest(e),
+          `${e.decision} (${e.rule})${verdict ? ` · ${verdictText(verdict)}` : ''}`,
+          status(e),
+        ];
+      }
+      const [first, ...rest] = entry.steps;
+      const last = rest.at(-1);
+      return [
+        `${first!.index + 1}${last ? `-${last.index + 1}` : ''}`,
+        offset(first!.event),
+        `kubectl discovery ×${entry.steps.length}`,
+        'allowed',
+        [...new Set(entry.steps.map((s) => status(s.event)))].join(','),
+      ];
+    }),
   );
   return [...header, '', steps].join('\n');
 }

@@ -2,6 +2,8 @@ import type { Agent } from '../identity/agent.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { Action, Decision, RecordingLevel } from '../policy/decision.js';
 
+import type { ReviewVerdict } from '../reviews/model.js';
+
 /** One finished request as the pipeline hands it to the recorder; bodies are already masked. */
 export interface RecordInput {
   requestId: string;
@@ -14,6 +16,8 @@ export interface RecordInput {
   decision: Decision;
   reviewId?: string;
   grantId?: string;
+  /** A reviewed request's standing when it left the gate (stored in the event's summary as `review`). */
+  verdict?: ReviewVerdict;
   status: number;
   latencyMs: number;
   bytesIn: number;

@@ -94,7 +94,7 @@ export function refusalFor(
   if (!usesBreakGlass(approver, request) && !isEligible(review.settings, approver)) {
     return {
       code: 'not-eligible',
-      message: `${who(approver)} is not an approver for rule ${review.rule} (approvers: ${describeApprovers(review.settings)}).`,
+      message: `${who(approver)} is not an approver for rule ${review.rule} (approvers: ${describeApprovers(review.settings)}). ${howToBecomeEligible(review.settings, approver)}`,
     };
   }
   if (request.decision === 'approve' && request.grantSeconds !== undefined) {
@@ -115,6 +115,22 @@ export function refusalFor(
 /** The display name with the immutable id beside it when they differ: a name alone may imitate someone. */
 function who(approver: Approver): string {
   return approver.name === approver.id ? approver.name : `${approver.name} (${approver.id})`;
+}
+
+/** What would make this person eligible, from where their identity and groups come from. */
+function howToBecomeEligible(settings: ReviewSettings, approver: Approver): string {
+  const groups = approver.groups.length > 0 ? approver.groups.join(', ') : 'none';
+  const source =
+    approver.via === 'terminal'
+      ? 'their groups come from their entry in the configuration `people`'
+      : 'their groups come from `people` or their Slack user groups';
+  const fixes = [
+    'list one of their ids in the rule’s `review.approvers.users`',
+    ...(settings.approvers.groups.length > 0
+      ? [`add them to group ${settings.approvers.groups.join(' or ')}`]
+      : []),
+  ];
+  return `They are in groups: ${groups} (${source}). To make them eligible, ${fixes.join(', or ')}.`;
 }
 
 function describeApprovers(settings: ReviewSettings): string {

@@ -99,6 +99,16 @@ export interface ExecutionOutcome {
   resourceVersion?: string;
 }
 
+/**
+ * A reviewed request's standing when it left Airlock's gate, recorded with its step: history shows what was true
+ * then, not what the review became later.
+ */
+export type ReviewVerdict =
+  | { state: 'approved'; by: string[] }
+  | { state: 'denied'; by: string; reason?: string }
+  | { state: 'waiting' }
+  | { state: 'closed'; as: string };
+
 export interface Review {
   id: string;
   state: ReviewState;

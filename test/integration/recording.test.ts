@@ -399,11 +399,12 @@ describe.each(dialects)('recording on %s', (dialect, open) => {
       );
     });
 
-    it('lists a session’s events in order with their classification and total', async () => {
-      const { events, total } = await listSessionEvents(t.db, sessionIdFor(recordInput()), {
-        offset: 1,
-        limit: 1,
-      });
+    it('lists a session’s events in the order they started, with their classification and total', async () => {
+      const session = sessionIdFor(recordInput());
+      // Recorded as they finished (a1, a2, a3); a3 started before a2.
+      const all = await listSessionEvents(t.db, session, { offset: 0, limit: 10 });
+      expect(all.events.map((e) => e.requestId)).toEqual(['a1', 'a3', 'a2']);
+      const { events, total } = await listSessionEvents(t.db, session, { offset: 2, limit: 1 });
       expect(total).toBe(3);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({

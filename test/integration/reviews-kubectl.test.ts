@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
 import type { Approver, Review } from '../../src/reviews/model.js';
 import { agentHttp } from '../support/agent-http.js';
+import { getSession, querySessions } from '../../src/recording/query.js';
 import { DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-harness.js';
 import type { KubectlResult } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
@@ -220,6 +221,21 @@ describe('a reviewed delete with real kubectl', () => {
     expect(result.stderr).toContain('Scale it to zero instead; the API has live traffic.');
     expect(deletesOf(deploymentPath('prod', 'api'))).toEqual([]);
     expect(liveDeployment('prod', 'api')).toBeDefined();
+
+    // The session's history counts a person's denial as denied (not failed), and `status:denied` finds it.
+    const event = await eventually(
+      async () =>
+        (await h.airlock.db('events').where({ review_id: review.id }).first('session_id', 'summary')) as
+          { session_id: unknown; summary: unknown } | undefined,
+      'the denied request recorded',
+    );
+    expect(JSON.parse(String(event.summary))).toMatchObject({
+      review: { state: 'denied', by: 'bob', reason: 'Scale it to zero instead; the API has live traffic.' },
+    });
+    const session = await getSession(h.airlock.db, String(event.session_id));
+    expect(session?.counts).toMatchObject({ denied: 1, failed: 0 });
+    const deniedSessions = await querySessions(h.airlock.db, { status: 'denied', limit: 100, offset: 0 });
+    expect(deniedSessions.sessions.map((s) => s.id)).toContain(session?.id);
   }, 90_000);
 });
 

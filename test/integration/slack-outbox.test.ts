@@ -104,13 +104,14 @@ describe('Slack outbox', () => {
       // Each review is created (and its card queued) before the next.
       await eventually(async () => (await env!.engine.list({})).length === parked.length || undefined, name);
     }
-    await new Promise((r) => setTimeout(r, 600));
+    const probes = () => env!.slack.callsTo('auth.test').length;
+    await eventually(() => probes() > 0 || undefined, 'a probe while Slack answers 500', 10_000);
     env.slack.down({ status: 429, headers: { 'retry-after': '1' } });
-    await new Promise((r) => setTimeout(r, 400));
+    const before429 = probes();
+    await eventually(() => probes() > before429 || undefined, 'a probe while Slack answers 429', 10_000);
     // While Slack was away, one card was tried; the others waited for a probe to say Slack is back.
     const during = env.slack.calls.length;
     expect(env.slack.callsTo('chat.postMessage').filter((c) => c.status !== 200)).toHaveLength(1);
-    expect(env.slack.callsTo('auth.test').length).toBeGreaterThan(0);
 
     const upAt = Date.now();
     env.slack.up();
@@ -124,9 +125,16 @@ describe('Slack outbox', () => {
     // The first call Slack answered is the probe, and the whole backlog follows it at once.
     expect(firstAnswer.method).toBe('auth.test');
     expect(afterOutage.filter((c) => c.method === 'auth.test' && c.status === 200)).toHaveLength(1);
-    expect(posted.at(-1)!.at - firstAnswer.at).toBeLessThan(500);
-    // Slack's Retry-After (1 s) or the back-off cap (1 s here), plus a poll: never each card's own schedule.
-    expect(firstAnswer.at - upAt).toBeLessThan(1_500);
+    // Everything held back goes out right after that probe: no failed call and no other probe in between.
+    const drain = afterOutage.filter((c) => c.at >= firstAnswer.at && c.at <= posted.at(-1)!.at);
+    expect(drain.filter((c) => c.status !== 200)).toEqual([]);
+    expect(drain.filter((c) => c.method === 'auth.test')).toHaveLength(1);
+    // Slack's Retry-After (1 s) or the back-off cap (1 s here), plus a poll: never each card's own schedule. The bound
+    // is loose on purpose (a loaded CI machine); the order above is what proves the drain.
+    expect(firstAnswer.at - upAt).toBeLessThan(5_000);
+    console.info(
+      `outage drain: first answer ${firstAnswer.at - upAt} ms after Slack returned, backlog out ${posted.at(-1)!.at - firstAnswer.at} ms later`,
+    );
     parked.forEach((p) => p.detach());
   });
 

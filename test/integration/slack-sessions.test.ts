@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createMasker, defaultMaskingConfig, MASKED_BASE64 } from '../../src/masking/index.js';
+import { createMasker, defaultMaskingConfig, MASKED_BASE64, MASKED_TEXT } from '../../src/masking/index.js';
 import { namedSessionId } from '../../src/recording/draft.js';
 import { createRecorder } from '../../src/recording/recorder.js';
 import type { RecordInput } from '../../src/recording/types.js';
@@ -168,6 +168,8 @@ async function seedIncident(record: (i: RecordInput) => void): Promise<void> {
       }),
       decision: decision('review', 'request-response', 'prod-deletes'),
       reviewId: review.id,
+      // What was true when it ran; the review may be decided again later (a grant, a re-run).
+      verdict: { state: 'approved', by: ['Alice'] },
       responseBody: { kind: 'Status', status: 'Success' },
     }),
   );
@@ -489,14 +491,16 @@ describe('/agent-sessions show and replay', () => {
     expect(text).toContain('`#1` +0:00.000');
     expect(text).toContain('`get secrets prod/db-credentials`');
     expect(text).toContain('`delete deployments.apps prod/web`');
-    expect(text).toContain('review (prod-deletes) by Alice · 200');
+    expect(text).toContain('review (prod-deletes) · approved by Alice · 200');
     expect(text).toContain('deny (no-exec-in-prod) · 403');
   });
 
   it('replays a masked secret read, a reviewed delete and a denied exec; transcripts go to the channel and the card thread; the canary never reaches Slack', async () => {
     const first = await command(`replay ${incidentId}`);
     expectWithinLimits(first);
-    expect(allText(first)).toContain(MASKED_BASE64);
+    // A masked value reads as the placeholder, not as base64 that looks like a credential.
+    expect(allText(first)).toContain(MASKED_TEXT);
+    expect(allText(first)).not.toContain(MASKED_BASE64);
     expect(allText(first)).toContain('kubectl get secret db-credentials -n prod');
 
     const second = await click(element(first, 'next'));
@@ -524,7 +528,8 @@ describe('/agent-sessions show and replay', () => {
     expect(completes.at(-2)?.thread_ts).toBeUndefined();
     expect(completes.at(-1)).toMatchObject({ channel_id: card.channel, thread_ts: card.ts });
     expect(uploads.at(-1)).toContain('delete deployments');
-    expect(uploads.at(-1)).toContain(MASKED_BASE64);
+    expect(uploads.at(-1)).toContain(MASKED_TEXT);
+    expect(uploads.at(-1)).not.toContain(MASKED_BASE64);
 
     const everything = [
       ...responses.map(allText),

@@ -92,6 +92,33 @@ describe('toEventDraft', () => {
     expect(draft?.counts).toEqual({ allowed: 0, reviewed: 0, denied: 1, failed: 0 });
   });
 
+  it('counts a review a person denied as denied, and keeps what the review said with the step', () => {
+    const denied = { state: 'denied', by: 'bob', reason: 'not during the freeze' } as const;
+    const draft = toEventDraft(
+      recordInput({ decision: decision('review'), reviewId: 'rv-1', verdict: denied, status: 403 }),
+      opts,
+    );
+    expect(draft?.counts).toEqual({ allowed: 0, reviewed: 1, denied: 1, failed: 0 });
+    expect(JSON.parse(draft!.content.summary!)).toEqual({ review: denied });
+  });
+
+  it('does not count a hold that ended while the review waits, nor kubectl’s discovery 404s, as failed', () => {
+    const waiting = recordInput({ decision: decision('review'), verdict: { state: 'waiting' }, status: 504 });
+    expect(toEventDraft(waiting, opts)?.counts).toEqual({ allowed: 0, reviewed: 1, denied: 0, failed: 0 });
+    const openapi = recordInput({
+      status: 404,
+      request: {
+        ...request(),
+        method: 'GET',
+        path: '/openapi/v2',
+        info: { ...request().info, isResourceRequest: false, resource: '', verb: 'get', namespace: '' },
+      },
+    });
+    expect(toEventDraft(openapi, opts)?.counts.failed).toBe(0);
+    // A missing object still is.
+    expect(toEventDraft(recordInput({ status: 404 }), opts)?.counts.failed).toBe(1);
+  });
+
   it('counts upstream errors and pipeline errors as failed', () => {
     expect(toEventDraft(recordInput({ status: 500 }), opts)?.counts.failed).toBe(1);
     expect(

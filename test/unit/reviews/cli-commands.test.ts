@@ -120,6 +120,10 @@ describe('airlock reviews / grants commands', () => {
     await expect(run('reviews', 'approve', reviewId, '--as', 'mallory')).rejects.toThrow(
       /mallory is not an approver for rule prod-deletes .*\(not-eligible\)/,
     );
+    // The refusal names what would make the person eligible, and where their groups come from.
+    await expect(run('reviews', 'approve', reviewId, '--as', 'mallory')).rejects.toThrow(
+      /They are in groups: .* \(their groups come from their entry in the configuration `people`\)\. To make them eligible, list one of their ids in the rule’s `review\.approvers\.users`/,
+    );
     await expect(
       run('reviews', 'approve', reviewId, '--as', 'dave@example.com', '--break-glass'),
     ).rejects.toThrow(/owner-self-approval/);

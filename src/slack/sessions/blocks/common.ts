@@ -3,6 +3,7 @@
  * reaches mrkdwn only through the escaping helpers of the approval card.
  */
 import type { types } from '@slack/bolt';
+import { verdictOf } from '../../../recording/describe.js';
 import type { RecordedEvent } from '../../../recording/types.js';
 import type { Review } from '../../../reviews/model.js';
 import { escapeMrkdwn, truncate } from '../../blocks/text.js';
@@ -66,8 +67,14 @@ export function actions(part: string, elements: types.ActionsBlockElement[]): ty
 
 const DECISION_EMOJI = { allow: '✅', review: '👀', deny: '⛔' } as const;
 
-/** ✅ allowed, 👀 reviewed, ⛔ denied; a failed request is marked ❌ whatever its decision. */
-export function decisionEmoji(event: Pick<RecordedEvent, 'decision' | 'status'>): string {
+/**
+ * ✅ allowed, 👀 reviewed, ⛔ denied (by policy or a person), ⏳ still waiting for a decision when the hold ended; a
+ * failed request is marked ❌ whatever its decision.
+ */
+export function decisionEmoji(event: Pick<RecordedEvent, 'decision' | 'status' | 'summary'>): string {
+  const verdict = verdictOf(event)?.state;
+  if (verdict === 'denied') return DECISION_EMOJI.deny;
+  if (verdict === 'waiting') return '⏳';
   const failed = event.decision !== 'deny' && (event.status === undefined || event.status >= 400);
   return failed ? '❌' : DECISION_EMOJI[event.decision];
 }

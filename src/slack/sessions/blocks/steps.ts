@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import { describeRequest } from '../../../kube/describe.js';
-import { formatOffset } from '../../../recording/describe.js';
+import { foldDiscovery, formatOffset, verdictOf, verdictText } from '../../../recording/describe.js';
 import { escapeMrkdwn, inlineCode, truncate } from '../../blocks/text.js';
 import { PAGE_SIZE, type SessionStep, type StepsView } from '../load.js';
 import {
@@ -16,22 +16,29 @@ import {
 } from './common.js';
 import { sessionFacts } from './list.js';
 
-/** The names of the people who decided a review, as stored with it. */
-export function reviewerNames(step: SessionStep): string | undefined {
-  const names = [...new Set(step.review?.decisions.map((d) => d.approver.name) ?? [])];
-  return names.length > 0 ? escapeMrkdwn(truncate(names.join(', '), 120)) : undefined;
-}
-
-/** `#3 +0:01.250 ⛔ `exec pods/exec prod/web` denied (rule) · 403` */
+/** `#3 +0:01.250 ⛔ `delete deployments prod/web` reviewed (rule) · denied by bob · 403` */
 function stepLine(step: SessionStep, sessionStart: Date): string {
   const { event } = step;
-  const reviewers = reviewerNames(step);
+  const verdict = verdictOf(event);
   const status = event.status === undefined ? 'no status' : String(event.status);
   return [
     `\`#${step.index + 1}\` ${formatOffset(event.time.getTime() - sessionStart.getTime())}`,
     `${decisionEmoji(event)} ${inlineCode(describeRequest(event), 160)}`,
-    `${event.decision} (${escapeMrkdwn(truncate(event.rule, 60))})${reviewers ? ` by ${reviewers}` : ''}`,
+    `${event.decision} (${escapeMrkdwn(truncate(event.rule, 60))})`,
+    ...(verdict ? [escapeMrkdwn(truncate(verdictText(verdict), 120))] : []),
     status,
+  ].join(' · ');
+}
+
+/** `#1–#4 +0:00.012 🔎 kubectl discovery ×4 (version, API groups, OpenAPI) · 200, 404` */
+function discoveryLine(steps: readonly SessionStep[], sessionStart: Date): string {
+  const first = steps[0]!;
+  const last = steps.at(-1)!;
+  const statuses = [...new Set(steps.map((s) => s.event.status ?? 'no status'))].join(', ');
+  return [
+    `\`#${first.index + 1}${steps.length > 1 ? `–#${last.index + 1}` : ''}\` ${formatOffset(first.event.time.getTime() - sessionStart.getTime())}`,
+    `🔎 kubectl discovery ×${steps.length} (version, API groups, OpenAPI)`,
+    statuses,
   ].join(' · ');
 }
 
@@ -72,7 +79,11 @@ export function sessionStepsMessage(view: StepsView): RenderedMessage {
     ...(steps.length > 0
       ? linesInSections(
           'steps',
-          steps.map((s) => stepLine(s, session.startedAt)),
+          foldDiscovery(steps, (s) => s.event).map((entry) =>
+            entry.kind === 'step'
+              ? stepLine(entry.step, session.startedAt)
+              : discoveryLine(entry.steps, session.startedAt),
+          ),
         )
       : [section('empty', 'No steps stored on this page (they may have been pruned).')]),
     context('range', range),

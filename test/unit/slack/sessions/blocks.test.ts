@@ -101,17 +101,60 @@ describe('session list', () => {
 
 describe('session steps', () => {
   it('renders the summary and steps with reviewer, Prev/Next, Replay and transcript buttons', () => {
+    const discovery = (index: number, path: string, status: number) => ({
+      index,
+      event: event({
+        decision: 'allow',
+        reviewId: undefined,
+        rule: 'discovery',
+        verb: 'get',
+        method: 'GET',
+        path,
+        apiGroup: '',
+        resource: '',
+        namespace: '',
+        name: '',
+        status,
+      }),
+    });
     const steps = [
+      discovery(20, '/version', 200),
+      discovery(21, '/api', 200),
+      discovery(22, '/openapi/v2', 404),
       {
-        index: 20,
+        index: 23,
         event: event({ decision: 'allow', reviewId: undefined, rule: 'reads', verb: 'get', method: 'GET' }),
       },
-      { index: 21, event: event(), review: approved },
-      { index: 22, event: event({ decision: 'deny', rule: 'no-exec', status: 403, reviewId: undefined }) },
+      // The hold ended while the review waited; Alice approved later: this step must not say so.
+      {
+        index: 24,
+        event: event({ status: 504, summary: { review: { state: 'waiting' } } }),
+        review: approved,
+      },
+      {
+        index: 25,
+        event: event({ summary: { review: { state: 'approved', by: ['Alice'] } } }),
+        review: approved,
+      },
+      {
+        index: 26,
+        event: event({ status: 403, summary: { review: { state: 'denied', by: 'Bob', reason: 'not now' } } }),
+      },
+      { index: 27, event: event({ decision: 'deny', rule: 'no-exec', status: 403, reviewId: undefined }) },
     ];
     const message = sessionStepsMessage({ session: session({ events: 60 }), steps, offset: 20, total: 60 });
     expect(message).toMatchSnapshot();
     expect(blockKitViolations(message.blocks)).toEqual([]);
+    const lines = JSON.stringify(message.blocks).split('\\n');
+    expect(lines.filter((l) => l.includes('kubectl discovery'))).toEqual([
+      expect.stringContaining(
+        '`#21–#23` +0:01.250 · 🔎 kubectl discovery ×3 (version, API groups, OpenAPI) · 200, 404',
+      ),
+    ]);
+    expect(lines.find((l) => l.includes('`#25`'))).toMatch(/⏳ .* · waiting for a decision · 504/);
+    expect(lines.find((l) => l.includes('`#25`'))).not.toContain('Alice');
+    expect(lines.find((l) => l.includes('`#26`'))).toContain('approved by Alice · 200');
+    expect(lines.find((l) => l.includes('`#27`'))).toMatch(/⛔ .* · denied by Bob · 403/);
   });
 
   it('stays within limits for a full page of long targets', () => {
