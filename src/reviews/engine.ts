@@ -18,6 +18,7 @@ import {
 } from './decision-rules.js';
 import { requestFingerprint } from './fingerprint.js';
 import type {
+  AgentPresence,
   Approver,
   ExecutionPin,
   Grant,
@@ -130,6 +131,8 @@ export interface ReviewEngine {
   revokeGrant(id: string, by: string): Promise<boolean>;
   list(filter?: ReviewFilter): Promise<Review[]>;
   get(id: string): Promise<Review | undefined>;
+  /** Whether the agent still waits on this review (its last created/attached/released event). */
+  agentPresence(id: string): Promise<AgentPresence | undefined>;
   listGrants(filter?: { active?: boolean; limit?: number }): Promise<Grant[]>;
   setNotification(id: string, location: { channel?: string; ts?: string }): Promise<void>;
   /**
@@ -244,16 +247,26 @@ class SqlReviewEngine implements ReviewEngine {
       const settled = await this.settle(review, input);
       if (settled) return settled;
       const remaining = holdUntil - Date.now();
-      if (remaining <= 0) return { kind: 'pending', review };
+      if (remaining <= 0) return this.released(review, agentActor);
       const waiting = this.parking.wait(review.id, review.version, remaining, signal);
       // A decision committed between our read and the registration above would otherwise go unnoticed.
       if (((await this.store.versions([review.id])).get(review.id) ?? 0) > review.version)
         this.parking.wake(review.id);
       const outcome = await waiting;
       // A disconnected agent just detaches; the review stays open for a re-run.
-      if (outcome === 'aborted') return { kind: 'pending', review };
+      if (outcome === 'aborted') return this.released(review, agentActor);
       review = (await this.store.get(review.id)) ?? review;
     }
+  }
+
+  /** The agent stops waiting on a still-open review: recorded, so its card can say the agent is gone. */
+  private async released(review: Review, actor: ReviewActor): Promise<ParkResult> {
+    await this.inTransaction(async () => ({ value: undefined, events: [{ type: 'released', review, actor }] }));
+    return { kind: 'pending', review };
+  }
+
+  agentPresence(id: string): Promise<AgentPresence | undefined> {
+    return this.store.agentPresence(id);
   }
 
   async completeExecution(id: string, report: ExecutionReport): Promise<Review> {

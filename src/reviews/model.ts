@@ -109,6 +109,12 @@ export type ReviewVerdict =
   | { state: 'waiting' }
   | { state: 'closed'; as: string };
 
+/** Whether the agent is still waiting on a pending review: from its last created/attached/released event. */
+export interface AgentPresence {
+  waiting: boolean;
+  since: Date;
+}
+
 export interface Review {
   id: string;
   state: ReviewState;
@@ -179,6 +185,8 @@ export interface ReviewActor {
 export type ReviewEventType =
   | 'created'
   | 'attached'
+  /** The agent stopped waiting (its hold ended, or it disconnected); a re-run re-attaches. */
+  | 'released'
   | 'approval-added'
   | 'approved'
   | 'denied'

@@ -7,6 +7,7 @@ import { deleteInBatches } from '../db/batches.js';
 import { notify, REVIEWS_CHANNEL } from '../db/notify.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import type {
+  AgentPresence,
   ExecutionOutcome,
   Grant,
   Review,
@@ -458,6 +459,16 @@ export class ReviewStore {
       reviews += ids.length;
       if (ids.length < batch) return { reviewEvents, reviews };
     }
+  }
+
+  /** The agent's last arrival or departure on a review, or undefined when none is stored (pruned). */
+  async agentPresence(reviewId: string): Promise<AgentPresence | undefined> {
+    const row = (await this.db('review_events')
+      .where({ review_id: reviewId })
+      .whereIn('type', ['created', 'attached', 'released'])
+      .orderBy('seq', 'desc')
+      .first('type', 'at')) as { type: string; at: number | string } | undefined;
+    return row ? { waiting: row.type !== 'released', since: new Date(Number(row.at)) } : undefined;
   }
 
   /** Events after `seq`, oldest first. */

@@ -44,7 +44,9 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     expect(second.kind).toBe('pending');
     expect(second.review.id).toBe(first.review.id);
     expect(await h.engine.list()).toHaveLength(1);
-    expect(h.events.map((e) => e.type)).toEqual(['created', 'attached']);
+    // Each hold ended undecided: the agent left, which the card shows.
+    expect(h.events.map((e) => e.type)).toEqual(['created', 'released', 'attached', 'released']);
+    expect(await h.engine.agentPresence(first.review.id)).toMatchObject({ waiting: false });
     expect(first.review).toMatchObject({
       state: 'pending',
       agent: { name: 'ci-bot' },
@@ -438,7 +440,7 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
       clock.advance(61);
       const result = await h.engine.decide(review.id, approver('alice'), { decision: 'approve' });
       expect(result).toMatchObject({ ok: false, refusal: { code: 'already-decided' } });
-      expect(h.events.map((e) => e.type)).toEqual(['created', 'expired']);
+      expect(h.events.map((e) => e.type)).toEqual(['created', 'released', 'expired']);
     });
 
     it('closes approved reviews whose request is not re-run within the execution window', async () => {
@@ -551,6 +553,7 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
     expect(h.events.map((e) => [e.type, e.actor.name])).toEqual([
       ['created', 'ci-bot'],
       ['attached', 'ci-bot'],
+      ['released', 'ci-bot'], // the second park's short hold ended
       ['approval-added', 'alice'],
       ['approved', 'bob'],
       ['grant-created', 'bob'],
@@ -558,6 +561,6 @@ describe.each(DIALECTS)('review engine on %s', (dialect) => {
       ['executed', 'airlock'],
     ]);
     // Each event carries the review as committed by that transition.
-    expect(h.events.map((e) => e.review.version)).toEqual([1, 1, 2, 3, 3, 4, 5]);
+    expect(h.events.map((e) => e.review.version)).toEqual([1, 1, 1, 2, 3, 3, 4, 5]);
   });
 });

@@ -138,6 +138,31 @@ describe('Slack outbox', () => {
     parked.forEach((p) => p.detach());
   });
 
+  it('says on the card whether the agent still waits: waiting, gone when its hold ends, waiting again on a re-run', async () => {
+    env = await startSlackEnv();
+    const statusOf = (args: Record<string, unknown>) =>
+      JSON.stringify(args.blocks).match(/agent (waiting|gone) since [^"]*?(?= · |")/)?.[0];
+    const parked = env.park({ settings: reviewSettings({ holdSeconds: 0.5 }) });
+    await env.card();
+    expect(statusOf(cardPosts(env)[0]!.args)).toMatch(/^agent waiting since/);
+    expect((await parked.result).kind).toBe('pending');
+    const gone = await eventually(
+      () => env!.slack.callsTo('chat.update').find((c) => statusOf(c.args)?.startsWith('agent gone')),
+      'the card saying the agent is gone',
+    );
+    expect(JSON.stringify(gone.args.blocks)).toContain('will run when it re-runs the command');
+    const rerun = env.park({ settings: reviewSettings({ holdSeconds: 5 }) });
+    await eventually(
+      () =>
+        env!.slack
+          .callsTo('chat.update')
+          .filter((c) => c.at > gone.at)
+          .find((c) => statusOf(c.args)?.startsWith('agent waiting')),
+      'the card saying the agent waits again',
+    );
+    rerun.detach();
+  });
+
   it('updates the card and the thread when a review expires', async () => {
     env = await startSlackEnv();
     const parked = env.park({ settings: reviewSettings({ timeoutSeconds: 1, holdSeconds: 5 }) });

@@ -3,7 +3,7 @@
  * way, so the card shows whatever the database says, never an edit of what Slack showed before.
  */
 import type { types } from '@slack/bolt';
-import type { GrantScope, Review } from '../../reviews/model.js';
+import type { AgentPresence, GrantScope, Review } from '../../reviews/model.js';
 import { describeGrant } from '../../reviews/render-text.js';
 import { ACTION_IDS, cardBlockId, grantOptionValue } from '../ids.js';
 import { asMutationPreview, type DeletedObject, type MutationPreview } from '../../preview/model.js';
@@ -31,6 +31,8 @@ export interface RenderedMessage {
 export interface CardContext {
   /** The agent owner's Slack user id, when Slack knows the owner: shown as a mention. */
   ownerSlackId?: string;
+  /** While pending: whether the agent still waits for the decision, and since when. */
+  agent?: AgentPresence;
 }
 
 /** Per-part budgets keep the whole card under Slack's ~12k cumulative text cap and 3,000 per section. */
@@ -64,11 +66,19 @@ const section = (id: string, text: string): types.SectionBlock => ({
   text: { type: 'mrkdwn', text },
 });
 
-function statusLine(review: Review): string {
+/** `agent waiting since 10:04` or `agent gone since 10:05 — will run when it re-runs the command`. */
+function agentLine(agent: AgentPresence | undefined): string {
+  if (!agent) return '';
+  return agent.waiting
+    ? ` · ⏳ agent waiting since ${slackDate(agent.since)}`
+    : ` · agent gone since ${slackDate(agent.since)} — will run when it re-runs the command`;
+}
+
+function statusLine(review: Review, ctx: CardContext): string {
   const { label } = stateLabel(review);
   const { have, need } = approvalsSoFar(review);
   if (review.state === 'pending') {
-    return `${mention(review.settings.mention)}*${label}*: ${have}/${need} approval${need > 1 ? 's' : ''} · expires ${slackDate(review.expiresAt)}`;
+    return `${mention(review.settings.mention)}*${label}*: ${have}/${need} approval${need > 1 ? 's' : ''} · expires ${slackDate(review.expiresAt)}${agentLine(ctx.agent)}`;
   }
   const when = review.decidedAt ? ` · decided ${slackDate(review.decidedAt)}` : '';
   return `*${label}* · ${have}/${need} approval${need > 1 ? 's' : ''}${when}`;
@@ -369,7 +379,7 @@ export function reviewCard(review: Review, ctx: CardContext = {}): RenderedMessa
       text: { type: 'plain_text', text: truncate(`${emoji} ${operation(review)}`, LIMITS.header) },
     },
     ...flagged(review),
-    section(cardBlockId('status', v), statusLine(review)),
+    section(cardBlockId('status', v), statusLine(review, ctx)),
     facts(review, ctx),
     why(review),
     ...previewBlocks(review),

@@ -45,7 +45,7 @@ export function createDelivery(deps: DeliveryDeps): Deliver {
   };
 
   /** The owner as Slack knows them; a failed lookup only costs the mention, never the card. */
-  async function cardContext(review: Review): Promise<CardContext> {
+  async function ownerContext(review: Review): Promise<CardContext> {
     if (!review.owner) return {};
     try {
       const ownerSlackId = await deps.directory.ownerUserId(review.owner);
@@ -54,6 +54,11 @@ export function createDelivery(deps: DeliveryDeps): Deliver {
       logger.debug({ review: review.id, err: (e as Error).message }, 'could not look up the owner in Slack');
       return {};
     }
+  }
+
+  async function cardContext(review: Review): Promise<CardContext> {
+    const agent = review.state === 'pending' ? await deps.reviews().agentPresence(review.id) : undefined;
+    return { ...(await ownerContext(review)), ...(agent ? { agent } : {}) };
   }
 
   async function updateCard(review: Review, card: Card): Promise<void> {

@@ -18,6 +18,9 @@ export type OutboxKind = OutboxMessage['kind'];
 
 /** Events after which the card looks different. */
 const CHANGES_CARD: ReadonlySet<ReviewEventType> = new Set([
+  // The card says whether the agent still waits.
+  'attached',
+  'released',
   'approval-added',
   'approved',
   'denied',

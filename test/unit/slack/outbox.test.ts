@@ -46,8 +46,9 @@ describe('outbox messages for review events', () => {
     expect(messages[2]).toMatchObject({ text: expect.stringContaining('not now') });
   });
 
-  it('only replies when the card does not change, and never DMs an agent without owner', () => {
-    expect(outboxMessagesFor(event('attached')).map((m) => m.kind)).toEqual(['thread-reply']);
+  it('re-renders the card when the agent comes or goes, and never DMs an agent without owner', () => {
+    expect(outboxMessagesFor(event('attached')).map((m) => m.kind)).toEqual(['thread-reply', 'update-card']);
+    expect(outboxMessagesFor(event('released')).map((m) => m.kind)).toEqual(['update-card']);
     const ownerless = storedReview({ owner: undefined, state: 'expired' });
     expect(outboxMessagesFor(event('expired', { review: ownerless })).map((m) => m.kind)).toEqual([
       'thread-reply',
