@@ -261,7 +261,10 @@ class SqlReviewEngine implements ReviewEngine {
 
   /** The agent stops waiting on a still-open review: recorded, so its card can say the agent is gone. */
   private async released(review: Review, actor: ReviewActor): Promise<ParkResult> {
-    await this.inTransaction(async () => ({ value: undefined, events: [{ type: 'released', review, actor }] }));
+    await this.inTransaction(async () => ({
+      value: undefined,
+      events: [{ type: 'released', review, actor }],
+    }));
     return { kind: 'pending', review };
   }
 
