@@ -261,10 +261,11 @@ class SqlReviewEngine implements ReviewEngine {
 
   /** The agent stops waiting on a still-open review: recorded, so its card can say the agent is gone. */
   private async released(review: Review, actor: ReviewActor): Promise<ParkResult> {
+    // Only the card's "agent gone" line depends on it: a store that fails here must not change the agent's answer.
     await this.inTransaction(async () => ({
       value: undefined,
       events: [{ type: 'released', review, actor }],
-    }));
+    })).catch((e: unknown) => this.ports.reportError?.(e, 'record that the agent stopped waiting'));
     return { kind: 'pending', review };
   }
 

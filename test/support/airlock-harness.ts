@@ -147,7 +147,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     mint,
     kubeconfig,
     async kubectl(args, o = {}) {
-      return runKubectl(args, await kubectlEnv(o.as ?? DEFAULT_AGENT, o.token, o.env), o);
+      const env = await kubectlEnv(o.as ?? DEFAULT_AGENT, o.token, o.env);
+      return runKubectl(args, env, {
+        ...(o.input !== undefined ? { input: o.input } : {}),
+        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+      });
     },
     cli(args) {
       return runProgram(process.execPath, [AIRLOCK_CLI, ...args], {

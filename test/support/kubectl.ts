@@ -23,7 +23,7 @@ export function runKubectl(
   env: NodeJS.ProcessEnv,
   opts: KubectlOptions = {},
 ): Promise<KubectlResult> {
-  return runProgram(KUBECTL, args, { env, ...opts });
+  return runProgram(KUBECTL, args, { ...opts, env });
 }
 
 /** Runs a program to its end; a failure to start or a timeout is an exit code, never a rejection. */
