@@ -76,3 +76,48 @@ export async function listen(
     },
   };
 }
+
+/** Opens a subscription: `listen` bound to a database and channel, or a test's stand-in. */
+export type Subscribe = (
+  onNotify: (payload: string) => void,
+  onError: (err: Error) => void,
+) => Promise<Subscription | undefined>;
+
+/**
+ * A subscription kept while started: lost with its connection, it is opened again on the next `refresh()` — call it
+ * from the poll that covers the gap. Failures go to `onError`; polling is always the fallback (and SQLite's path).
+ */
+export class KeptSubscription {
+  private current: Promise<Subscription | undefined> | undefined;
+
+  constructor(
+    private readonly subscribe: Subscribe,
+    private readonly onNotify: (payload: string) => void,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  start(): void {
+    this.current ??= this.open();
+  }
+
+  async refresh(): Promise<void> {
+    const current = this.current;
+    const subscription = await current;
+    if (!subscription || subscription.alive || current !== this.current) return;
+    this.current = this.open();
+    await subscription.close();
+  }
+
+  async stop(): Promise<void> {
+    const current = this.current;
+    this.current = undefined;
+    await (await current)?.close();
+  }
+
+  private open(): Promise<Subscription | undefined> {
+    return this.subscribe(this.onNotify, this.onError).catch((e: unknown) => {
+      this.onError(e instanceof Error ? e : new Error(String(e)));
+      return undefined;
+    });
+  }
+}

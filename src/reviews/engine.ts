@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { listen, REVIEWS_CHANNEL, type Subscription } from '../db/notify.js';
+import { KeptSubscription, listen, REVIEWS_CHANNEL, type Subscribe } from '../db/notify.js';
 import type { Agent } from '../identity/agent.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { ReviewSettings } from '../policy/decision.js';
@@ -184,11 +184,6 @@ export function createReviewEngine(
 }
 
 /** Hears committed transitions of any replica by review id; undefined where the database cannot push (SQLite). */
-type Subscribe = (
-  onReview: (reviewId: string) => void,
-  onError: (err: Error) => void,
-) => Promise<Subscription | undefined>;
-
 type PendingEvent = Omit<ReviewEvent, 'at'>;
 
 /** What a transaction produced, and the events to store with it. */
@@ -204,14 +199,20 @@ class SqlReviewEngine implements ReviewEngine {
   private timers: NodeJS.Timeout[] = [];
   private running = new Set<Promise<unknown>>();
   /** The push channel for other replicas' decisions, while started; the poll covers its absence or loss. */
-  private subscription: Promise<Subscription | undefined> | undefined;
+  private readonly notifications: KeptSubscription;
 
   constructor(
     private readonly store: ReviewStore,
     private readonly ports: ReviewPorts,
     private readonly options: Required<ReviewEngineOptions>,
-    private readonly subscribe: Subscribe,
-  ) {}
+    subscribe: Subscribe,
+  ) {
+    this.notifications = new KeptSubscription(
+      subscribe,
+      (reviewId) => this.wakeOnNotification(reviewId),
+      (err) => this.ports.reportError?.(err, 'wake-up subscription (falling back to polling)'),
+    );
+  }
 
   async park(input: ParkInput, signal: AbortSignal): Promise<ParkResult> {
     const holdUntil = Date.now() + input.settings.holdSeconds * 1000;
@@ -434,10 +435,10 @@ class SqlReviewEngine implements ReviewEngine {
 
   start(): void {
     if (this.timers.length > 0) return;
-    this.listen();
+    this.notifications.start();
     this.timers = [
       this.every(this.options.pollMs, 'wake-up poll', () => {
-        void this.resubscribeIfLost();
+        void this.notifications.refresh();
         return this.wakeChangedReviews();
       }),
       this.every(this.options.sweepMs, 'expiry sweep', () => this.expireOverdue()),
@@ -448,39 +449,18 @@ class SqlReviewEngine implements ReviewEngine {
   async stop(): Promise<void> {
     this.timers.forEach((t) => clearInterval(t));
     this.timers = [];
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await Promise.allSettled([...this.running, subscription?.then((s) => s?.close())]);
+    await Promise.allSettled([...this.running, this.notifications.stop()]);
   }
 
-  /** Subscribes to committed transitions; a notification wakes the requests parked here on that review at once. */
-  private listen(): void {
-    const subscribing = this.subscribe(
-      (reviewId) => {
-        if (!this.parking.parkedReviewIds().includes(reviewId)) return;
-        const run = this.store
-          .versions([reviewId])
-          .then((versions) => this.parking.wakeChanged(versions))
-          .catch((e: unknown) => this.ports.reportError?.(e, 'wake-up on notification'))
-          .finally(() => this.running.delete(run));
-        this.running.add(run);
-      },
-      (err) => this.ports.reportError?.(err, 'wake-up subscription (falling back to polling)'),
-    ).catch((e: unknown) => {
-      this.ports.reportError?.(e, 'wake-up subscription (falling back to polling)');
-      return undefined;
-    });
-    this.subscription = subscribing;
-  }
-
-  /** After a lost listening connection, subscribe again on the next poll tick; polling covers the gap. */
-  private async resubscribeIfLost(): Promise<void> {
-    const current = this.subscription;
-    const subscription = await current;
-    if (!subscription || subscription.alive || current !== this.subscription || this.timers.length === 0)
-      return;
-    this.listen();
-    await subscription.close();
+  /** A committed transition elsewhere: the requests parked here on that review wake at once. */
+  private wakeOnNotification(reviewId: string): void {
+    if (!this.parking.parkedReviewIds().includes(reviewId)) return;
+    const run = this.store
+      .versions([reviewId])
+      .then((versions) => this.parking.wakeChanged(versions))
+      .catch((e: unknown) => this.ports.reportError?.(e, 'wake-up on notification'))
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
   }
 
   /** Turns a fresh look at the review into a result, or undefined while it is still undecided. */

@@ -5,6 +5,7 @@
 import { App, ExpressReceiver } from '@slack/bolt';
 import type { Express } from 'express';
 import { resolveSecret } from '../config/load.js';
+import { listen, REVIEWS_CHANNEL } from '../db/notify.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
 import type { ReviewEngine } from '../reviews/engine.js';
@@ -93,7 +94,14 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
     { ...DEFAULT_WORKER_OPTIONS, ...deps.tuning?.outbox },
   );
   const feed = new ReviewEventFeed(
-    { store, source: deps.reviews, queued: () => worker.kick(), logger, now },
+    {
+      store,
+      source: deps.reviews,
+      queued: () => worker.kick(),
+      subscribe: (onNotify, onError) => listen(deps.db, REVIEWS_CHANNEL, onNotify, onError),
+      logger,
+      now,
+    },
     { ...DEFAULT_FEED_OPTIONS, ...deps.tuning?.events },
   );
 

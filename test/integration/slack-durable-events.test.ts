@@ -90,6 +90,32 @@ describe.each(DIALECTS)('Slack follows stored review events (%s)', (dialect) => 
     expect(final.args).toMatchObject({ channel: card.channel, ts: card.ts });
   });
 
+  it.runIf(dialect === 'postgres')(
+    'wakes on Postgres notifications: a decision in another process reaches the card without waiting for a poll',
+    async () => {
+      // A minute between polls: only LISTEN/NOTIFY can bring the decision to the card within the test.
+      env = await startSlackEnv({ dbUrl: await databaseFor(dialect), eventsPollMs: 60_000 });
+      const parked = env.park();
+      const card = await env.card();
+      const cli = await otherProcess(env);
+      const decidedAt = Date.now();
+      const decided = await cli.engine.decide(card.reviewId, breakGlassTerminal('root'), {
+        decision: 'deny',
+        reason: 'not now',
+        breakGlass: true,
+      });
+      expect(decided.ok).toBe(true);
+      expect((await parked.result).kind).toBe('denied');
+      const reply = await eventually(
+        () =>
+          env!.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('*root* denied')),
+        'the denial in the thread',
+      );
+      console.info(`cross-process decision → Slack thread reply: ${reply.at - decidedAt} ms`);
+      expect(reply.at - decidedAt).toBeLessThan(5_000);
+    },
+  );
+
   it('queues each event exactly once when two replicas follow the same database', async () => {
     env = await startSlackEnv({ dbUrl: await databaseFor(dialect) });
     const replica = await otherProcess(env);

@@ -7,6 +7,7 @@
 import type { Logger } from '../../lib/logger.js';
 import type { ReviewEngine } from '../../reviews/engine.js';
 import type { SequencedReviewEvent } from '../../reviews/model.js';
+import { KeptSubscription, type Subscribe } from '../../db/notify.js';
 import { type OutboxMessage, outboxMessagesFor } from './messages.js';
 import type { OutboxStore } from './store.js';
 
@@ -30,6 +31,8 @@ export interface EventFeedDeps {
   source: () => ReviewEventSource;
   /** Called after messages were queued, so delivery starts without waiting for its own poll. */
   queued: () => void;
+  /** Committed review events as they happen (Postgres LISTEN); without it, or while it is down, the poll finds them. */
+  subscribe?: Subscribe;
   logger: Logger;
   now: () => Date;
 }
@@ -37,19 +40,35 @@ export interface EventFeedDeps {
 export class ReviewEventFeed {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Set when a notification arrives during a poll: that poll may have read before the event committed. */
+  private again = false;
+  private readonly notifications?: KeptSubscription;
 
   constructor(
     private readonly deps: EventFeedDeps,
     private readonly options: EventFeedOptions,
-  ) {}
+  ) {
+    if (deps.subscribe) {
+      this.notifications = new KeptSubscription(
+        deps.subscribe,
+        () => void this.tick(),
+        (err) => deps.logger.warn({ err: err.message }, 'review event notifications lost; polling meanwhile'),
+      );
+    }
+  }
 
   /**
-   * Polls every `pollMs` until stopped. The returned promise settles after the first poll, which places a new
-   * cursor at the current end (history is not replayed); it never rejects, failures are logged and retried.
+   * Wakes on each committed event where the database can say so (Postgres), and polls every `pollMs` until stopped
+   * (the fallback, and SQLite's path). The returned promise settles after the first poll, which places a new cursor
+   * at the current end (history is not replayed); it never rejects, failures are logged and retried.
    */
   start(): Promise<void> {
     if (!this.timer) {
-      this.timer = setInterval(() => void this.tick(), this.options.pollMs);
+      this.notifications?.start();
+      this.timer = setInterval(() => {
+        void this.notifications?.refresh();
+        void this.tick();
+      }, this.options.pollMs);
       this.timer.unref();
     }
     return this.tick();
@@ -58,7 +77,7 @@ export class ReviewEventFeed {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.running;
+    await Promise.allSettled([this.running, this.notifications?.stop()]);
   }
 
   /** Queues the messages for every event after the cursor, a batch per transaction. */
@@ -81,9 +100,13 @@ export class ReviewEventFeed {
     }
   }
 
-  /** One poll at a time; an overlapping tick joins the poll in flight. */
+  /** One poll at a time; a tick during a poll runs one more poll after it, so no notified event waits for the timer. */
   private tick(): Promise<void> {
-    this.running ??= this.poll()
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.poll()
       .catch((e: unknown) =>
         this.deps.logger.error(
           { err: (e as Error).message },
@@ -92,6 +115,10 @@ export class ReviewEventFeed {
       )
       .finally(() => {
         this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          void this.tick();
+        }
       });
     return this.running;
   }

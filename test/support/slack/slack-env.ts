@@ -161,6 +161,8 @@ export interface SlackEnvOptions {
   preview?: ReviewPorts['preview'];
   /** The configured people directory (configuration `people`). */
   people?: Person[];
+  /** How often the event feed polls SQL (default 25 ms); long, only Postgres notifications wake it in time. */
+  eventsPollMs?: number;
   /** Review engine timings (execution window, lease) for tests that let them run out. */
   engine?: Pick<ReviewEngineOptions, 'approvedExecutionWindowSeconds' | 'executionLeaseSeconds'>;
 }
@@ -206,7 +208,7 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
     tuning: {
       processBeforeResponse: true,
       outbox: { pollMs: 25, baseDelayMs: opts.outboxBaseDelayMs ?? 50, maxDelayMs: 1_000 },
-      events: { pollMs: 25 },
+      events: { pollMs: opts.eventsPollMs ?? 25 },
     },
   });
   engine.start();
