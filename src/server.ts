@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { databaseUrl } from './config/load.js';
+import { databaseUrl, resolveSealKey } from './config/load.js';
 import type { AirlockConfig } from './config/schema.js';
 import { openDatabase, type Database } from './db/database.js';
 import { createGateway, type Gateway } from './gateway/pipeline.js';
@@ -199,7 +199,7 @@ async function start(
     // Registered before the recorder, so it stops after the recorder's last flush and its final seal covers every event.
     lifecycle.onStop(
       'chain seals',
-      startSealSchedule(db, readFileSync(seal.keyFile), seal.every, (err) =>
+      startSealSchedule(db, resolveSealKey(seal), seal.every, (err) =>
         logger.error({ err: err.message }, 'audit: sealing the chain heads failed'),
       ),
     );

@@ -6,5 +6,7 @@ export interface CliContext {
   database(): Promise<Database>;
   /** The configured people: who a terminal `--as` name is. */
   people(): PeopleDirectory;
+  /** The configured key chain heads are sealed with (`recording.seal`), if any. */
+  sealKey(): Buffer | undefined;
   stdout: NodeJS.WritableStream;
 }

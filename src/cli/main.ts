@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import {
+  resolveSealKey,
   agentFacingUrl,
   ConfigError,
   databaseUrl,
@@ -40,6 +41,10 @@ const ctx: CliContext = {
     return db;
   },
   people: () => new PeopleDirectory(currentConfig().people),
+  sealKey() {
+    const { seal } = currentConfig().recording;
+    return seal && resolveSealKey(seal);
+  },
   stdout: process.stdout,
 };
 

@@ -49,6 +49,8 @@ const ENV_KEYS: Record<string, { path: string[]; parse?: (v: string) => unknown 
   AIRLOCK_SLACK_CHANNEL: { path: ['slack', 'channel'] },
   AIRLOCK_SLACK_APPROVERS: { path: ['slack', 'approvers'], parse: list },
   AIRLOCK_SLACK_AUDITORS: { path: ['slack', 'auditors'], parse: list },
+  AIRLOCK_SEAL_KEY: { path: ['recording', 'seal', 'key'] },
+  AIRLOCK_SEAL_KEY_FILE: { path: ['recording', 'seal', 'keyFile'] },
 };
 const ENV_HANDLED_ELSEWHERE = new Set(['AIRLOCK_CONFIG', 'AIRLOCK_OIDC_ISSUER', 'AIRLOCK_OIDC_AUDIENCE']);
 
@@ -153,6 +155,11 @@ export function resolveSecret(ref: { value?: string; file?: string } | undefined
   return undefined;
 }
 
+/** The bytes chain heads are sealed with: the key file's contents as they are, or the configured value's UTF-8. */
+export function resolveSealKey(seal: { key?: string; keyFile?: string }): Buffer {
+  return seal.key !== undefined ? Buffer.from(seal.key, 'utf8') : readFileSync(seal.keyFile!);
+}
+
 /** The effective configuration for `airlock config print`, with every secret elided. */
 export function redactedConfig(config: AirlockConfig): AirlockConfig {
   const elide = (ref: { value?: string; file?: string } | undefined) =>
@@ -165,6 +172,17 @@ export function redactedConfig(config: AirlockConfig): AirlockConfig {
       ...config.slack,
       botToken: elide(config.slack.botToken),
       signingSecret: elide(config.slack.signingSecret),
+    },
+    recording: {
+      ...config.recording,
+      ...(config.recording.seal
+        ? {
+            seal: {
+              ...config.recording.seal,
+              ...(config.recording.seal.key !== undefined ? { key: '<redacted>' } : {}),
+            },
+          }
+        : {}),
     },
   };
 }

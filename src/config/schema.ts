@@ -202,7 +202,17 @@ export const configSchema = z
           .strictObject({ olderThan: positiveDuration, every: positiveDuration.default(3600) })
           .optional(),
         /** Chain heads signed with a key kept outside the database (see src/recording/seals.ts). */
-        seal: z.strictObject({ keyFile: z.string().min(1), every: positiveDuration.default(60) }).optional(),
+        seal: z
+          .strictObject({
+            /** The key's bytes: a file (a mounted Secret) or, for environments that only pass variables, the value. */
+            keyFile: z.string().min(1).optional(),
+            key: z.string().min(1).optional(),
+            every: positiveDuration.default(60),
+          })
+          .refine((seal) => (seal.keyFile === undefined) !== (seal.key === undefined), {
+            message: 'needs exactly one of keyFile (AIRLOCK_SEAL_KEY_FILE) and key (AIRLOCK_SEAL_KEY)',
+          })
+          .optional(),
       })
       .default({ batch: 0.1, maxBodyBytes: 64 * 1024 }),
     slack: z
@@ -236,7 +246,7 @@ export const configSchema = z
       .default({ level: 'info' }),
   })
   .superRefine((config, ctx) => {
-    const { slack, proxy } = config;
+    const { slack, proxy, recording } = config;
     if ((slack.botToken || slack.signingSecret) && !slack.channel) {
       ctx.addIssue({
         code: 'custom',
@@ -249,6 +259,13 @@ export const configSchema = z
       if (file !== undefined && !existsSync(file))
         ctx.addIssue({ code: 'custom', path: ['proxy', 'tls', key], message: `file ${file} does not exist` });
     }
+    const sealFile = recording.seal?.keyFile;
+    if (sealFile !== undefined && !existsSync(sealFile))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recording', 'seal', 'keyFile'],
+        message: `file ${sealFile} does not exist`,
+      });
   })
   .transform(withLocalIssuerDecided);
 

@@ -24,10 +24,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('walk the hash chain of every recorded event; exits 1 and names the first broken link')
     .option(
       '--seal-key-file <path>',
-      "also check the chain heads' seals with the key `serve` signs them with",
+      "also check the chain heads' seals with the key `serve` signs them with (default: the configured " +
+        '`recording.seal` key, e.g. AIRLOCK_SEAL_KEY_FILE)',
     )
     .action(async (opts: { sealKeyFile?: string }) => {
-      const key = opts.sealKeyFile === undefined ? undefined : readFileSync(opts.sealKeyFile);
+      const key = opts.sealKeyFile === undefined ? ctx.sealKey() : readFileSync(opts.sealKeyFile);
       const result = await verifyAuditChain(await ctx.database(), key);
       if (!result.ok) throw new AuditChainBrokenError(result.brokenAt);
       const seals = result.seals;

@@ -8,6 +8,7 @@ import {
   databaseUrl,
   loadConfig,
   redactedConfig,
+  resolveSealKey,
 } from '../../../src/config/load.js';
 
 function dirWith(yaml?: string): string {
@@ -157,6 +158,28 @@ describe('loadConfig', () => {
     expect(issues).toMatch(/clusters: cluster names must be unique \(repeated: a\)/);
     expect(issues).toMatch(/slack\.channel: is required when Slack is configured/);
     expect(issues).toMatch(/proxy\.tls\.certFile: file \/nonexistent\/tls\.crt does not exist/);
+  });
+
+  it('takes the chain-seal key from a file or a variable, never both, and never prints it', () => {
+    const cwd = dirWith();
+    const keyFile = join(cwd, 'seal.key');
+    writeFileSync(keyFile, 'k3y-bytes\n');
+    const fromFile = loadConfig({ env: { AIRLOCK_SEAL_KEY_FILE: keyFile }, cwd }).config.recording.seal;
+    expect(fromFile).toEqual({ keyFile, every: 60 });
+    expect(resolveSealKey(fromFile!)).toEqual(Buffer.from('k3y-bytes\n'));
+    const fromEnv = loadConfig({ env: { AIRLOCK_SEAL_KEY: 's3cret-seal' }, cwd }).config;
+    expect(resolveSealKey(fromEnv.recording.seal!)).toEqual(Buffer.from('s3cret-seal'));
+    expect(JSON.stringify(redactedConfig(fromEnv))).not.toContain('s3cret-seal');
+    expect(
+      issuesOf(() =>
+        loadConfig({ env: { AIRLOCK_SEAL_KEY: 'x', AIRLOCK_SEAL_KEY_FILE: keyFile }, cwd }),
+      ).join('\n'),
+    ).toMatch(
+      /recording\.seal.*needs exactly one of keyFile \(AIRLOCK_SEAL_KEY_FILE\) and key \(AIRLOCK_SEAL_KEY\)/,
+    );
+    expect(
+      issuesOf(() => loadConfig({ env: { AIRLOCK_SEAL_KEY_FILE: '/nonexistent/seal.key' }, cwd })).join('\n'),
+    ).toMatch(/recording\.seal\.keyFile.*file \/nonexistent\/seal\.key does not exist/);
   });
 
   it('reads env booleans strictly, and names a value that is neither', () => {

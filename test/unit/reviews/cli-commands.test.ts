@@ -57,7 +57,7 @@ describe('airlock reviews / grants commands', () => {
       },
     });
     const program = new Command('airlock').exitOverride().configureOutput({ writeErr: () => undefined });
-    const ctx = { database: async () => db, people: () => people, stdout };
+    const ctx = { database: async () => db, people: () => people, sealKey: () => undefined, stdout };
     reviewsCommands.register(program, ctx);
     grantsCommands.register(program, ctx);
     await program.parseAsync(args, { from: 'user' });
