@@ -20,7 +20,12 @@ async function airlock(db: Database, ...args: string[]): Promise<string> {
   const chunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => chunks.push(c));
   const program = new Command('airlock').exitOverride().configureOutput({ writeErr: () => undefined });
-  const ctx = { database: async () => db, people: () => new PeopleDirectory([]), sealKey: () => undefined, stdout };
+  const ctx = {
+    database: async () => db,
+    people: () => new PeopleDirectory([]),
+    sealKey: () => undefined,
+    stdout,
+  };
   for (const commands of [sessions, audit, prune]) commands.register(program, ctx);
   await program.parseAsync(['node', 'airlock', ...args]);
   return Buffer.concat(chunks).toString('utf8');
