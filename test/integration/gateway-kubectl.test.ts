@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { TEST_STORES } from '../support/postgres.js';
 
 /** Real kubectl and @kubernetes/client-node through Airlock, in front of the fake API server. */
 
@@ -50,10 +51,10 @@ async function raw(
   });
 }
 
-describe('gateway with real kubectl', () => {
+describe.each(TEST_STORES)('gateway with real kubectl (%s store)', (store) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ policy: POLICY });
+    h = await startHarness({ policy: POLICY, store });
   });
   afterAll(async () => h?.close());
 

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { startAirlock, type RunningAirlock } from '../../src/server.js';
 import { startFakeApiServer, type FakeApiServer } from './fake-apiserver/index.js';
 import { KUBECTL, runKubectl, runProgram, type KubectlResult } from './kubectl.js';
+import { freshPostgresDatabase } from './postgres.js';
 
 /** The compiled CLI (`npm test` builds before running vitest). */
 export const AIRLOCK_CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
@@ -44,6 +45,8 @@ export interface Harness {
   ): Promise<KubectlResult>;
   /** The built `airlock` CLI, run in the harness's data directory (it reads ./airlock.yaml there). */
   cli(args: string[]): Promise<KubectlResult>;
+  /** The environment an `airlock` process needs to share this harness's data directory and store. */
+  cliEnv(): Record<string, string>;
   spawnKubectl(
     args: string[],
     opts?: { as?: AgentIdentity; env?: Record<string, string> },
@@ -59,6 +62,8 @@ export interface HarnessOptions {
   /** Reuse a directory (restart tests); a fresh temp dir otherwise. */
   dir?: string;
   fake?: FakeApiServer;
+  /** Where Airlock stores its state: SQLite in `dir` (default), or a fresh database on the test Postgres. */
+  store?: 'sqlite' | 'postgres';
 }
 
 export const DEFAULT_AGENT: AgentIdentity = {
@@ -77,7 +82,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     policyFile = join(dir, 'policy.yaml');
     await writeFile(policyFile, opts.policy);
   }
+  const postgres = opts.store === 'postgres' ? await freshPostgresDatabase('airlock_e2e') : undefined;
   const config = configSchema.parse({
+    ...(postgres ? { database: { url: postgres.url } } : {}),
     proxy: { listen: '127.0.0.1:0' },
     web: { listen: '127.0.0.1:0' },
     internal: { listen: '127.0.0.1:0' },
@@ -126,6 +133,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     return path;
   };
 
+  const cliEnv = (): Record<string, string> => ({
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    AIRLOCK_DATA_DIR: dir,
+    ...(postgres ? { AIRLOCK_DATABASE_URL: postgres.url } : {}),
+  });
+
   const kubectlEnv = async (
     as: AgentIdentity,
     token: string | undefined,
@@ -153,10 +167,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
       });
     },
+    cliEnv,
     cli(args) {
       return runProgram(process.execPath, [AIRLOCK_CLI, ...args], {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, AIRLOCK_DATA_DIR: dir },
+        env: cliEnv(),
         timeoutMs: 30_000,
       });
     },
@@ -165,6 +180,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async close() {
       await airlock.close();
+      await postgres?.drop();
       if (!opts.fake) await fake.close();
       if (!opts.dir) await rm(dir, { recursive: true, force: true });
     },
