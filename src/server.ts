@@ -158,7 +158,13 @@ async function start(
     audience: EXCHANGE_AUDIENCE,
     lifetimeSeconds: config.identity.exchange.lifetime,
     keyRotationSeconds: config.identity.exchange.keyRotation,
+    signingKeyFiles: config.identity.exchange.signingKeyFiles,
   });
+  if (config.identity.exchange.signingKeyFiles.length === 0)
+    logger.warn(
+      'token exchange signs with keys generated in the data directory: fine for one replica, but replicas would ' +
+        'each sign with their own; for several, set identity.exchange.signingKeyFiles (AIRLOCK_EXCHANGE_SIGNING_KEY_FILES)',
+    );
   // Airlock accepts the tokens it issues by exchange as agent credentials, like any configured issuer's.
   issuers.push(exchangeIssuer.config);
   const revocations = await watchRevocations(db, {
