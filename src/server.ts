@@ -11,7 +11,7 @@ import { EXCHANGE_AUDIENCE, loadExchangeIssuer } from './identity/exchange-issue
 import { loadOrCreateLocalIssuer } from './identity/local-issuer.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import { cacheVerifiedTokens } from './identity/verified-token-cache.js';
-import { refuseRevokedSessions } from './identity/revocation.js';
+import { refuseRevokedSessions, sessionRevoked } from './identity/revocation.js';
 import { watchRevocations } from './db/session-revocations.js';
 import { defaultKubeconfig, loadClusters, type UpstreamCluster } from './kube/upstream.js';
 import type { Logger } from './lib/logger.js';
@@ -158,7 +158,13 @@ async function start(
     audience: EXCHANGE_AUDIENCE,
     lifetimeSeconds: config.identity.exchange.lifetime,
     keyRotationSeconds: config.identity.exchange.keyRotation,
+    signingKeyFiles: config.identity.exchange.signingKeyFiles,
   });
+  if (config.identity.exchange.signingKeyFiles.length === 0)
+    logger.warn(
+      'token exchange signs with keys generated in the data directory: fine for one replica, but replicas would ' +
+        'each sign with their own; for several, set identity.exchange.signingKeyFiles (AIRLOCK_EXCHANGE_SIGNING_KEY_FILES)',
+    );
   // Airlock accepts the tokens it issues by exchange as agent credentials, like any configured issuer's.
   issuers.push(exchangeIssuer.config);
   const revocations = await watchRevocations(db, {
@@ -276,6 +282,8 @@ async function start(
       maxLongRunning: config.proxy.limits.maxLongRunningPerAgent,
     },
   });
+  // What a revoked session has open (parked, watching, exec) ends at once, answered with who revoked it and why.
+  revocations.onRevoked((revocation) => gateway.endSession(revocation.tokenId, sessionRevoked(revocation)));
 
   // Node's request timeout only covers receiving a request, so parked requests and watches are unaffected by it;
   // uploads are bounded by their own idle timeout and the request deadline. Expired connections are checked every second.

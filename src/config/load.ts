@@ -40,6 +40,7 @@ const ENV_KEYS: Record<string, { path: string[]; parse?: (v: string) => unknown 
   AIRLOCK_DATABASE_URL: { path: ['database', 'url'] },
   AIRLOCK_POLICY: { path: ['policy', 'file'] },
   AIRLOCK_LOG_LEVEL: { path: ['log', 'level'] },
+  AIRLOCK_EXCHANGE_SIGNING_KEY_FILES: { path: ['identity', 'exchange', 'signingKeyFiles'], parse: list },
   AIRLOCK_LOCAL_ISSUER: { path: ['identity', 'localIssuer', 'enabled'], parse: parseBoolean },
   SLACK_BOT_TOKEN: { path: ['slack', 'botToken', 'value'] },
   SLACK_BOT_TOKEN_FILE: { path: ['slack', 'botToken', 'file'] },

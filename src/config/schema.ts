@@ -40,7 +40,7 @@ const issuer = z.strictObject({
 });
 
 /** Token exchange (`POST /auth/token`): Airlock's own short-lived, scoped tokens for agents. */
-const EXCHANGE_DEFAULTS = { issuer: 'airlock', lifetime: 600, keyRotation: 86_400 };
+const EXCHANGE_DEFAULTS = { issuer: 'airlock', lifetime: 600, keyRotation: 86_400, signingKeyFiles: [] };
 const tokenExchange = z
   .strictObject({
     /** The `iss` of exchanged tokens; must differ from every configured issuer. */
@@ -51,6 +51,9 @@ const tokenExchange = z
       .default(EXCHANGE_DEFAULTS.lifetime),
     /** Age at which the signing key is replaced; the previous key stays valid until the next rotation. */
     keyRotation: positiveDuration.default(EXCHANGE_DEFAULTS.keyRotation),
+    /** PEM files (PKCS#8, EC P-256) every replica shares; the first signs, all verify. Without them Airlock
+     * generates and rotates keys in its data directory, which is only sound for a single replica. */
+    signingKeyFiles: z.array(z.string().min(1)).default([]),
   })
   .refine((exchange) => exchange.keyRotation >= exchange.lifetime, {
     message: 'keyRotation must be at least lifetime, so a retired key outlives every token it signed',

@@ -21,6 +21,8 @@ export async function revokeSession(db: Database, revocation: Revocation): Promi
 export interface WatchedRevocations extends RevocationList {
   /** Reads revocations recorded since the last read (any replica or the terminal may have written them). */
   refresh(): Promise<void>;
+  /** Called once for each revocation read after start, so what the session has open can be ended. */
+  onRevoked(listener: (revocation: Revocation) => void): void;
   stop(): void;
 }
 
@@ -34,13 +36,16 @@ export async function watchRevocations(
   opts: { refreshMs: number; onError: (err: Error) => void },
 ): Promise<WatchedRevocations> {
   const known = new Map<string, Revocation>();
+  const listeners: ((revocation: Revocation) => void)[] = [];
   let newest = new Date(0);
   const refresh = async (): Promise<void> => {
     // `>=`: rows written in the same millisecond as the newest one seen are read again, not missed.
     const rows = (await db(TABLE).where('revoked_at', '>=', newest)) as Record<string, unknown>[];
     for (const row of rows) {
       const revocation = toRevocation(row);
+      if (known.has(revocation.tokenId)) continue;
       known.set(revocation.tokenId, revocation);
+      for (const listener of listeners) listener(revocation);
       if (revocation.revokedAt > newest) newest = revocation.revokedAt;
     }
   };
@@ -57,6 +62,7 @@ export async function watchRevocations(
   return {
     revocationOf: (tokenId) => known.get(tokenId),
     refresh,
+    onRevoked: (listener) => void listeners.push(listener),
     stop: () => clearInterval(timer),
   };
 }

@@ -48,6 +48,9 @@ export interface Gateway {
   /** Graceful shutdown: parked requests are released (the agent is told to re-run and re-attach), open watches and
    * exec sessions are ended, so in-flight requests finish and get recorded before the recorder closes. */
   stop(): void;
+  /** Ends every request of a credential session (`Agent.tokenId`) now — parked, streaming or upgraded — answering
+   * with `why` where an answer can still be given (a watch gets it as its last event). */
+  endSession(tokenId: string, why: StatusError): void;
 }
 
 const READ_VERBS = new Set(['get', 'list', 'watch']);
@@ -83,6 +86,8 @@ class Exchange {
   agentLeft = false;
   /** Parked, or relaying a long-running stream: a graceful stop cuts these instead of waiting for them. */
   interruptible = false;
+  /** The credential session it runs under, once authenticated: revoking that session ends it. */
+  tokenId: string | undefined;
   private deadline: NodeJS.Timeout | undefined;
 
   constructor(connection: NodeJS.EventEmitter, finished: () => boolean) {
@@ -257,9 +262,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   /** The Status for a failure, given why the exchange was aborted (deadline vs. the agent leaving). */
   function statusOf(err: unknown, exchange: Exchange, clusterName: string | undefined): StatusError {
+    const reason: unknown = exchange.signal.reason;
+    // Ended with a Status (its session revoked): that is the answer, whatever the cut left behind.
+    if (isStatusError(reason)) return reason;
     if (isStatusError(err)) return err;
     if (err instanceof UpstreamError) return err.toStatusError();
-    const reason: unknown = exchange.signal.reason;
     if (reason instanceof DeadlineExceeded) {
       return new UpstreamError(clusterName ?? 'unknown', 'timeout', reason.message).toStatusError();
     }
@@ -319,6 +326,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         () => readBody(req, { limit: deps.maxBodyBytes, idleTimeoutMs: deps.bodyIdleTimeoutMs }),
         partial,
       );
+      exchange.tokenId = a.agent.tokenId;
       const longRunning = isLongRunning(a.request.info);
       release = limiter.admit(a.agent, longRunning);
       exchange.interruptible = true;
@@ -375,6 +383,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     try {
       // Same admission and gate as plain requests: an upgrade is never a shorter path around policy.
       a = await admit(deps, req, async () => Buffer.alloc(0), partial);
+      exchange.tokenId = a.agent.tokenId;
       if (!mayUpgrade(a.request.info)) throw refuseUpgrade(a);
       release = limiter.admit(a.agent, true);
       exchange.interruptible = true;
@@ -431,6 +440,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     stop() {
       for (const exchange of exchanges)
         if (exchange.interruptible) exchange.controller.abort(new Error('Airlock is stopping'));
+    },
+    endSession(tokenId, why) {
+      for (const exchange of exchanges) if (exchange.tokenId === tokenId) exchange.controller.abort(why);
     },
   };
 }

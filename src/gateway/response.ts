@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { StatusError } from '../kube/status.js';
+import { StatusError, isStatusError } from '../kube/status.js';
 import { readBounded, ResponseTooLarge } from '../kube/transport.js';
 import type { Masker } from '../masking/index.js';
 import type { Admission } from './admission.js';
@@ -166,6 +166,9 @@ async function* untilUpstreamFails(upstream: Readable, failed: (err: Error) => v
     for await (const chunk of upstream) yield chunk as Buffer;
   } catch (err) {
     failed(err as Error);
+    // Cut by Airlock with a Status (a revoked session): the watch's last event says why, as kube-apiserver's would.
+    if (isStatusError(err))
+      yield Buffer.from(`\n${JSON.stringify({ type: 'ERROR', object: err.toStatus() })}\n`);
   }
 }
 

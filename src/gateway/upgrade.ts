@@ -108,7 +108,9 @@ export async function relayUpgrade(opts: {
         },
       });
     };
-    // Backpressure both ways; either side closing or failing ends the session for both.
+    // Backpressure both ways; either side closing or failing ends the session for both, as does an abort (Airlock
+    // stopping, the session revoked).
+    opts.outbound.signal?.addEventListener('abort', finish, { once: true });
     pipeline(upstreamSocket, socket, finish);
     pipeline(socket, upstreamSocket, finish);
   });

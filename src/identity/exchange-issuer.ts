@@ -15,6 +15,7 @@ import {
   SIGNING_ALGORITHM,
   SigningKeyFileError,
 } from './key-file.js';
+import { readOperatorSigningKeys } from './operator-signing-keys.js';
 import { formatScope, type TokenScope } from './scope.js';
 
 /** Airlock's own issuer for token exchange (RFC 8693): short-lived, scoped tokens for agents. */
@@ -43,6 +44,8 @@ export interface ExchangeIssuerOptions {
   lifetimeSeconds: number;
   /** A signing key is replaced once it is this old; the previous key stays published until the next rotation. */
   keyRotationSeconds: number;
+  /** Operator-provided keys (PEM files, the first signs): shared by every replica, never rotated by Airlock. */
+  signingKeyFiles?: readonly string[];
   now?: () => Date;
 }
 
@@ -62,31 +65,16 @@ export async function loadExchangeIssuer(
   dataDir: string,
   opts: ExchangeIssuerOptions,
 ): Promise<ExchangeIssuer> {
-  const file = path.join(dataDir, EXCHANGE_KEYS_FILE);
   const now = opts.now ?? (() => new Date());
-  let ring = await rotateIfDue(file, await readKeyRing(file), opts.keyRotationSeconds, now());
-  let published: JSONWebKeySet = { keys: ring.map((key) => publicJwk(key.jwk)) };
-  let rotation: Promise<void> | undefined;
-
-  // Rotation happens when a token is about to be signed with a key that is due: one at a time, so concurrent
-  // exchanges agree on the new key.
-  const currentKey = async (): Promise<StoredKey> => {
-    while (isDue(ring[0], opts.keyRotationSeconds, now())) {
-      rotation ??= rotateIfDue(file, ring, opts.keyRotationSeconds, now())
-        .then((next) => {
-          ring = next;
-          published = { keys: ring.map((key) => publicJwk(key.jwk)) };
-        })
-        .finally(() => (rotation = undefined));
-      await rotation;
-    }
-    return ring[0]!;
-  };
+  const keys = opts.signingKeyFiles?.length
+    ? operatorKeys(await readOperatorSigningKeys(opts.signingKeyFiles))
+    : await dataDirKeys(path.join(dataDir, EXCHANGE_KEYS_FILE), opts.keyRotationSeconds, now);
+  const published = keys.published;
 
   const config: IssuerConfig = {
     issuer: opts.issuer,
     audiences: [opts.audience],
-    jwks: () => published,
+    jwks: published,
     algorithms: [SIGNING_ALGORITHM],
     claims: { ...EXCHANGE_CLAIMS },
     clockSkewSeconds: 30,
@@ -96,9 +84,9 @@ export async function loadExchangeIssuer(
 
   return {
     config,
-    jwks: () => published,
+    jwks: published,
     async issue(subject, scope) {
-      const key = await currentKey();
+      const key = await keys.current();
       const issuedAt = Math.floor(now().getTime() / 1000);
       const expiresAt = Math.min(
         issuedAt + opts.lifetimeSeconds,
@@ -117,14 +105,14 @@ export async function loadExchangeIssuer(
         sid: sessionId,
         ...(scopeText === '' ? {} : { scope: scopeText }),
       })
-        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.jwk.kid!, typ: 'JWT' })
+        .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid!, typ: 'JWT' })
         .setIssuer(opts.issuer)
         .setAudience(opts.audience)
         .setSubject(subject.subject)
         .setJti(randomUUID())
         .setIssuedAt(issuedAt)
         .setExpirationTime(expiresAt)
-        .sign(await importJWK(key.jwk, SIGNING_ALGORITHM));
+        .sign(await importJWK(key, SIGNING_ALGORITHM));
       return {
         token,
         expiresAt: new Date(expiresAt * 1000),
@@ -141,6 +129,41 @@ export async function loadExchangeIssuer(
  */
 export function exchangeSessionId(subject: Pick<Agent, 'issuer' | 'tokenId'>): string {
   return `xs-${createHash('sha256').update(`${subject.issuer}\n${subject.tokenId}`).digest('hex').slice(0, 32)}`;
+}
+
+/** Where exchange tokens' keys come from: the key that signs now, and the public keys verifiers accept. */
+interface SigningKeys {
+  current(): Promise<JWK>;
+  published(): JSONWebKeySet;
+}
+
+function operatorKeys(keys: JWK[]): SigningKeys {
+  const published = { keys: keys.map(publicJwk) };
+  return { current: async () => keys[0]!, published: () => published };
+}
+
+/** Generated keys in the data directory, rotated by Airlock: sound for a single replica only (each would make its own). */
+async function dataDirKeys(file: string, rotationSeconds: number, now: () => Date): Promise<SigningKeys> {
+  let ring = await rotateIfDue(file, await readKeyRing(file), rotationSeconds, now());
+  let published: JSONWebKeySet = { keys: ring.map((key) => publicJwk(key.jwk)) };
+  let rotation: Promise<void> | undefined;
+  return {
+    // Rotation happens when a token is about to be signed with a key that is due: one at a time, so concurrent
+    // exchanges agree on the new key.
+    async current() {
+      while (isDue(ring[0], rotationSeconds, now())) {
+        rotation ??= rotateIfDue(file, ring, rotationSeconds, now())
+          .then((next) => {
+            ring = next;
+            published = { keys: ring.map((key) => publicJwk(key.jwk)) };
+          })
+          .finally(() => (rotation = undefined));
+        await rotation;
+      }
+      return ring[0]!.jwk;
+    },
+    published: () => published,
+  };
 }
 
 function isDue(key: StoredKey | undefined, rotationSeconds: number, now: Date): boolean {

@@ -8,7 +8,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { StatusError } from './status.js';
+import { StatusError, isStatusError } from './status.js';
 import type { UpstreamCluster } from './upstream.js';
 
 export interface OutboundRequest {
@@ -71,9 +71,15 @@ export function deadline(ms: number): { signal: AbortSignal; clear(): void } {
   return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
-function failureOf(cluster: string, err: unknown, signal: AbortSignal | undefined): UpstreamError {
+function failureOf(
+  cluster: string,
+  err: unknown,
+  signal: AbortSignal | undefined,
+): UpstreamError | StatusError {
   if (err instanceof UpstreamError) return err;
   const reason: unknown = signal?.aborted ? signal.reason : undefined;
+  // Aborted with a Status (a revoked session): whoever reads the cut stream learns why.
+  if (isStatusError(reason)) return reason;
   if (reason instanceof DeadlineExceeded) return new UpstreamError(cluster, 'timeout', reason.message);
   if (signal?.aborted) return new UpstreamError(cluster, 'aborted', 'the request was cancelled');
   const code = (err as NodeJS.ErrnoException).code;
@@ -104,7 +110,13 @@ export function sendUpstream(cluster: UpstreamCluster, request: OutboundRequest)
       ...cluster.tls,
     });
     let settled = false;
-    const onAbort = () => outgoing.destroy(failureOf(cluster.name, signal?.reason, signal));
+    let answer: IncomingMessage | undefined;
+    const onAbort = () => {
+      const failure = failureOf(cluster.name, signal?.reason, signal);
+      // The answer being relayed fails with the reason itself (not a bare "aborted"), so its reader can say why.
+      answer?.destroy(failure);
+      outgoing.destroy(failure);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     const release = () => signal?.removeEventListener('abort', onAbort);
     const fail = (err: unknown) => {
@@ -118,6 +130,7 @@ export function sendUpstream(cluster: UpstreamCluster, request: OutboundRequest)
     outgoing.on('response', (response) => {
       if (settled) return void response.destroy();
       settled = true;
+      answer = response;
       // The abort listener stays until the response is consumed: aborting must also cut a body being relayed.
       response.once('close', release);
       resolve({ kind: 'response', response });

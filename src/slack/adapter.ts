@@ -151,6 +151,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   registerAgentSessions(app, {
     db: deps.db,
     access: sessionsAccessFrom(config),
+    revokers: sessionsAccessFrom({ approvers: config.approvers, auditors: [] }),
     // Read lazily: the engine does not exist yet while the adapter is being built.
     reviews: { get: (id) => deps.reviews().get(id), list: (filter) => deps.reviews().list(filter) },
     logger,

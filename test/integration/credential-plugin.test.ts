@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,10 @@ rules:
   - name: discovery
     match: { nonResourceURLs: ['*'] }
     action: allow
+  - name: deletes-reviewed
+    match: { verbs: [delete] }
+    action: review
+    review: { hold: 45s }
   - name: everything
     match: {}
     action: allow
@@ -62,10 +67,25 @@ async function execKubeconfig(
   return path;
 }
 
+const kubectlEnv = (h: Harness, kubeconfig: string) => ({
+  ...cliEnv(h),
+  KUBECONFIG: kubeconfig,
+  KUBECACHEDIR: join(h.dir, 'kubecache'),
+});
+
+/** kubectl left running (a watch, a parked request); resolves with its exit code and output once it ends. */
+function startKubectl(h: Harness, kubeconfig: string, args: string[]) {
+  const child = spawn(KUBECTL, args, { env: kubectlEnv(h, kubeconfig) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const ended = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return { child, ended, output: () => stdout };
+}
+
 function kubectl(h: Harness, kubeconfig: string, args: string[]) {
-  return run(KUBECTL, args, {
-    env: { ...cliEnv(h), KUBECONFIG: kubeconfig, KUBECACHEDIR: join(h.dir, 'kubecache') },
-  }).then(
+  return run(KUBECTL, args, { env: kubectlEnv(h, kubeconfig) }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: { code?: number; stdout?: string; stderr?: string }) => ({
       code: err.code ?? 1,
@@ -153,15 +173,22 @@ describe('revoking a session', () => {
     airlock = await setUp(600, 'revoked-bot');
     h = airlock.h;
   });
+  /** Another agent's source token on the same Airlock, so each test has a session of its own. */
+  async function setUpAgent(agent: string): Promise<{ h: Harness; sourceTokenFile: string }> {
+    const sourceTokenFile = join(h.dir, `${agent}-source-token`);
+    await writeFile(sourceTokenFile, await h.mint({ agent, ttlSeconds: 900 }), { mode: 0o600 });
+    return { h, sourceTokenFile };
+  }
   afterAll(async () => h?.close());
 
-  it('ends a revoked session at once: its tokens get 401 saying so, and its source token cannot restart it', async () => {
-    const kubeconfig = await execKubeconfig(airlock);
-    expect((await kubectl(h, kubeconfig, ['get', 'configmaps'])).code).toBe(0);
+  /** Revokes the agent's one recorded session from the terminal, as alice. */
+  async function revoke(agent: string): Promise<void> {
     const { stdout: listed } = await run(
       process.execPath,
-      [CLI, 'sessions', 'list', '--agent', 'revoked-bot', '--json'],
-      { env: cliEnv(h) },
+      [CLI, 'sessions', 'list', '--agent', agent, '--json'],
+      {
+        env: cliEnv(h),
+      },
     );
     const [session] = (JSON.parse(listed) as { sessions: { id: string }[] }).sessions;
     const { stdout } = await run(
@@ -170,6 +197,42 @@ describe('revoking a session', () => {
       { env: cliEnv(h) },
     );
     expect(stdout).toContain(`Session ${session!.id}: revoked by alice`);
+  }
+  const REVOKED = /session "xs-[0-9a-f]+" was revoked at .* by "alice": "runaway agent"/;
+
+  it('ends what a revoked session has open: a running watch and a parked request end with who revoked it and why', async () => {
+    const kubeconfig = await execKubeconfig(await setUpAgent('watching-bot'));
+    expect((await kubectl(h, kubeconfig, ['create', 'configmap', 'watched'])).code).toBe(0);
+    const watch = startKubectl(h, kubeconfig, ['get', 'configmaps', '--watch', '-o', 'json']);
+    // Listed (printed), then watching: the one request still open.
+    await eventually(
+      () => watch.output().includes('"name": "watched"') && h.airlock.gateway.inFlight() === 1,
+      'the watch to start',
+    );
+    const parked = startKubectl(h, kubeconfig, ['delete', 'configmap', 'anything']);
+    await eventually(() => h.airlock.gateway.parked() === 1, 'the delete to park');
+    const revokedAt = Date.now();
+    await revoke('watching-bot');
+
+    const [watchEnded, parkedEnded] = await Promise.all([watch.ended, parked.ended]);
+    // Both end within the revocation refresh interval, long before the 45 s hold or any watch timeout.
+    expect(Date.now() - revokedAt).toBeLessThan(10_000);
+    expect(parkedEnded.code).not.toBe(0);
+    expect(parkedEnded.stderr).toContain('error: You must be logged in to the server (');
+    expect(parkedEnded.stderr).toMatch(REVOKED);
+    // The watch's last event is the 401 Status, as kube-apiserver ends a watch it cuts; kubectl prints it and exits.
+    const last = JSON.parse(watchEnded.stdout.slice(watchEnded.stdout.lastIndexOf('\n{') + 1)) as Record<
+      string,
+      unknown
+    >;
+    expect(last).toMatchObject({ kind: 'Status', code: 401, reason: 'Unauthorized' });
+    expect(last.message).toMatch(REVOKED);
+  }, 60_000);
+
+  it('ends a revoked session at once: its tokens get 401 saying so, and its source token cannot restart it', async () => {
+    const kubeconfig = await execKubeconfig(airlock);
+    expect((await kubectl(h, kubeconfig, ['get', 'configmaps'])).code).toBe(0);
+    await revoke('revoked-bot');
     // The cached token is refused within the revocation refresh interval (1 s), on this replica and any other.
     const refused = await eventually(async () => {
       const res = await kubectl(h, kubeconfig, ['get', 'configmaps']);

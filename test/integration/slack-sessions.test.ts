@@ -42,6 +42,7 @@ import { agent, decision, request } from '../unit/recording/fixtures.js';
 /** Must never reach Slack: it is only ever in the Secret the agent read. */
 const CANARY = 'canary-7f3e9b1c-do-not-leak';
 const HOOKS = 'https://hooks.slack.test';
+const AUDITOR: Clicker = { id: 'U0ONCALL1' };
 const NOW = Date.now();
 const minutesAgo = (m: number, plusMs = 0) => new Date(NOW - m * 60_000 + plusMs);
 
@@ -58,6 +59,7 @@ interface Block {
 }
 interface Element {
   type: string;
+  confirm?: unknown;
   action_id?: string;
   value?: string;
   text?: { text: string };
@@ -285,6 +287,8 @@ beforeAll(async () => {
         channel: CHANNEL,
         // Who may use /agent-sessions: a user and an on-call group (approvers), as the adapter reads them.
         approvers: [ALICE.id, 'S0ONCALL'],
+        // May read sessions, not end them.
+        auditors: [AUDITOR.id],
       },
     }).slack,
     db,
@@ -583,6 +587,29 @@ describe('/agent-sessions show and replay', () => {
     expectWithinLimits(replay);
     expect(replay.body.blocks?.[0]?.text?.text).toBe('Step 507/1000 · chatty-bot');
     expect(allText(replay)).toContain('more lines: the transcript has all of it');
+  });
+});
+
+describe('/agent-sessions show: Revoke session', () => {
+  it('asks for confirmation, refuses auditors, and records the approver by Slack user id', async () => {
+    const revocations = () => db('session_revocations').select('token_id', 'revoked_by', 'reason');
+    const button = element(await command(`show ${incidentId}`), 'revoke');
+    expect(button).toMatchObject({ value: incidentId, confirm: { confirm: { text: 'Revoke' } } });
+
+    const refused = await click(button, AUDITOR);
+    expect(refused.body.text).toMatch(/^🚫 Only approvers may revoke a session/);
+    expect(await revocations()).toEqual([]);
+
+    const revoked = await click(button, ALICE);
+    expect(revoked.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(revoked.body.text).toContain(`Session \`${incidentId}\` revoked by <@U0ALICE> at `);
+    expect(await revocations()).toEqual([
+      {
+        token_id: 'tok-incident',
+        revoked_by: 'slack:U0ALICE',
+        reason: 'revoked from Slack (/agent-sessions)',
+      },
+    ]);
   });
 });
 

@@ -27,6 +27,7 @@ import {
   SessionLookupError,
 } from './load.js';
 import { decodeTranscriptTarget, decodeView, type SessionsView, type TranscriptTarget } from './state.js';
+import { registerSessionRevocation } from './revoke.js';
 import { sessionTranscript, type TranscriptDestination, uploadTranscript } from './transcript.js';
 
 export { sessionsAccessFrom, type SessionsAccess } from './access.js';
@@ -35,6 +36,8 @@ export interface AgentSessionsDeps {
   db: Database;
   /** From config.slack approvers + auditors (`sessionsAccessFrom`). */
   access: SessionsAccess;
+  /** Who may revoke a session: approvers only (`sessionsAccessFrom` of the approvers alone). */
+  revokers: SessionsAccess;
   /** For reviewers, card links, `pending` and `status:pending`; without it those say they are unavailable. */
   reviews?: ReviewsReader;
   logger: Logger;
@@ -192,6 +195,8 @@ export function registerAgentSessions(app: App, deps: AgentSessionsDeps): void {
       );
     return { channel };
   }
+
+  registerSessionRevocation(app, { db, revokers: deps.revokers, directoryFor, logger, now });
 
   app.command(SESSIONS_COMMAND, async ({ command, ack, respond, client }) => {
     await ack();

@@ -3,6 +3,7 @@ import { describeRequest } from '../../../kube/describe.js';
 import { foldDiscovery, formatOffset, verdictOf, verdictText } from '../../../recording/describe.js';
 import { escapeMrkdwn, inlineCode, truncate } from '../../blocks/text.js';
 import { PAGE_SIZE, type SessionStep, type StepsView } from '../load.js';
+import { revokeSessionButton } from '../revoke.js';
 import {
   actions,
   context,
@@ -72,6 +73,7 @@ export function sessionStepsMessage(view: StepsView): RenderedMessage {
         ]
       : []),
     transcriptButton('channel', 'Post transcript to channel', id),
+    revokeSessionButton(id),
   ];
   const blocks: types.KnownBlock[] = [
     header(`Session of ${session.agent}`),
