@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { runLoad, type LoadResult, type Target } from './load.js';
 import { runParkedBenchmark } from './parked.js';
+import { runRecordingBenchmark } from './recording.js';
 
 /**
  * `npm run bench`: Airlock vs the same fake API server directly, side by side in one run, as ratios.
@@ -394,6 +395,7 @@ async function main(): Promise<void> {
 main()
   // BENCH_ONLY narrows the run to the proxy scenarios it names; the parked-requests benchmark runs otherwise.
   .then(() => (process.env.BENCH_ONLY ? undefined : runParkedBenchmark()))
+  .then(() => (process.env.BENCH_ONLY ? undefined : runRecordingBenchmark()))
   .then(
     () => process.exit(0),
     (err: unknown) => {
