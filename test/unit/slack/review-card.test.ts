@@ -166,6 +166,25 @@ describe('review card', () => {
     expect(parseGrantOptionValue('rv-1/900')).toEqual({ reviewId: 'rv-1', seconds: 900, scope: 'name' });
   });
 
+  it('says whether the agent still waits while pending, and nothing about it once decided', () => {
+    const since = new Date('2026-11-28T10:04:00Z');
+    const status = (card: ReturnType<typeof reviewCard>) =>
+      blockText(card.blocks).find((t) => t.includes('approval'))!;
+    const waiting = reviewCard(storedReview(), { agent: { waiting: true, since } });
+    const gone = reviewCard(storedReview(), { agent: { waiting: false, since } });
+    const date = `<!date^${since.getTime() / 1000}^`;
+    expect(status(waiting)).toContain(` · ⏳ agent waiting since ${date}`);
+    expect(status(gone)).toContain(` · agent gone since ${date}`);
+    expect(status(gone)).toMatch(/— will run when it re-runs the command$/);
+    expect(status(reviewCard(storedReview()))).not.toContain('agent');
+    const decided = reviewCard(storedReview({ state: 'denied', decidedAt: since }), {
+      agent: { waiting: true, since },
+    });
+    expect(status(decided)).not.toContain('agent waiting');
+    for (const card of [waiting, gone]) expect(blockKitViolations(card.blocks)).toEqual([]);
+    expect([status(waiting), status(gone)]).toMatchSnapshot();
+  });
+
   it('says an approval the agent never ran expired unused, and an unknown outcome is unknown', () => {
     const approval = {
       approver: { id: 'U0ALICE', name: 'Alice', via: 'slack' as const, verified: true },
