@@ -84,7 +84,8 @@ interface Memory {
 
 async function serveReplica(settings: ReplicaSettings): Promise<void> {
   const config = configSchema.parse({
-    proxy: { listen: '127.0.0.1:0' },
+    // One agent parks them all: its in-flight limit (128 by default) would refuse the rest with 429.
+    proxy: { listen: '127.0.0.1:0', limits: { maxInFlightPerAgent: 2 * (PARKED + WARMUP) } },
     web: { listen: '127.0.0.1:0' },
     internal: { listen: '127.0.0.1:0' },
     dataDir: settings.dataDir,
