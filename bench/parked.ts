@@ -16,7 +16,7 @@ import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-api
  * Parked-request benchmark (part of `npm run bench`): 1,000 reviewed DELETEs parked at once on one Airlock process,
  * then approved. Measures the gateway's RSS growth per parked request and the time from a stored decision to the
  * request reaching the cluster, with the decision taken by the parking process itself and by a second replica on
- * the same database (which learns of it only by polling).
+ * the same database (which learns of it by polling on SQLite, by LISTEN/NOTIFY on Postgres).
  *
  * Decisions come paced (one every PACE_MS: far faster than people decide, and each is timed while the others stay
  * parked) and as a back-to-back burst (a stress case: the decisions themselves queue on the database).
