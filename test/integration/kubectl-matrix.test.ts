@@ -96,6 +96,8 @@ const CASES: Case[] = [
   { args: ['get', 'cm', '-o', 'name'] },
   { args: ['get', 'cm', 'settings', '-o', 'jsonpath={.data.mode}'] },
   { args: ['get', 'secret', 'db', '-o', 'yaml'] },
+  { args: ['get', 'secret', 'db', '-o', 'json'] },
+  { args: ['get', 'pods', '-l', 'app in (web, tools)', '-o', 'name'] },
   { args: ['describe', 'deployment', 'web'] },
   { args: ['describe', 'pod', 'tools'] },
   { args: ['describe', 'secret', 'db'] },
