@@ -111,6 +111,9 @@ export async function relayUpgrade(opts: {
     // Backpressure both ways; either side closing or failing ends the session for both, as does an abort (Airlock
     // stopping, the session revoked).
     opts.outbound.signal?.addEventListener('abort', finish, { once: true });
+    // Two pipelines over the same two sockets add their end-of-stream listeners to each (plus the server's and the
+    // exchange's): a fixed dozen per spliced session, not a leak, which Node would otherwise warn about.
+    for (const end of [socket, upstreamSocket]) end.setMaxListeners(end.getMaxListeners() + 10);
     pipeline(upstreamSocket, socket, finish);
     pipeline(socket, upstreamSocket, finish);
   });
