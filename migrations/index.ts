@@ -7,6 +7,7 @@ import * as reviewEvents from './20261128_005_review_events.js';
 import * as approvalIdentity from './20261205_011_approval_identity_grant_scope_lease.js';
 import * as chainSeals from './20261205_012_chain_seals.js';
 import * as sessionRevocations from './20261205_014_session_revocations.js';
+import * as stepAndPresenceIndexes from './20261205_015_step_and_presence_indexes.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -31,6 +32,7 @@ export const MIGRATIONS: readonly (readonly [name: string, migration: Migration]
   ['20261205_011_approval_identity_grant_scope_lease', approvalIdentity],
   ['20261205_012_chain_seals', chainSeals],
   ['20261205_014_session_revocations', sessionRevocations],
+  ['20261205_015_step_and_presence_indexes', stepAndPresenceIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

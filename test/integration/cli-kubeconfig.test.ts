@@ -3,14 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { AIRLOCK_CLI as CLI, startHarness, type Harness } from '../support/airlock-harness.js';
 import { KUBECTL } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 
 /** The README's quick start: `airlock kubeconfig` output works with real kubectl, CA and token included. */
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 let h: Harness;
 
 beforeAll(async () => {

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/airlock-harness.js';
+import { AIRLOCK_CLI as CLI, startHarness, type Harness } from '../support/airlock-harness.js';
 import { KUBECTL } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 
 /** Real kubectl with `airlock kubeconfig --exec`: the credential plugin exchanges short-lived tokens on demand. */
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const LIFETIME_SECONDS = 5;
 
 const POLICY = `

@@ -2,7 +2,6 @@
  * Reviews end to end: real kubectl parks on Airlock in front of the fake API server while people decide from the
  * terminal (the built `airlock` CLI) or through the engine, as the Slack adapter would.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +13,8 @@ import { agentHttp } from '../support/agent-http.js';
 import { getSession, querySessions } from '../../src/recording/query.js';
 import { DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-harness.js';
 import { TEST_STORES } from '../support/postgres.js';
-import type { KubectlResult } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 /** Holds are long where a test approves through the CLI (a cold start takes seconds on a busy machine). */
 const POLICY = `
@@ -153,17 +149,6 @@ people:
   });
 
   /** The built `airlock` command against the harness's data directory: the terminal adapter, break-glass path. */
-  function airlock(args: string[]): Promise<KubectlResult> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI, ...args],
-        { cwd: h.dir, env: h.cliEnv(), timeout: 30_000 },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
 
   describe('a reviewed delete with real kubectl', () => {
     it('waits, is approved from the terminal while kubectl waits, and deletes exactly once', async () => {
@@ -173,15 +158,7 @@ people:
       const review = await pendingReview('prod', 'web');
       expect(deletesOf(deploymentPath('prod', 'web'))).toEqual([]);
 
-      const approved = await airlock([
-        'reviews',
-        'approve',
-        review.id,
-        '--as',
-        'alice',
-        '--reason',
-        'planned',
-      ]);
+      const approved = await h.cli(['reviews', 'approve', review.id, '--as', 'alice', '--reason', 'planned']);
       expect(approved.stderr).toBe('');
       expect(approved.stdout).toContain(`Review ${review.id}: approved.`);
 
@@ -210,7 +187,7 @@ people:
       const run = h.kubectl(['delete', 'deployment', 'api', '-n', 'prod']);
       const review = await pendingReview('prod', 'api');
 
-      const denied = await airlock([
+      const denied = await h.cli([
         'reviews',
         'deny',
         review.id,
@@ -337,7 +314,7 @@ people:
       const run = h.kubectl(['delete', 'deployment', 'ledger', '-n', 'critical']);
       const review = await pendingReview('critical', 'ledger');
 
-      const byOwner = await airlock(['reviews', 'approve', review.id, '--as', 'owner@example.com']);
+      const byOwner = await h.cli(['reviews', 'approve', review.id, '--as', 'owner@example.com']);
       expect(byOwner.code).not.toBe(0);
       expect(byOwner.stderr).toContain('owner-self-approval');
 
@@ -491,7 +468,7 @@ people:
       for (const name of ['g-0', 'g-1']) h.fake.seed(configMap('prod', name));
       const first = h.kubectl(['label', 'configmap', 'g-0', '-n', 'prod', 'a=1']);
       const review = await pendingReview('prod', 'g-0');
-      const approved = await airlock(['reviews', 'approve', review.id, '--as', 'alice', '--for', '10m']);
+      const approved = await h.cli(['reviews', 'approve', review.id, '--as', 'alice', '--for', '10m']);
       expect(approved.stdout).toContain('may patch configmaps "g-0" in prod on default (rule prod-changes)');
       expect((await first).stdout).toContain('configmap/g-0 labeled');
       // The same object again: under the grant.
@@ -513,7 +490,7 @@ people:
       h.fake.requests.length = 0;
       const first = h.kubectl(['delete', 'configmap', 'cm-0', '-n', 'prod']);
       const review = await pendingReview('prod', 'cm-0');
-      const approved = await airlock([
+      const approved = await h.cli([
         'reviews',
         'approve',
         review.id,

@@ -4,19 +4,17 @@
  * killed (-9) while parked, while the cluster holds its request, or after the cluster applied it, the review still
  * resolves (A's lease sweep, from the object) and the cluster sees the request at most once.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/reviews/model.js';
 import { reviewCard } from '../../src/slack/blocks/review-card.js';
-import { DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-harness.js';
+import { AIRLOCK_CLI, DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-harness.js';
 import { TEST_STORES } from '../support/postgres.js';
 import type { KubectlResult } from '../support/kubectl.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 
 const POLICY = `
 apiVersion: airlock.dev/v1
@@ -48,7 +46,7 @@ describe.each(TEST_STORES)('replicas (%s store)', (store) => {
   /** Starts `airlock serve` on the harness's data directory, upstream and policy; resolves with its proxy URL. */
   function startReplicaB(): Promise<string> {
     replicaBLog = '';
-    replicaB = spawn(process.execPath, [CLI, 'serve'], {
+    replicaB = spawn(process.execPath, [AIRLOCK_CLI, 'serve'], {
       cwd: h.dir,
       env: {
         ...baseEnv(),
@@ -117,18 +115,6 @@ reviews: { executionLease: 2s }
     }
     await h?.close();
   });
-
-  function airlockCli(args: string[]): Promise<KubectlResult> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI, ...args],
-        { cwd: h.dir, env: baseEnv(), timeout: 30_000 },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
 
   function deploymentObject(name: string, labels?: Record<string, string>): KubeObject {
     return {
@@ -209,7 +195,7 @@ reviews: { executionLease: 2s }
         'replica A to create the review',
       );
 
-      const approved = await airlockCli(['reviews', 'approve', review.id, '--as', 'alice']);
+      const approved = await h.cli(['reviews', 'approve', review.id, '--as', 'alice']);
       expect(approved.stdout).toContain(`Review ${review.id}: approved.`);
       const result = await run;
       expect(result.stderr).toBe('');

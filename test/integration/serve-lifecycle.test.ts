@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 /** `airlock serve` that cannot start exits non-zero with the reason, leaving nothing running behind. */
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+import { AIRLOCK_CLI as CLI } from '../support/airlock-harness.js';
 let dir: string;
 let taken: Server;
 let port: number;

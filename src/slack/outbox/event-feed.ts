@@ -115,7 +115,8 @@ export class ReviewEventFeed {
       )
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
+        // Only while started: a notification that arrived during the last poll before stop() starts nothing after it.
+        if (this.again && this.timer) {
           this.again = false;
           void this.tick();
         }
