@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import knex from 'knex';
 import { openDatabase } from '../src/db/database.js';
 import { createRecorder } from '../src/recording/recorder.js';
 import type { RecordInput } from '../src/recording/types.js';
+import { freshPostgresDatabase } from '../test/support/postgres.js';
 
 /**
  * Recording throughput (part of `npm run bench`): how many request records per second one process stores, and the
@@ -80,21 +80,6 @@ async function measure(url: string): Promise<{ perSecond: number; cpuUs: number 
   }
 }
 
-/** A database of its own on the server BENCH_POSTGRES_URL names, dropped afterwards. */
-async function withPostgresDatabase<T>(serverUrl: string, use: (url: string) => Promise<T>): Promise<T> {
-  const name = `airlock_bench_${Date.now().toString(36)}`;
-  const admin = knex({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
-  await admin.raw('CREATE DATABASE ??', [name]);
-  try {
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    return await use(url.href);
-  } finally {
-    await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [name]);
-    await admin.destroy();
-  }
-}
-
 export async function runRecordingBenchmark(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-recording-'));
   const row = (name: string, { perSecond, cpuUs }: { perSecond: number; cpuUs: number }) =>
@@ -105,8 +90,15 @@ export async function runRecordingBenchmark(): Promise<void> {
     console.log('|---|--:|--:|');
     row('SQLite (WAL, file)', await measure(`sqlite:${join(dir, 'airlock.db')}`));
     const postgres = process.env.BENCH_POSTGRES_URL;
-    if (postgres) row('Postgres', await withPostgresDatabase(postgres, measure));
-    else console.log('(Postgres: set BENCH_POSTGRES_URL to a server URL to measure it too)');
+    if (postgres) {
+      // A database of its own on that server, dropped afterwards.
+      const database = await freshPostgresDatabase('airlock_bench', postgres);
+      try {
+        row('Postgres', await measure(database.url));
+      } finally {
+        await database.drop();
+      }
+    } else console.log('(Postgres: set BENCH_POSTGRES_URL to a server URL to measure it too)');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

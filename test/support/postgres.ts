@@ -24,8 +24,11 @@ export const TEST_STORES: readonly ('sqlite' | 'postgres')[] = [
  * A fresh database on the test Postgres server, dropped by `drop()`. A database of its own (not a schema), so every
  * process given its URL — a second replica, the CLI — sees the same tables.
  */
-export async function freshPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = testPostgresUrl();
+export async function freshPostgresDatabase(
+  prefix: string,
+  serverUrl = testPostgresUrl(),
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = serverUrl;
   if (!adminUrl) throw new Error('no test Postgres: set AIRLOCK_TEST_POSTGRES_URL');
   const { default: knex } = await import('knex');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
