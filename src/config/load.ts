@@ -34,6 +34,7 @@ const ENV_KEYS: Record<string, { path: string[]; parse?: (v: string) => unknown 
   AIRLOCK_TLS_CERT_FILE: { path: ['proxy', 'tls', 'certFile'] },
   AIRLOCK_TLS_KEY_FILE: { path: ['proxy', 'tls', 'keyFile'] },
   AIRLOCK_PROXY_PLAIN_HTTP: { path: ['proxy', 'plainHttp'], parse: parseBoolean },
+  AIRLOCK_MCP: { path: ['proxy', 'mcp'], parse: parseBoolean },
   AIRLOCK_WEB_LISTEN: { path: ['web', 'listen'] },
   AIRLOCK_INTERNAL_LISTEN: { path: ['internal', 'listen'] },
   AIRLOCK_DATA_DIR: { path: ['dataDir'] },

@@ -112,6 +112,8 @@ export const configSchema = z
           .int()
           .positive()
           .default(3 * 1024 * 1024),
+        /** serve the MCP endpoint at /mcp (its tools run through the same pipeline as kubectl) */
+        mcp: z.boolean().default(true),
         /** public URL agents use, for generated kubeconfigs (defaults to http(s)://listen) */
         publicUrl: z.string().url().optional(),
         timeouts: z
@@ -136,6 +138,7 @@ export const configSchema = z
       .default({
         listen: '127.0.0.1:8080',
         plainHttp: false,
+        mcp: true,
         maxBodyBytes: 3 * 1024 * 1024,
         timeouts: { request: 60, headers: 10, bodyIdle: 10 },
         limits: { maxInFlightPerAgent: 128, maxLongRunningPerAgent: 64 },

@@ -62,9 +62,20 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return (Array.isArray(v) ? v[0] : v)?.trim() || undefined;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Node reads header octets as Latin-1; a reason sent as UTF-8 (any script) is read back as such, else kept as is. */
+function utf8Header(value: string): string {
+  try {
+    return strictUtf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
+
 function statedReason(req: IncomingMessage, body: ParsedBody): string | undefined {
   const header = headerValue(req, 'x-airlock-reason');
-  if (header) return header.slice(0, 1000);
+  if (header) return utf8Header(header).slice(0, 1000);
   const doc = body.kind === 'document' ? body.value : undefined;
   const annotations = (doc as { metadata?: { annotations?: Record<string, unknown> } } | undefined)?.metadata
     ?.annotations;

@@ -286,7 +286,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
   }
 
-  function sendStatus(res: ServerResponse, err: StatusError): RelayOutcome {
+  function sendStatus(res: ServerResponse, err: StatusError, trace: GateTrace): RelayOutcome {
     const payload = Buffer.from(JSON.stringify(err.toStatus()));
     if (!res.headersSent && !res.destroyed) {
       const retry = err.details?.retryAfterSeconds;
@@ -294,6 +294,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'content-type': 'application/json',
         'content-length': payload.length,
         ...(retry ? { 'retry-after': String(retry) } : {}),
+        // Machine-readable for clients that act on a parked or denied request (Airlock's MCP tools do).
+        ...(trace.reviewId
+          ? {
+              'x-airlock-review': trace.reviewId,
+              'x-airlock-review-state': trace.verdict?.state ?? 'unknown',
+            }
+          : {}),
       });
       res.end(payload);
     } else {
@@ -343,7 +350,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       noteFailure(err, exchange, partial);
       const outcome: RelayOutcome = exchange.agentLeft
         ? { status: AGENT_LEFT, bytesOut: 0, summary: { agentLeft: true, forwarded: pass !== undefined } }
-        : sendStatus(res, status);
+        : sendStatus(res, status, trace);
       await completeAfterFailure(pass, outcome.status, partial.requestId);
       record(partial, a, trace, outcome, status.message);
       // A request whose body was not read to the end leaves the connection unusable.

@@ -243,7 +243,8 @@ function asOAuthError(err: unknown): OAuthError {
   );
 }
 
-function sendJson(
+/** A JSON answer that is never cached (RFC 6749 §5.1 for tokens; the MCP endpoint's answers are per caller too). */
+export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
