@@ -8,6 +8,7 @@ import * as approvalIdentity from './20261205_011_approval_identity_grant_scope_
 import * as chainSeals from './20261205_012_chain_seals.js';
 import * as sessionRevocations from './20261205_014_session_revocations.js';
 import * as stepAndPresenceIndexes from './20261205_015_step_and_presence_indexes.js';
+import * as reviewToken from './20261205_016_review_token.js';
 
 /**
  * Migrations are listed here explicitly (not discovered from the file system) so that the same list runs
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly (readonly [name: string, migration: Migration]
   ['20261205_012_chain_seals', chainSeals],
   ['20261205_014_session_revocations', sessionRevocations],
   ['20261205_015_step_and_presence_indexes', stepAndPresenceIndexes],
+  ['20261205_016_review_token', reviewToken],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

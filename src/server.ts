@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { databaseUrl, resolveSealKey } from './config/load.js';
 import type { AirlockConfig } from './config/schema.js';
-import { openDatabase, type Database } from './db/database.js';
+import { dialectOf, openDatabase, type Database } from './db/database.js';
 import { createGateway, type Gateway } from './gateway/pipeline.js';
 import type { IssuerConfig } from './identity/issuer-config.js';
 import { EXCHANGE_AUDIENCE, loadExchangeIssuer } from './identity/exchange-issuer.js';
@@ -162,7 +162,8 @@ async function start(
     keyRotationSeconds: config.identity.exchange.keyRotation,
     signingKeyFiles: config.identity.exchange.signingKeyFiles,
   });
-  if (config.identity.exchange.signingKeyFiles.length === 0)
+  // Only a shared (Postgres) store makes several replicas possible; with SQLite there is one, and nothing to warn of.
+  if (config.identity.exchange.signingKeyFiles.length === 0 && dialectOf(databaseUrl(config)) === 'postgres')
     logger.warn(
       'token exchange signs with keys generated in the data directory: fine for one replica, but replicas would ' +
         'each sign with their own; for several, set identity.exchange.signingKeyFiles (AIRLOCK_EXCHANGE_SIGNING_KEY_FILES)',
@@ -286,6 +287,18 @@ async function start(
   });
   // What a revoked session has open (parked, watching, exec) ends at once, answered with who revoked it and why.
   revocations.onRevoked((revocation) => gateway.endSession(revocation.tokenId, sessionRevoked(revocation)));
+  // Its open reviews and grants end too; at start as well, for revocations made while no replica ran.
+  const endRevokedSessions = () =>
+    reviews.endRevokedSessions().then(
+      (ended) => {
+        if (ended.reviews + ended.grants > 0)
+          logger.info(ended, 'ended the reviews and grants of revoked sessions');
+      },
+      (err: unknown) =>
+        logger.error({ err: (err as Error).message }, 'could not end the grants of revoked sessions'),
+    );
+  revocations.onRevoked(() => void endRevokedSessions());
+  await endRevokedSessions();
 
   // Node's request timeout only covers receiving a request, so parked requests and watches are unaffected by it;
   // uploads are bounded by their own idle timeout and the request deadline. Expired connections are checked every second.

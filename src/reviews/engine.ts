@@ -129,6 +129,11 @@ export interface ReviewEngine {
   cancel(id: string, by: ReviewActor): Promise<boolean>;
   findGrant(query: GrantQuery): Promise<Grant | undefined>;
   revokeGrant(id: string, by: string): Promise<boolean>;
+  /**
+   * Ends what revoked credential sessions left: their open reviews are cancelled and the grants their reviews made
+   * are revoked (otherwise a new session of the same agent could use them). Idempotent; returns how many it ended.
+   */
+  endRevokedSessions(): Promise<{ reviews: number; grants: number }>;
   list(filter?: ReviewFilter): Promise<Review[]>;
   get(id: string): Promise<Review | undefined>;
   /** Whether the agent still waits on this review (its last created/attached/released event). */
@@ -388,6 +393,17 @@ class SqlReviewEngine implements ReviewEngine {
     });
   }
 
+  async endRevokedSessions(): Promise<{ reviews: number; grants: number }> {
+    const left = await this.store.leftByRevokedSessions(this.ports.now());
+    let reviews = 0;
+    let grants = 0;
+    for (const r of left.reviews)
+      if (await this.cancel(r.id, { kind: 'person', name: `${r.revokedBy} (session revoked)` })) reviews++;
+    for (const g of left.grants)
+      if (await this.revokeGrant(g.id, `${g.revokedBy} (session revoked)`)) grants++;
+    return { reviews, grants };
+  }
+
   list(filter?: ReviewFilter): Promise<Review[]> {
     return this.store.list(filter);
   }
@@ -607,6 +623,7 @@ class SqlReviewEngine implements ReviewEngine {
       agent: { name: agent.name, subject: agent.subject, issuer: agent.issuer, groups: [...agent.groups] },
       ...(agent.owner ? { owner: agent.owner } : {}),
       ...(input.sessionId ? { sessionId: input.sessionId } : {}),
+      tokenId: agent.tokenId,
       cluster: input.cluster,
       classification: {
         method: r.method,

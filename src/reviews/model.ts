@@ -123,6 +123,8 @@ export interface Review {
   agent: ReviewAgent;
   owner?: string;
   sessionId?: string;
+  /** The credential session that asked (`Agent.tokenId`): revoking it cancels the review and revokes its grants. */
+  tokenId?: string;
   cluster: string;
   classification: ReviewClassification;
   rule: string;

@@ -75,6 +75,7 @@ interface ReviewRow {
   agent_groups: string;
   owner: string | null;
   session_id: string | null;
+  token_id: string | null;
   cluster: string;
   method: string;
   path: string;
@@ -379,6 +380,24 @@ export class ReviewStore {
     return (await query).map(fromGrantRow);
   }
 
+  /** What revoked credential sessions still have: open reviews and live grants, each with who revoked it. */
+  async leftByRevokedSessions(now: Date): Promise<{
+    reviews: { id: string; revokedBy: string }[];
+    grants: { id: string; revokedBy: string }[];
+  }> {
+    const reviews = (await this.db('reviews as r')
+      .join('session_revocations as s', 's.token_id', 'r.token_id')
+      .whereIn('r.state', ['pending', 'approved'])
+      .select('r.id as id', 's.revoked_by as revokedBy')) as { id: string; revokedBy: string }[];
+    const grants = (await this.db('review_grants as g')
+      .join('reviews as r', 'r.id', 'g.review_id')
+      .join('session_revocations as s', 's.token_id', 'r.token_id')
+      .whereNull('g.revoked_at')
+      .where('g.expires_at', '>', now.getTime())
+      .select('g.id as id', 's.revoked_by as revokedBy')) as { id: string; revokedBy: string }[];
+    return { reviews, grants };
+  }
+
   /** Revokes a live grant; false when it does not exist or was already revoked. */
   async revokeGrant(id: string, by: string, now: Date): Promise<boolean> {
     const count = await this.db<GrantRow>('review_grants')
@@ -513,6 +532,7 @@ function toRow(review: NewReview, openKey: string): ReviewRow {
     agent_groups: JSON.stringify(review.agent.groups),
     owner: review.owner ?? null,
     session_id: review.sessionId ?? null,
+    token_id: review.tokenId ?? null,
     cluster: review.cluster,
     method: c.method,
     path: c.path,
@@ -566,6 +586,7 @@ function fromRow(row: ReviewRow, decisions: ReviewerDecision[]): Review {
     },
     owner: optional(row.owner),
     sessionId: optional(row.session_id),
+    tokenId: optional(row.token_id),
     cluster: row.cluster,
     classification: {
       method: row.method,

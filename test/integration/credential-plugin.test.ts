@@ -24,7 +24,7 @@ rules:
   - name: deletes-reviewed
     match: { verbs: [delete] }
     action: review
-    review: { hold: 45s }
+    review: { hold: 45s, approvers: { users: [carol] } }
   - name: everything
     match: {}
     action: allow
@@ -226,6 +226,46 @@ describe('revoking a session', () => {
     >;
     expect(last).toMatchObject({ kind: 'Status', code: 401, reason: 'Unauthorized' });
     expect(last.message).toMatch(REVOKED);
+    // Its review does not stay on a card asking humans to decide for a session that is gone.
+    const review = (await h.airlock.reviews.list()).find((r) => r.agent.name === 'watching-bot');
+    await eventually(
+      async () => (await h.airlock.reviews.get(review!.id))?.state === 'cancelled',
+      'the review cancelled',
+    );
+  }, 60_000);
+
+  it("revokes the grants a revoked session's reviews made: a new session of the same agent is reviewed again", async () => {
+    const first = await execKubeconfig(await setUpAgent('granted-bot'));
+    for (const name of ['one', 'two', 'three'])
+      expect((await kubectl(h, first, ['create', 'configmap', name])).code).toBe(0);
+    const parked = startKubectl(h, first, ['delete', 'configmap', 'one']);
+    const review = await eventually(
+      async () => (await h.airlock.reviews.list()).find((r) => r.agent.name === 'granted-bot'),
+      'the delete to park',
+    );
+    const decided = await h.airlock.reviews.decide(
+      review.id,
+      { id: 'carol', name: 'carol', identifiers: ['carol'], groups: [], via: 'slack', verified: true },
+      { decision: 'approve', grantSeconds: 600, grantScope: 'any-name' },
+    );
+    expect(decided).toMatchObject({ ok: true });
+    expect((await parked.ended).code).toBe(0);
+    // The grant covers the next delete of this session at once.
+    expect((await kubectl(h, first, ['delete', 'configmap', 'two'])).code).toBe(0);
+
+    await revoke('granted-bot');
+    const [grant] = (await h.airlock.reviews.listGrants()).filter((g) => g.reviewId === review.id);
+    await eventually(async () => {
+      const now = (await h.airlock.reviews.listGrants()).find((g) => g.id === grant!.id);
+      return now?.revokedBy === 'alice (session revoked)';
+    }, 'the grant revoked');
+
+    // A fresh source token is a new session of the same agent: the grant no longer covers it.
+    const second = await execKubeconfig(await setUpAgent('granted-bot'));
+    const again = startKubectl(h, second, ['delete', 'configmap', 'three']);
+    await eventually(() => h.airlock.gateway.parked() === 1, 'the delete of the new session to park');
+    again.child.kill();
+    await again.ended;
   }, 60_000);
 
   it('ends a revoked session at once: its tokens get 401 saying so, and its source token cannot restart it', async () => {
