@@ -43,7 +43,9 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** A header carries Latin-1 octets; a reason in any script travels as its UTF-8 bytes, which admission decodes. */
 function headerText(text: string): string {
-  return Buffer.from(text.replace(/\s+/g, ' ').trim().slice(0, 1000), 'utf8').toString('latin1');
+  // Line breaks and other control characters cannot travel in a header; they carry nothing a reviewer needs.
+  const line = text.replace(/[\s\x00-\x1f\x7f]+/g, ' ').trim();
+  return Buffer.from(line.slice(0, 1000), 'utf8').toString('latin1');
 }
 
 export function clusterPrefix(cluster: string | undefined): string {
@@ -87,6 +89,17 @@ export function loopbackKubeApi(origin: URL): KubeApi {
             const chunks: Buffer[] = [];
             let size = 0;
             let truncated = false;
+            const review = res.headers['x-airlock-review'];
+            const finish = () =>
+              resolve({
+                status: res.statusCode ?? 502,
+                contentType: res.headers['content-type'] ?? '',
+                body: Buffer.concat(chunks).toString('utf8'),
+                truncated,
+                ...(typeof review === 'string'
+                  ? { review: { id: review, state: String(res.headers['x-airlock-review-state'] ?? '') } }
+                  : {}),
+              });
             res.on('data', (chunk: Buffer) => {
               if (truncated) return;
               if (size + chunk.length > MAX_ANSWER_BYTES) {
@@ -100,17 +113,6 @@ export function loopbackKubeApi(origin: URL): KubeApi {
               chunks.push(chunk);
               size += chunk.length;
             });
-            const review = res.headers['x-airlock-review'];
-            const finish = () =>
-              resolve({
-                status: res.statusCode ?? 502,
-                contentType: res.headers['content-type'] ?? '',
-                body: Buffer.concat(chunks).toString('utf8'),
-                truncated,
-                ...(typeof review === 'string'
-                  ? { review: { id: review, state: String(res.headers['x-airlock-review-state'] ?? '') } }
-                  : {}),
-              });
             res.on('end', finish);
             res.on('error', (err) => (truncated ? undefined : reject(err)));
           },

@@ -9,7 +9,13 @@ import type { Agent } from '../identity/agent.js';
 import { renderReview } from '../reviews/render-text.js';
 import type { Review } from '../reviews/model.js';
 import { groupVersionPath, type Discovery, type ResourceRef } from './discovery.js';
-import type { KubeApi, KubeCaller, KubeRequest, KubeResponse } from './kube-api.js';
+import {
+  MAX_ANSWER_BYTES,
+  type KubeApi,
+  type KubeCaller,
+  type KubeRequest,
+  type KubeResponse,
+} from './kube-api.js';
 import {
   refusal,
   renderEvents,
@@ -113,7 +119,7 @@ export function objectPath(
 
 const qualified = (ref: ResourceRef): string => `${ref.resource}${ref.group ? `.${ref.group}` : ''}`;
 const ok = (res: KubeResponse): boolean => res.status >= 200 && res.status < 300;
-const truncatedNote = (res: KubeResponse): string =>
+const truncatedNote = (res: Pick<KubeResponse, 'truncated'>): string =>
   res.truncated
     ? '\n\n(answer cut at 1 MiB: narrow the request, e.g. with a selector, limit or tailLines)'
     : '';
@@ -132,7 +138,15 @@ async function send(
   retryArgs: Record<string, unknown> = args,
 ): Promise<KubeResponse | ToolResult> {
   const res = await ctx.kube.request(callerOf(ctx, args), req);
-  return ok(res) ? res : refusal(res, { tool, arguments: retryArgs });
+  if (!ok(res)) return refusal(res, { tool, arguments: retryArgs });
+  // Half a JSON document is no answer: say how to ask for less instead.
+  if (res.truncated && res.contentType.includes('json'))
+    return text(
+      `the answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, more than a model should read at once: ` +
+        'narrow the request (a label or field selector, a smaller limit, one object by name)',
+      { isError: true },
+    );
+  return res;
 }
 
 const isResult = (value: KubeResponse | ToolResult): value is ToolResult => 'content' in value;
@@ -174,7 +188,7 @@ const listResources = tool({
     if (isResult(res)) return res;
     const table = JSON.parse(res.body) as Parameters<typeof renderTable>[0];
     const allNamespaces = ref.namespaced && args.namespace === undefined;
-    return text(`${renderTable(table, { namespaceColumn: allNamespaces })}${truncatedNote(res)}`);
+    return text(renderTable(table, { namespaceColumn: allNamespaces }));
   },
 });
 
@@ -202,7 +216,7 @@ const getResource = tool({
   async run(args, ctx) {
     const got = await getObject(ctx, callerOf(ctx, args), args, 'get_resource');
     if ('content' in got) return got;
-    return text(`${renderObject(JSON.parse(got.res.body))}${truncatedNote(got.res)}`);
+    return text(renderObject(JSON.parse(got.res.body)));
   },
 });
 
@@ -232,7 +246,7 @@ const describeResource = tool({
     const eventText = ok(events)
       ? renderEvents(JSON.parse(events.body) as Parameters<typeof renderEvents>[0])
       : `(events not available: ${statusMessage(events)})`;
-    return text(`${renderObject(object)}${truncatedNote(got.res)}\n\nEvents:\n${eventText}`);
+    return text(`${renderObject(object)}\n\nEvents:\n${eventText}`);
   },
 });
 
@@ -293,9 +307,7 @@ const listEvents = tool({
       },
     });
     if (isResult(res)) return res;
-    return text(
-      `${renderEvents(JSON.parse(res.body) as Parameters<typeof renderEvents>[0])}${truncatedNote(res)}`,
-    );
+    return text(renderEvents(JSON.parse(res.body) as Parameters<typeof renderEvents>[0]));
   },
 });
 

@@ -269,6 +269,18 @@ describe('MCP endpoint: tools through the pipeline', () => {
     expect(stored?.data).toEqual({ beta: 'on' });
   });
 
+  it('says how to narrow an answer over 1 MiB instead of passing half a document', async () => {
+    h.fake.seed({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'huge', namespace: 'shop' },
+      data: { blob: 'x'.repeat(1_200_000) },
+    });
+    const huge = await call(client, 'get_resource', { resource: 'cm', name: 'huge', namespace: 'shop' });
+    expect(huge.isError).toBe(true);
+    expect(textOf(huge)).toMatch(/^the answer is larger than 1 MiB, .*narrow the request/);
+  });
+
   it('refuses bad arguments with a message the model can fix', async () => {
     const unknown = await call(client, 'get_resource', { resource: 'widgets', name: 'x' });
     expect(unknown.isError).toBe(true);
