@@ -345,7 +345,7 @@ async function start(
   metrics.gauge('airlock_recorder_queue_depth', 'Recorded events waiting to be stored.', () =>
     recorder.queued(),
   );
-  const webServer = http.createServer(createWebApp(slack ? { mount: (app) => slack.mount(app) } : {}));
+  const webServer = http.createServer(createWebApp(slack ? { slack: slack.handler } : {}));
   const internalServer = http.createServer(createInternalApp({ db, clusters, metrics }));
   const servers = [proxyServer, webServer, internalServer, loopbackServer];
   lifecycle.onStop('listeners', async () => {

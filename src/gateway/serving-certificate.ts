@@ -1,15 +1,15 @@
-import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it loaded first
-import { webcrypto } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 
 /**
  * kubectl never sends a bearer token to a plain-HTTP server, so the proxy listener needs TLS even on a laptop.
  * Without a configured certificate, Airlock makes its own small CA on first start (kept in the data directory,
- * keys mode 0600) and a serving certificate for the listen address; `airlock kubeconfig` embeds the CA.
+ * keys mode 0600) and a serving certificate for the listen address; `airlock kubeconfig` embeds the CA. The serving
+ * certificate is kept too and reused while it is valid for another 30 days, covers the addresses and was signed by
+ * the CA, so a restart loads no certificate-making code.
  */
 
 export interface ServingCertificate {
@@ -19,106 +19,62 @@ export interface ServingCertificate {
   caPem: string;
 }
 
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
+export const CA_CERT = 'airlock-ca.crt';
+export const CA_KEY = 'airlock-ca.key';
+const SERVING_CERT = 'airlock-serving.crt';
+const SERVING_KEY = 'airlock-serving.key';
+const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
 
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const DAY = 24 * 3600 * 1000;
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-async function exportKeyPem(key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END PRIVATE KEY-----\n`;
-}
-
-async function importKeyPem(pem: string): Promise<CryptoKey> {
-  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-  return webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);
-}
-
-function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
-    .toString('hex')
-    .replace(/^[89a-f]/, '1');
-}
-
-async function writePrivate(path: string, content: string): Promise<void> {
+export async function writePrivate(path: string, content: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, content, { mode: 0o600 });
   await rename(tmp, path);
 }
 
-async function loadOrCreateCa(
-  dir: string,
-): Promise<{ cert: x509.X509Certificate; key: CryptoKey; pem: string }> {
-  const certPath = join(dir, 'airlock-ca.crt');
-  const keyPath = join(dir, 'airlock-ca.key');
-  if (existsSync(certPath) && existsSync(keyPath)) {
-    const pem = await readFile(certPath, 'utf8');
-    return {
-      cert: new x509.X509Certificate(pem),
-      key: await importKeyPem(await readFile(keyPath, 'utf8')),
-      pem,
-    };
-  }
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: 'CN=Airlock local CA',
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 3650 * DAY),
-    keys,
-    signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
-  const pem = cert.toString('pem');
-  await writePrivate(keyPath, await exportKeyPem(keys.privateKey));
-  await writeFile(certPath, pem);
-  return { cert, key: keys.privateKey, pem };
+/** The names the serving certificate must cover: loopback always, plus the listen and public hosts. */
+export function servingNames(hosts: readonly string[]): string[] {
+  return [
+    ...new Set(['localhost', '127.0.0.1', '::1', ...hosts.filter((h) => h && h !== '0.0.0.0' && h !== '::')]),
+  ];
 }
 
-/** A fresh serving certificate (valid 1 year) for `hosts`, signed by the data directory's CA. */
+/** Pure: whether a kept certificate still serves `names`, signed by `caPem`, for longer than the renewal margin. */
+export function reusable(certPem: string, caPem: string, names: readonly string[], now: Date): boolean {
+  try {
+    const cert = new X509Certificate(certPem);
+    const ca = new X509Certificate(caPem);
+    if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_MS) return false;
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    return names.every((n) => (isIP(n) ? cert.checkIP(n) : cert.checkHost(n)) !== undefined);
+  } catch {
+    return false;
+  }
+}
+
+async function readIfPresent(path: string): Promise<string | undefined> {
+  return existsSync(path) ? readFile(path, 'utf8') : undefined;
+}
+
+/** The kept serving certificate when it is still good, else a new one (and the CA on first start). */
 export async function loadOrCreateServingCertificate(
   dataDir: string,
   hosts: string[],
 ): Promise<ServingCertificate> {
   await mkdir(dataDir, { recursive: true });
-  const ca = await loadOrCreateCa(dataDir);
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const names = [
-    ...new Set(['localhost', '127.0.0.1', '::1', ...hosts.filter((h) => h && h !== '0.0.0.0' && h !== '::')]),
-  ];
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: 'CN=airlock',
-    issuer: ca.cert.subject,
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 365 * DAY),
-    signingKey: ca.key,
-    publicKey: keys.publicKey,
-    signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension(
-        names.map((n) => ({ type: isIP(n) ? 'ip' : 'dns', value: n })),
-      ),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
-    ],
-  });
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey), caPem: ca.pem };
+  const names = servingNames(hosts);
+  const [caPem, certPem, keyPem] = await Promise.all(
+    [CA_CERT, SERVING_CERT, SERVING_KEY].map((f) => readIfPresent(join(dataDir, f))),
+  );
+  if (caPem && certPem && keyPem && reusable(certPem, caPem, names, new Date()))
+    return { certPem, keyPem, caPem };
+  const { issueServingCertificate } = await import('./certificate-authority.js');
+  const issued = await issueServingCertificate(dataDir, names);
+  await writePrivate(join(dataDir, SERVING_KEY), issued.keyPem);
+  await writeFile(join(dataDir, SERVING_CERT), issued.certPem);
+  return issued;
 }
 
 /** The CA clients should trust for the self-managed certificate, if one was created. */
 export async function localCaPem(dataDir: string): Promise<string | undefined> {
-  const path = join(dataDir, 'airlock-ca.crt');
-  return existsSync(path) ? readFile(path, 'utf8') : undefined;
+  return readIfPresent(join(dataDir, CA_CERT));
 }

@@ -3,7 +3,8 @@
  * them as cards and thread replies, and turns clicks on the cards into decisions. The engine knows nothing of Slack.
  */
 import { App, ExpressReceiver } from '@slack/bolt';
-import type { Express } from 'express';
+import express from 'express';
+import type { RequestListener } from 'node:http';
 import { resolveSecret } from '../config/load.js';
 import { listen, REVIEWS_CHANNEL } from '../db/notify.js';
 import type { Database } from '../db/database.js';
@@ -28,8 +29,8 @@ import {
 } from './web-client.js';
 
 export interface SlackAdapter {
-  /** Mounts Bolt at `/slack/events`; call before any body parser (signatures cover the raw body). */
-  mount(app: Express): void;
+  /** Serves `/slack/*` on the web listener (Bolt's receiver is an express router, loaded with Bolt). */
+  handler: RequestListener;
   /**
    * Starts following review events and delivering the outbox. Settles once the event cursor is in place (a new
    * one starts at the newest event); never rejects.
@@ -62,6 +63,27 @@ export class SlackConfigError extends Error {
     super(`Slack approvals cannot start: ${reason}`);
     this.name = 'SlackConfigError';
   }
+}
+
+/**
+ * Bolt's receiver under `/slack`, behind the replay guard, as an express app of its own (express comes with Bolt),
+ * given the raw request: signatures cover the raw body. Errors never show their text.
+ */
+function slackWeb(
+  receiver: ExpressReceiver,
+  guard: ReturnType<typeof rejectFutureTimestamps>,
+): RequestListener {
+  const web = express();
+  web.disable('x-powered-by');
+  web.use('/slack', guard, receiver.router);
+  web.use((_req: express.Request, res: express.Response) => {
+    res.status(404).type('text/plain').send('not found');
+  });
+  web.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    res.status(500).type('text/plain').send('internal error');
+  });
+  return web;
 }
 
 export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
@@ -159,9 +181,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
   });
 
   return {
-    mount(web) {
-      web.use('/slack', rejectFutureTimestamps(now), receiver.router);
-    },
+    handler: slackWeb(receiver, rejectFutureTimestamps(now)),
     start() {
       worker.start();
       // The README promises the log says so; where cards go is what an operator checks first.

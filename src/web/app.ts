@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Database } from '../db/database.js';
 import { deadline, sendUpstream } from '../kube/transport.js';
 import type { UpstreamCluster } from '../kube/upstream.js';
@@ -54,23 +54,49 @@ async function readiness(
   return { ready, report: lines.length ? lines.join('\n') : 'ok' };
 }
 
+type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+function sendText(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 /**
- * The web listener, the one Slack must reach: whatever adapters mount (Slack's receiver mounts itself first, before
- * any body parser, because it verifies signatures over the raw body) and a liveness check. Errors never show their
- * text here.
+ * A few fixed GET routes on plain Node HTTP: these listeners serve three paths, which does not need a framework
+ * (express alone is ~11 MiB resident). Errors never show their text here.
  */
-export function createWebApp(deps: { mount?: (app: Express) => void }): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  deps.mount?.(app);
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok');
-  });
-  app.use((_err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(_err);
-    res.status(500).type('text/plain').send('internal error');
-  });
-  return app;
+function routes(table: Record<string, Route>, fallback?: RequestListener): RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = table[path];
+    if (!route) {
+      if (fallback) return fallback(req, res);
+      return sendText(res, 404, 'not found');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return sendText(res, 405, 'method not allowed');
+    }
+    Promise.resolve(route(req, res)).catch(() => {
+      if (!res.headersSent) sendText(res, 500, 'internal error');
+      else res.destroy();
+    });
+  };
+}
+
+const healthz: Route = (_req, res) => sendText(res, 200, 'ok');
+
+/**
+ * The web listener, the one Slack must reach: a liveness check, and Slack's receiver when Slack is on (it verifies
+ * signatures over the raw body, so it gets the untouched request).
+ */
+export function createWebApp(deps: { slack?: RequestListener }): RequestListener {
+  return routes({ '/healthz': healthz }, deps.slack);
 }
 
 /** The internal listener (loopback by default): health and readiness for orchestrators, metrics for Prometheus. */
@@ -78,21 +104,16 @@ export function createInternalApp(deps: {
   db: Database;
   clusters: readonly UpstreamCluster[];
   metrics: GatewayMetrics;
-}): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.type('text/plain').send('ok');
+}): RequestListener {
+  return routes({
+    '/healthz': healthz,
+    '/readyz': async (_req, res) => {
+      const { ready, report } = await readiness(deps.db, deps.clusters);
+      sendText(res, ready ? 200 : 503, report);
+    },
+    '/metrics': async (_req, res) => {
+      const body = await deps.metrics.registry.metrics();
+      sendText(res, 200, body, deps.metrics.registry.contentType);
+    },
   });
-  app.get('/readyz', async (_req, res) => {
-    const { ready, report } = await readiness(deps.db, deps.clusters);
-    res
-      .status(ready ? 200 : 503)
-      .type('text/plain')
-      .send(report);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
-  return app;
 }

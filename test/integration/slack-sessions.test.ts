@@ -3,11 +3,11 @@
  * through the real recorder into SQLite, a real review engine, and the Web API and response_urls answered by nock.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
+import { createWebApp } from '../../src/web/app.js';
 import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
@@ -302,10 +302,11 @@ beforeAll(async () => {
   });
   engine.start();
   await adapter.start();
-  const web = express();
-  adapter.mount(web);
+  // The web listener as `serve` composes it.
   server = await new Promise((resolve) => {
-    const s = web.listen(0, '127.0.0.1', () => resolve(s));
+    const s = http
+      .createServer(createWebApp({ slack: adapter.handler }))
+      .listen(0, '127.0.0.1', () => resolve(s));
   });
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

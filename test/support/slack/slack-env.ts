@@ -1,13 +1,13 @@
 /**
- * The Slack adapter for real, minus Slack: a real review engine on a temp SQLite database, Bolt's receiver on an
- * express app at 127.0.0.1:0, and the Web API answered by nock (see fake-slack.ts).
+ * The Slack adapter for real, minus Slack: a real review engine on a temp SQLite database, Bolt's receiver on the
+ * web listener at 127.0.0.1:0, and the Web API answered by nock (see fake-slack.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
+import { createWebApp } from '../../../src/web/app.js';
 import nock from 'nock';
 import { configSchema } from '../../../src/config/schema.js';
 import { type Database, openDatabase } from '../../../src/db/database.js';
@@ -214,11 +214,11 @@ export async function startSlackEnv(opts: SlackEnvOptions = {}): Promise<SlackEn
   engine.start();
   await adapter.start();
 
-  const web = express();
-  adapter.mount(web);
-  web.use(express.json()); // a body parser after the receiver must not disturb it
+  // The web listener as `serve` composes it.
   const server: Server = await new Promise((resolve) => {
-    const s = web.listen(0, '127.0.0.1', () => resolve(s));
+    const s = http
+      .createServer(createWebApp({ slack: adapter.handler }))
+      .listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const detachers: (() => void)[] = [];
