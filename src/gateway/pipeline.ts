@@ -90,9 +90,15 @@ class Exchange {
   tokenId: string | undefined;
   private deadline: NodeJS.Timeout | undefined;
 
-  constructor(connection: NodeJS.EventEmitter, finished: () => boolean) {
+  /**
+   * `cancelAfterFinish`: whether closing the connection after `finished()` still cancels (an upgraded session runs on
+   * after the upgrade). A plain request whose answer was sent has nothing left to cancel, and aborting would build an
+   * Error and dispatch an event on every request.
+   */
+  constructor(connection: NodeJS.EventEmitter, finished: () => boolean, cancelAfterFinish: boolean) {
     connection.once('close', () => {
       if (!finished()) this.agentLeft = true;
+      else if (!cancelAfterFinish) return;
       this.controller.abort(new Error('the agent closed the connection'));
     });
   }
@@ -119,8 +125,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const accessLog = deps.logger.child({}, { redact: { paths: [] } });
   /** Requests in flight; aborting one releases it if parked and cuts its upstream exchange. */
   const exchanges = new Set<Exchange>();
-  const open = (connection: NodeJS.EventEmitter, finished: () => boolean): Exchange => {
-    const exchange = new Exchange(connection, finished);
+  const open = (
+    connection: NodeJS.EventEmitter,
+    finished: () => boolean,
+    cancelAfterFinish: boolean,
+  ): Exchange => {
+    const exchange = new Exchange(connection, finished, cancelAfterFinish);
     exchanges.add(exchange);
     return exchange;
   };
@@ -322,7 +332,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const partial = newPartialAdmission();
     const trace: GateTrace = {};
-    const exchange = open(res, () => res.writableFinished);
+    const exchange = open(res, () => res.writableFinished, false);
     let a: Admission | undefined;
     let pass: GatePass | undefined;
     let release: (() => void) | undefined;
@@ -383,7 +393,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const partial = newPartialAdmission();
     const trace: GateTrace = {};
     let upgraded = false;
-    const exchange = open(socket, () => upgraded);
+    const exchange = open(socket, () => upgraded, true);
     let a: Admission | undefined;
     let pass: GatePass | undefined;
     let release: (() => void) | undefined;

@@ -37,17 +37,31 @@ export interface EventDraft {
 
 /** Matches `agents.id`: one agent per (issuer, subject), whatever name or owner its tokens carry. */
 export function agentIdOf(agent: Pick<Agent, 'issuer' | 'subject'>): string {
-  return sha256Hex(`${agent.issuer}\n${agent.subject}`);
+  let id = agentIds.get(agent);
+  if (id === undefined) agentIds.set(agent, (id = sha256Hex(`${agent.issuer}\n${agent.subject}`)));
+  return id;
 }
+
+// A verified token's Agent is reused for every request it makes (the verification cache), so the hashes that
+// identify its agent and its sessions are computed once per token, not once per request.
+const agentIds = new WeakMap<object, string>();
+const tokenSessionIds = new WeakMap<object, Map<string, string>>();
 
 /**
  * Session ids are derived, never taken from the agent verbatim: an explicit session name is scoped to the
  * agent and cluster, so one agent cannot write into another's session by reusing its name.
  */
 export function sessionIdFor(input: Pick<RecordInput, 'agent' | 'cluster' | 'sessionHint'>): string {
-  return input.sessionHint
-    ? namedSessionId(input.agent, input.cluster, input.sessionHint)
-    : digestId(['token', agentIdOf(input.agent), input.agent.tokenId, input.cluster]);
+  if (input.sessionHint) return namedSessionId(input.agent, input.cluster, input.sessionHint);
+  let byCluster = tokenSessionIds.get(input.agent);
+  if (!byCluster) tokenSessionIds.set(input.agent, (byCluster = new Map()));
+  let id = byCluster.get(input.cluster);
+  if (id === undefined)
+    byCluster.set(
+      input.cluster,
+      (id = digestId(['token', agentIdOf(input.agent), input.agent.tokenId, input.cluster])),
+    );
+  return id;
 }
 
 /** The id of a session the agent named (`X-Airlock-Session`): what a review's `sessionId` hint maps to. */
