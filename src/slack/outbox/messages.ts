@@ -10,8 +10,11 @@ export type OutboxMessage =
   | { kind: 'post-card' }
   | { kind: 'update-card' }
   | { kind: 'upload-diff' }
-  /** With a grant id, the reply offers to revoke that grant. */
-  | { kind: 'thread-reply'; text: string; revokeGrantId?: string }
+  /**
+   * With a grant id, the reply offers to revoke that grant. With `quietMs`, the same reply is not posted again to the
+   * same thread within that window (an agent re-running a parked request in a loop must not flood the channel).
+   */
+  | { kind: 'thread-reply'; text: string; revokeGrantId?: string; quietMs?: number }
   | { kind: 'dm-owner'; text: string };
 
 export type OutboxKind = OutboxMessage['kind'];
@@ -31,6 +34,9 @@ const CHANGES_CARD: ReadonlySet<ReviewEventType> = new Set([
   'expired',
   'cancelled',
 ]);
+
+/** How often the thread hears that the agent re-ran the same request; the card shows presence at all times. */
+export const REATTACH_REPLY_QUIET_MS = 10 * 60_000;
 
 /** Outcomes the agent's owner hears about directly. */
 const TELLS_OWNER: ReadonlySet<ReviewEventType> = new Set([
@@ -56,6 +62,7 @@ export function outboxMessagesFor(event: ReviewEvent): OutboxMessage[] {
             kind: 'thread-reply' as const,
             text: reply,
             ...(event.type === 'grant-created' && event.grant ? { revokeGrantId: event.grant.id } : {}),
+            ...(event.type === 'attached' ? { quietMs: REATTACH_REPLY_QUIET_MS } : {}),
           },
         ]
       : []),

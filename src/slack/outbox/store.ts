@@ -70,10 +70,12 @@ export class OutboxStore {
   }
 
   async enqueue(reviewId: string, messages: readonly OutboxMessage[], now: Date): Promise<void> {
-    if (messages.length === 0) return;
     const at = now.getTime();
+    const wanted: OutboxMessage[] = [];
+    for (const m of messages) if (!(await this.postedLately(reviewId, m, at))) wanted.push(m);
+    if (wanted.length === 0) return;
     await this.db(TABLE).insert(
-      messages.map((m) => ({
+      wanted.map((m) => ({
         review_id: reviewId,
         kind: m.kind,
         payload: JSON.stringify(m),
@@ -83,6 +85,16 @@ export class OutboxStore {
         due_at: at,
       })),
     );
+  }
+
+  /** A reply with a quiet window that the same thread already got (queued or sent) within that window. */
+  private async postedLately(reviewId: string, m: OutboxMessage, at: number): Promise<boolean> {
+    if (m.kind !== 'thread-reply' || m.quietMs === undefined) return false;
+    const row: unknown = await this.db(TABLE)
+      .where({ review_id: reviewId, kind: 'thread-reply', payload: JSON.stringify(m) })
+      .andWhere('created_at', '>', at - m.quietMs)
+      .first('id');
+    return row !== undefined;
   }
 
   /**

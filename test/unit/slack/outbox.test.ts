@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../../src/db/database.js';
 import type { ReviewEvent } from '../../../src/reviews/model.js';
 import { backoffMs, classifyFailure } from '../../../src/slack/outbox/failures.js';
-import { outboxMessagesFor } from '../../../src/slack/outbox/messages.js';
+import { outboxMessagesFor, REATTACH_REPLY_QUIET_MS } from '../../../src/slack/outbox/messages.js';
 import { OutboxStore } from '../../../src/slack/outbox/store.js';
 import { hugeDiff, scaleToZero, storedReview } from '../../support/slack/reviews.js';
 
@@ -205,6 +205,19 @@ describe('outbox store', () => {
       { kind: 'thread-reply', text: 'one' },
       { kind: 'post-card' },
     ]);
+  });
+
+  it('posts a reply with a quiet window once per window and thread (an agent re-running in a loop)', async () => {
+    const [reattach] = outboxMessagesFor(event('attached'));
+    expect(reattach).toMatchObject({ kind: 'thread-reply', quietMs: REATTACH_REPLY_QUIET_MS });
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    for (let i = 0; i < 50; i++)
+      await store.enqueue('rv-a', [reattach!, { kind: 'update-card' }], later(i * 1000));
+    await store.enqueue('rv-b', [reattach!], later(1000));
+    await store.enqueue('rv-a', [reattach!], later(REATTACH_REPLY_QUIET_MS + 1000));
+    const replies = (await db('slack_outbox').where({ kind: 'thread-reply' })) as { review_id: string }[];
+    expect(replies.map((r) => r.review_id)).toEqual(['rv-a', 'rv-b', 'rv-a']);
+    expect(await db('slack_outbox').where({ review_id: 'rv-a', kind: 'update-card' })).toHaveLength(50);
   });
 
   it('holds a rescheduled message (and the review’s later ones) until it is due', async () => {
