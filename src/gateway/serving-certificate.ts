@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -38,13 +38,22 @@ export function servingNames(hosts: readonly string[]): string[] {
   ];
 }
 
-/** Pure: whether a kept certificate still serves `names`, signed by `caPem`, for longer than the renewal margin. */
-export function reusable(certPem: string, caPem: string, names: readonly string[], now: Date): boolean {
+/**
+ * Pure: whether a kept certificate and key still serve `names`, signed by `caPem`, for longer than the renewal margin.
+ * The key must be the certificate's: replicas sharing a data directory may each have written one of the two files.
+ */
+export function reusable(
+  kept: { certPem: string; keyPem: string },
+  caPem: string,
+  names: readonly string[],
+  now: Date,
+): boolean {
   try {
-    const cert = new X509Certificate(certPem);
+    const cert = new X509Certificate(kept.certPem);
     const ca = new X509Certificate(caPem);
     if (new Date(cert.validTo).getTime() - now.getTime() < RENEW_BEFORE_MS) return false;
     if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
+    if (!cert.checkPrivateKey(createPrivateKey(kept.keyPem))) return false;
     return names.every((n) => (isIP(n) ? cert.checkIP(n) : cert.checkHost(n)) !== undefined);
   } catch {
     return false;
@@ -65,7 +74,7 @@ export async function loadOrCreateServingCertificate(
   const [caPem, certPem, keyPem] = await Promise.all(
     [CA_CERT, SERVING_CERT, SERVING_KEY].map((f) => readIfPresent(join(dataDir, f))),
   );
-  if (caPem && certPem && keyPem && reusable(certPem, caPem, names, new Date()))
+  if (caPem && certPem && keyPem && reusable({ certPem, keyPem }, caPem, names, new Date()))
     return { certPem, keyPem, caPem };
   const { issueServingCertificate } = await import('./certificate-authority.js');
   const issued = await issueServingCertificate(dataDir, names);

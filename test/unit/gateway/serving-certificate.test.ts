@@ -31,14 +31,18 @@ describe('the self-managed serving certificate', () => {
   });
 
   it('is not reused near expiry, for a name it lacks, or under another CA', async () => {
-    const { certPem, caPem } = await loadOrCreateServingCertificate(dir, ['airlock.example.com']);
+    const kept = await loadOrCreateServingCertificate(dir, ['airlock.example.com']);
+    const { caPem } = kept;
     const names = servingNames(['airlock.example.com']);
     const now = new Date();
-    expect(reusable(certPem, caPem, names, now)).toBe(true);
-    const validTo = new Date(new X509Certificate(certPem).validTo);
-    expect(reusable(certPem, caPem, names, new Date(validTo.getTime() - 10 * 24 * 3600 * 1000))).toBe(false);
-    expect(reusable(certPem, caPem, [...names, 'other.example.com'], now)).toBe(false);
-    expect(reusable(certPem, certPem, names, now)).toBe(false);
-    expect(reusable('not a certificate', caPem, names, now)).toBe(false);
+    expect(reusable(kept, caPem, names, now)).toBe(true);
+    const validTo = new Date(new X509Certificate(kept.certPem).validTo);
+    expect(reusable(kept, caPem, names, new Date(validTo.getTime() - 10 * 24 * 3600 * 1000))).toBe(false);
+    expect(reusable(kept, caPem, [...names, 'other.example.com'], now)).toBe(false);
+    expect(reusable(kept, kept.certPem, names, now)).toBe(false);
+    expect(reusable({ ...kept, certPem: 'not a certificate' }, caPem, names, now)).toBe(false);
+    // Another replica's key beside this certificate (each wrote one of the two files): not a pair.
+    const other = await loadOrCreateServingCertificate(dir, ['elsewhere.example.com']);
+    expect(reusable({ certPem: kept.certPem, keyPem: other.keyPem }, caPem, names, now)).toBe(false);
   });
 });
