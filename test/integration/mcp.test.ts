@@ -148,6 +148,30 @@ describe('MCP endpoint: authentication', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toBeTruthy();
   });
 
+  it('answers a body that is not JSON, or too large, with a JSON-RPC error before the SDK sees it', async () => {
+    const token = await h.mint({ agent: 'mcp-agent' });
+    const post = (body: string) =>
+      fetch(`${h.airlock.proxyUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body,
+      });
+    const garbled = await post('{"jsonrpc":');
+    expect(garbled.status).toBe(400);
+    expect(await garbled.json()).toMatchObject({ error: { code: -32700 } });
+    const huge = await post(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', pad: 'x'.repeat(4 << 20) }),
+    );
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { message: string } }).error.message).toContain(
+      "larger than Airlock's limit",
+    );
+  });
+
   it('is stateless: GET and DELETE are 405 with Allow: POST', async () => {
     const token = await h.mint({ agent: 'mcp-agent' });
     for (const method of ['GET', 'DELETE']) {
