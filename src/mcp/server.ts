@@ -48,7 +48,7 @@ interface JsonRpcMessage {
 /** Registers the tool calls a POST carries and applies the cancellations it carries; returns the cleanup. */
 function trackCalls(tokenId: string, body: unknown): () => void {
   const messages = (Array.isArray(body) ? body : [body]) as JsonRpcMessage[];
-  const keys: string[] = [];
+  const mine: [string, AbortController][] = [];
   for (const message of messages) {
     if (message?.method === 'notifications/cancelled' && message.params?.requestId !== undefined)
       calls
@@ -56,11 +56,13 @@ function trackCalls(tokenId: string, body: unknown): () => void {
         ?.abort(new Error('the client cancelled the call'));
     if (message?.method === 'tools/call' && message.id !== undefined) {
       const key = callKey(tokenId, message.id);
-      calls.set(key, new AbortController());
-      keys.push(key);
+      const controller = new AbortController();
+      calls.set(key, controller);
+      mine.push([key, controller]);
     }
   }
-  return () => keys.forEach((key) => calls.delete(key));
+  // Two clients sharing a token may reuse an id: each removes only its own entry.
+  return () => mine.forEach(([key, controller]) => calls.get(key) === controller && calls.delete(key));
 }
 
 async function runTool(spec: ToolSpec, args: unknown, ctx: ToolContext, logger: Logger): Promise<ToolResult> {
