@@ -242,6 +242,28 @@ people:
       expect(deletesOf(deploymentPath('prod', 'dup'))).toEqual([]);
     });
 
+    it('tells HTTP clients which review holds their request and where it stands (X-Airlock-Review headers)', async () => {
+      h.fake.seed(deployment('staging', 'tagged'));
+      const agent = await agentHttp(h, await h.mint(DEFAULT_AGENT));
+      const del = () => agent.request({ method: 'DELETE', path: deploymentPath('staging', 'tagged') });
+      const waiting = await del();
+      expect(waiting.status).toBe(504);
+      const [review] = await reviewsOf('staging', 'tagged');
+      expect(waiting.headers['x-airlock-review']).toBe(review!.id);
+      expect(waiting.headers['x-airlock-review-state']).toBe('waiting');
+
+      const denied = del();
+      await attached(review!.id);
+      await h.airlock.reviews.decide(review!.id, person('carol'), { decision: 'deny', reason: 'keep it' });
+      const answer = await denied;
+      expect(answer.status).toBe(403);
+      expect(answer.headers['x-airlock-review']).toBe(review!.id);
+      expect(answer.headers['x-airlock-review-state']).toBe('denied');
+      // An answer without a review carries neither header.
+      const read = await agent.request({ path: deploymentPath('staging', 'tagged') });
+      expect(read.headers['x-airlock-review']).toBeUndefined();
+    });
+
     it('after the hold kubectl prints the pending message; the re-run re-attaches, runs once; a third run is a new review', async () => {
       h.fake.seed(deployment('staging', 'worker'));
       h.fake.requests.length = 0;
