@@ -29,7 +29,7 @@ import { registerStoreGauges } from './web/store-gauges.js';
 import { createClusterBodyDecoder } from './gateway/cluster-decode.js';
 import { withTokenEndpoints } from './gateway/token-endpoint.js';
 import { withMcpEndpoint } from './mcp/endpoint.js';
-import { loopbackKubeApi, type KubeApi } from './mcp/kube-api.js';
+import { loopbackKubeApi } from './mcp/kube-api.js';
 import { createReviewGate } from './gateway/engine-review-gate.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './gateway/execution-lease.js';
 import { createReviewEngine, type ReviewEngine } from './reviews/engine.js';
@@ -309,8 +309,9 @@ async function start(
     keepAliveTimeout: 65_000,
   };
   // MCP tools call the gateway like any agent, over a loopback listener serving the very same handler.
-  const loopbackServer = http.createServer(serverOptions, gateway.handleRequest);
-  let loopback: KubeApi | undefined;
+  const loopbackServer = config.proxy.mcp
+    ? http.createServer(serverOptions, gateway.handleRequest)
+    : undefined;
   const proxyHandler = withTokenEndpoints(
     {
       verifier,
@@ -320,11 +321,11 @@ async function start(
       clusters: new Set(clustersByName.keys()),
       logger,
     },
-    config.proxy.mcp
+    loopbackServer
       ? withMcpEndpoint(
           {
             verifier,
-            kube: () => (loopback ??= loopbackKubeApi(new URL(`http://${loopbackAddress}`))),
+            kube: () => loopbackKubeApi(new URL(`http://${loopbackAddress}`)),
             reviews,
             logger,
             maxBodyBytes: config.proxy.maxBodyBytes,
@@ -347,7 +348,7 @@ async function start(
   );
   const webServer = http.createServer(createWebApp(slack ? { slack: slack.handler } : {}));
   const internalServer = http.createServer(createInternalApp({ db, clusters, metrics }));
-  const servers = [proxyServer, webServer, internalServer, loopbackServer];
+  const servers = [proxyServer, webServer, internalServer, ...(loopbackServer ? [loopbackServer] : [])];
   lifecycle.onStop('listeners', async () => {
     for (const server of servers) server.close();
     gateway.stop();
@@ -355,7 +356,7 @@ async function start(
     for (const server of servers) server.closeAllConnections();
     await drain(gateway, 1_000); // requests cut just now still record their outcome
   });
-  const loopbackAddress = config.proxy.mcp ? await listen(loopbackServer, '127.0.0.1:0', 'proxy.mcp') : '';
+  const loopbackAddress = loopbackServer ? await listen(loopbackServer, '127.0.0.1:0', 'proxy.mcp') : '';
   const proxyAddress = await listen(proxyServer, config.proxy.listen, 'proxy.listen');
   const webAddress = await listen(webServer, config.web.listen, 'web.listen');
   const internalAddress = await listen(internalServer, config.internal.listen, 'internal.listen');

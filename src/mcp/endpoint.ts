@@ -12,13 +12,14 @@ import type { Logger } from '../lib/logger.js';
 import type { Review } from '../reviews/model.js';
 import { readBody } from '../gateway/body.js';
 import { sendJson } from '../gateway/token-endpoint.js';
+import { createDiscovery, type Discovery } from './discovery.js';
 import type { KubeApi } from './kube-api.js';
 
 export const MCP_PATH = '/mcp';
 
 export interface McpEndpointDeps {
   verifier: TokenVerifier;
-  /** The gateway, reached over its loopback listener (listening once requests arrive). */
+  /** The gateway, reached over its loopback listener; called once, on the first request (it listens by then). */
   kube: () => KubeApi;
   reviews: { get(id: string): Promise<Review | undefined> };
   logger: Logger;
@@ -29,9 +30,18 @@ export interface McpEndpointDeps {
 /** Serves `/mcp` ahead of the gateway (it is not a cluster path); everything else goes to `next`. */
 export function withMcpEndpoint(deps: McpEndpointDeps, next: RequestListener): RequestListener {
   let server: Promise<typeof import('./server.js')> | undefined;
+  let backend: Backend | undefined;
+  const load = async (): Promise<Loaded> => {
+    if (!backend) {
+      const kube = deps.kube();
+      // Discovery is per cluster and the same for every caller: one cache serves every request of this process.
+      backend = { kube, discovery: createDiscovery(kube) };
+    }
+    return { ...(await (server ??= import('./server.js'))), ...backend };
+  };
   return (req, res) => {
     if ((req.url ?? '').split('?')[0] !== MCP_PATH) return next(req, res);
-    void serve(deps, req, res, () => (server ??= import('./server.js'))).catch((err: unknown) => {
+    void serve(deps, req, res, load).catch((err: unknown) => {
       deps.logger.error({ err: (err as Error).message }, 'MCP request failed');
       if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Airlock could not serve this MCP request');
       else res.destroy();
@@ -39,11 +49,17 @@ export function withMcpEndpoint(deps: McpEndpointDeps, next: RequestListener): R
   };
 }
 
+interface Backend {
+  kube: KubeApi;
+  discovery: Discovery;
+}
+type Loaded = typeof import('./server.js') & Backend;
+
 async function serve(
   deps: McpEndpointDeps,
   req: IncomingMessage,
   res: ServerResponse,
-  load: () => Promise<typeof import('./server.js')>,
+  load: () => Promise<Loaded>,
 ): Promise<void> {
   if (req.method !== 'POST') {
     // Stateless: no server-initiated stream to GET and no session to DELETE (the transport's own answer for both).
@@ -67,12 +83,12 @@ async function serve(
     if (isStatusError(err)) return jsonRpcError(res, err.code, -32600, err.message);
     return jsonRpcError(res, 400, -32700, 'Parse error: the request body is not JSON');
   }
-  const { serveMcpRequest } = await load();
+  const { serveMcpRequest, kube, discovery } = await load();
   await serveMcpRequest({
     req,
     res,
     body,
-    context: { agent, token, kube: deps.kube(), reviews: deps.reviews, logger: deps.logger },
+    context: { agent, token, kube, discovery, reviews: deps.reviews, logger: deps.logger },
   });
 }
 

@@ -8,7 +8,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { Agent } from '../identity/agent.js';
 import type { Logger } from '../lib/logger.js';
 import type { Review } from '../reviews/model.js';
-import { createDiscovery, ResourceLookupError, type Discovery } from './discovery.js';
+import { ResourceLookupError, type Discovery } from './discovery.js';
 import type { KubeApi } from './kube-api.js';
 import { text, type ToolResult } from './render.js';
 import { ToolArgumentError, TOOLS, type ToolContext, type ToolSpec } from './tools.js';
@@ -17,6 +17,7 @@ export interface McpCallContext {
   agent: Agent;
   token: string;
   kube: KubeApi;
+  discovery: Discovery;
   reviews: { get(id: string): Promise<Review | undefined> };
   logger: Logger;
 }
@@ -27,9 +28,6 @@ const INSTRUCTIONS =
   'answers with a review id; call the same tool again with the same arguments to keep waiting (it runs once ' +
   'approved, exactly once), or review_status to look. A denial names the reviewer and reason: change the approach ' +
   'instead of retrying. Always give a clear `reason` on writes; the reviewers read it.';
-
-/** Discovery is per cluster and the same for every caller, so one cache serves all requests of this process. */
-const discoveries = new WeakMap<KubeApi, Discovery>();
 
 /**
  * Tool calls in flight, by caller token and JSON-RPC id. Stateless serving answers a client's
@@ -87,8 +85,6 @@ export async function serveMcpRequest(input: {
   context: McpCallContext;
 }): Promise<void> {
   const { context } = input;
-  let discovery = discoveries.get(context.kube);
-  if (!discovery) discoveries.set(context.kube, (discovery = createDiscovery(context.kube)));
   const server = new McpServer(
     { name: 'airlock', title: 'Airlock', version: '0.1.0' },
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
@@ -108,7 +104,7 @@ export async function serveMcpRequest(input: {
           args,
           {
             kube: context.kube,
-            discovery,
+            discovery: context.discovery,
             reviews: context.reviews,
             agent: context.agent,
             token: context.token,

@@ -151,8 +151,15 @@ async function send(
 
 const isResult = (value: KubeResponse | ToolResult): value is ToolResult => 'content' in value;
 
-async function resolve(ctx: ToolContext, caller: KubeCaller, type: string): Promise<ResourceRef> {
-  return ctx.discovery.resolve(caller, type);
+/** The resource type a tool names, and the path of the named object (namespace "default" unless given). */
+async function namedObject(
+  ctx: ToolContext,
+  args: ToolArgs & { resource: string; name: string; namespace?: string | undefined },
+  subresource?: string,
+): Promise<{ ref: ResourceRef; path: string }> {
+  const ref = await ctx.discovery.resolve(callerOf(ctx, args), args.resource);
+  const where = { namespace: args.namespace ?? 'default', name: args.name };
+  return { ref, path: objectPath(ref, subresource ? { ...where, subresource } : where) };
 }
 
 const listResources = tool({
@@ -172,8 +179,7 @@ const listResources = tool({
   },
   annotations: READ,
   async run(args, ctx) {
-    const caller = callerOf(ctx, args);
-    const ref = await resolve(ctx, caller, args.resource);
+    const ref = await ctx.discovery.resolve(callerOf(ctx, args), args.resource);
     const res = await send(ctx, 'list_resources', args, {
       method: 'GET',
       path: objectPath(ref, { namespace: args.namespace }),
@@ -194,15 +200,11 @@ const listResources = tool({
 
 async function getObject(
   ctx: ToolContext,
-  caller: KubeCaller,
   args: ToolArgs & { resource: string; name: string; namespace?: string | undefined },
   toolName: string,
 ): Promise<{ ref: ResourceRef; res: KubeResponse } | ToolResult> {
-  const ref = await resolve(ctx, caller, args.resource);
-  const res = await send(ctx, toolName, args, {
-    method: 'GET',
-    path: objectPath(ref, { namespace: args.namespace ?? 'default', name: args.name }),
-  });
+  const { ref, path } = await namedObject(ctx, args);
+  const res = await send(ctx, toolName, args, { method: 'GET', path });
   return isResult(res) ? res : { ref, res };
 }
 
@@ -214,7 +216,7 @@ const getResource = tool({
   input: { resource, name, namespace, cluster },
   annotations: READ,
   async run(args, ctx) {
-    const got = await getObject(ctx, callerOf(ctx, args), args, 'get_resource');
+    const got = await getObject(ctx, args, 'get_resource');
     if ('content' in got) return got;
     return text(renderObject(JSON.parse(got.res.body)));
   },
@@ -227,14 +229,10 @@ const describeResource = tool({
   input: { resource, name, namespace, cluster },
   annotations: READ,
   async run(args, ctx) {
-    const caller = callerOf(ctx, args);
-    const got = await getObject(ctx, caller, args, 'describe_resource');
+    const got = await getObject(ctx, args, 'describe_resource');
     if ('content' in got) return got;
-    const object = JSON.parse(got.res.body) as {
-      kind?: string;
-      metadata?: { namespace?: string; uid?: string };
-    };
-    const events = await ctx.kube.request(caller, {
+    const object = JSON.parse(got.res.body) as { kind?: string; metadata?: { namespace?: string } };
+    const events = await ctx.kube.request(callerOf(ctx, args), {
       method: 'GET',
       path: got.ref.namespaced
         ? `/api/v1/namespaces/${encodeURIComponent(object.metadata?.namespace ?? args.namespace ?? 'default')}/events`
@@ -443,11 +441,10 @@ const patchResource = tool({
           : `a ${args.type} patch is an object, e.g. {"spec":{"replicas":2}}`,
       );
     }
-    const caller = callerOf(ctx, args);
-    const ref = await resolve(ctx, caller, args.resource);
+    const { ref, path } = await namedObject(ctx, args);
     const res = await send(ctx, 'patch_resource', args, {
       method: 'PATCH',
-      path: objectPath(ref, { namespace: args.namespace ?? 'default', name: args.name }),
+      path,
       query: { dryRun: args.dryRun ? 'All' : undefined },
       contentType: PATCH_TYPES[args.type],
       body: JSON.stringify(args.patch),
@@ -473,17 +470,12 @@ const scale = tool({
   },
   annotations: write(true),
   async run(args, ctx) {
-    const caller = callerOf(ctx, args);
-    const ref = await resolve(ctx, caller, args.resource);
+    const { ref, path } = await namedObject(ctx, args, 'scale');
     if (!ref.subresources.includes('scale'))
       throw new ToolArgumentError(`${qualified(ref)} has no scale subresource; it cannot be scaled`);
     const res = await send(ctx, 'scale', args, {
       method: 'PATCH',
-      path: objectPath(ref, {
-        namespace: args.namespace ?? 'default',
-        name: args.name,
-        subresource: 'scale',
-      }),
+      path,
       contentType: PATCH_TYPES.merge,
       body: JSON.stringify({ spec: { replicas: args.replicas } }),
     });
@@ -510,11 +502,10 @@ const deleteResource = tool({
   },
   annotations: write(true),
   async run(args, ctx) {
-    const caller = callerOf(ctx, args);
-    const ref = await resolve(ctx, caller, args.resource);
+    const { ref, path } = await namedObject(ctx, args);
     const res = await send(ctx, 'delete_resource', args, {
       method: 'DELETE',
-      path: objectPath(ref, { namespace: args.namespace ?? 'default', name: args.name }),
+      path,
       query: {
         propagationPolicy: args.propagationPolicy,
         gracePeriodSeconds: args.gracePeriodSeconds,
@@ -548,8 +539,7 @@ const rolloutRestart = tool({
   },
   annotations: write(false),
   async run(args, ctx) {
-    const caller = callerOf(ctx, args);
-    const ref = await resolve(ctx, caller, args.resource);
+    const { ref, path } = await namedObject(ctx, args);
     if (!RESTARTABLE.has(ref.kind))
       throw new ToolArgumentError(
         `${qualified(ref)} cannot be restarted; only deployments, statefulsets and daemonsets`,
@@ -562,7 +552,7 @@ const rolloutRestart = tool({
       args,
       {
         method: 'PATCH',
-        path: objectPath(ref, { namespace: args.namespace ?? 'default', name: args.name }),
+        path,
         contentType: PATCH_TYPES.strategic,
         body: JSON.stringify({
           spec: {
