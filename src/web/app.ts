@@ -71,9 +71,10 @@ function sendText(
  * (express alone is ~11 MiB resident). Errors never show their text here.
  */
 function routes(table: Record<string, Route>, fallback?: RequestListener): RequestListener {
+  // A Map: only the listed paths are routes, never properties every object inherits.
+  const byPath = new Map(Object.entries(table));
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = table[path];
+    const route = byPath.get((req.url ?? '/').split('?')[0]!);
     if (!route) {
       if (fallback) return fallback(req, res);
       return sendText(res, 404, 'not found');
