@@ -3,7 +3,7 @@
  * cluster's own discovery documents, read through the gateway like any request. Cached per cluster for a while;
  * an unknown name refreshes once, so a CRD installed a minute ago is found.
  */
-import type { KubeApi, KubeCaller } from './kube-api.js';
+import { statusMessage, type KubeApi, type KubeCaller } from './kube-api.js';
 
 export interface ResourceRef {
   group: string;
@@ -111,8 +111,9 @@ export function createDiscovery(kube: KubeApi, now: () => number = Date.now): Di
   async function read<T>(caller: KubeCaller, path: string): Promise<T> {
     const res = await kube.request(caller, { method: 'GET', path });
     if (res.status !== 200) {
-      const message = (JSON.parse(res.body || '{}') as { message?: string }).message ?? `HTTP ${res.status}`;
-      throw new ResourceLookupError(`could not read the cluster's API discovery (${path}): ${message}`);
+      throw new ResourceLookupError(
+        `could not read the cluster's API discovery (${path}): ${statusMessage(res)}`,
+      );
     }
     return JSON.parse(res.body) as T;
   }

@@ -38,6 +38,17 @@ export interface KubeApi {
   request(caller: KubeCaller, req: KubeRequest): Promise<KubeResponse>;
 }
 
+/** The message of a Kubernetes `Status` answer, or the body itself when the answer was not one. */
+export function statusMessage(res: Pick<KubeResponse, 'status' | 'body'>): string {
+  try {
+    const status = JSON.parse(res.body) as { kind?: string; message?: unknown };
+    if (status.kind === 'Status' && typeof status.message === 'string') return status.message;
+  } catch {
+    // not JSON: the body is the message
+  }
+  return res.body.trim() || `HTTP ${res.status}`;
+}
+
 /** Tool answers go to a model's context: more than this is cut, and the tool says so. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * without the bookkeeping a model does not need, and refusals with what to do next.
  */
 import { stringify } from 'yaml';
-import type { KubeResponse } from './kube-api.js';
+import { statusMessage, type KubeResponse } from './kube-api.js';
 
 export interface ToolResult {
   [key: string]: unknown;
@@ -101,17 +101,6 @@ export function renderEvents(list: { items?: EventDocument[] }): string {
       `${(e.message ?? '').replace(/\s+/g, ' ')}${e.count && e.count > 1 ? ` (x${e.count})` : ''}`,
     ]),
   ]);
-}
-
-/** The message of a Kubernetes `Status` answer, or the body itself when the answer was not one. */
-export function statusMessage(res: Pick<KubeResponse, 'status' | 'body'>): string {
-  try {
-    const status = JSON.parse(res.body) as { kind?: string; message?: unknown };
-    if (status.kind === 'Status' && typeof status.message === 'string') return status.message;
-  } catch {
-    // not JSON: the body is the message
-  }
-  return res.body.trim() || `HTTP ${res.status}`;
 }
 
 export interface RetryHint {

@@ -11,20 +11,13 @@ import type { Review } from '../reviews/model.js';
 import { groupVersionPath, type Discovery, type ResourceRef } from './discovery.js';
 import {
   MAX_ANSWER_BYTES,
+  statusMessage,
   type KubeApi,
   type KubeCaller,
   type KubeRequest,
   type KubeResponse,
 } from './kube-api.js';
-import {
-  refusal,
-  renderEvents,
-  renderObject,
-  renderTable,
-  statusMessage,
-  text,
-  type ToolResult,
-} from './render.js';
+import { refusal, renderEvents, renderObject, renderTable, text, type ToolResult } from './render.js';
 
 export interface ToolContext {
   kube: KubeApi;
