@@ -305,11 +305,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         'content-length': payload.length,
         ...(retry ? { 'retry-after': String(retry) } : {}),
         // Machine-readable for clients that act on a parked or denied request (Airlock's MCP tools do).
-        ...(trace.reviewId
-          ? {
-              'x-airlock-review': trace.reviewId,
-              'x-airlock-review-state': trace.verdict?.state ?? 'unknown',
-            }
+        ...(trace.reviewId && trace.verdict
+          ? { 'x-airlock-review': trace.reviewId, 'x-airlock-review-state': trace.verdict.state }
           : {}),
       });
       res.end(payload);
