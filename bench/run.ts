@@ -63,9 +63,13 @@ async function waitForHealthy(url: string, child: ChildProcess): Promise<void> {
   throw new Error('Airlock did not become healthy');
 }
 
-/** CPU time (user + system) a process has used so far, in milliseconds. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * CPU time (user + system) a process has used so far, in milliseconds: all its threads, or only the main one (the
+ * JavaScript event loop, whose thread id is the pid), which is what saturates first.
+ */
+function cpuMs(pid: number, thread: 'all' | 'main' = 'all'): number {
+  const stat = thread === 'all' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`;
+  const fields = readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ=100)
 }
 
@@ -200,6 +204,7 @@ async function seed(direct: Target): Promise<void> {
 interface Measured {
   load: LoadResult;
   cpuUs: number;
+  mainThreadCpuUs: number;
   peakRss: number;
 }
 
@@ -214,12 +219,12 @@ function report(rows: Row[]): void {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   const lat = (m: Measured) => `${f(m.load.p50ms, 2)} / ${f(m.load.p99ms, 2)}`;
   console.log(
-    '\n| scenario | req/s direct / bare / Airlock | Airlock ÷ bare | p50 / p99 ms direct | bare | Airlock | Airlock adds p50 vs bare | CPU µs/req API server / bare / Airlock | peak RSS MiB bare / Airlock | errors d/b/a |',
+    '\n| scenario | req/s direct / bare / Airlock | Airlock ÷ bare | p50 / p99 ms direct | bare | Airlock | Airlock adds p50 vs bare | CPU µs/req API server / bare / Airlock | of it Airlock main thread | peak RSS MiB bare / Airlock | errors d/b/a |',
   );
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const { scenario, direct: d, bare: b, airlock: a } of rows) {
     console.log(
-      `| ${scenario} | ${f(d.load.rps)} / ${f(b.load.rps)} / ${f(a.load.rps)} | ${f(a.load.rps / b.load.rps, 2)} | ${lat(d)} | ${lat(b)} | ${lat(a)} | ${f(a.load.p50ms - b.load.p50ms, 2)} | ${f(d.cpuUs, 0)} / ${f(b.cpuUs, 0)} / ${f(a.cpuUs, 0)} | ${f(b.peakRss, 0)} / ${f(a.peakRss, 0)} | ${d.load.errors}/${b.load.errors}/${a.load.errors} |`,
+      `| ${scenario} | ${f(d.load.rps)} / ${f(b.load.rps)} / ${f(a.load.rps)} | ${f(a.load.rps / b.load.rps, 2)} | ${lat(d)} | ${lat(b)} | ${lat(a)} | ${f(a.load.p50ms - b.load.p50ms, 2)} | ${f(d.cpuUs, 0)} / ${f(b.cpuUs, 0)} / ${f(a.cpuUs, 0)} | ${f(a.mainThreadCpuUs, 0)} | ${f(b.peakRss, 0)} / ${f(a.peakRss, 0)} | ${d.load.errors}/${b.load.errors}/${a.load.errors} |`,
     );
   }
   const errors = rows.reduce(
@@ -236,11 +241,13 @@ async function measure(
   opts: { concurrency: number; seconds: number },
 ): Promise<Measured> {
   const cpuBefore = cpuMs(pid);
+  const mainBefore = cpuMs(pid, 'main');
   resetPeakRss(pid);
   const load = await runLoad(target, opts);
   return {
     load,
     cpuUs: ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, load.requests),
+    mainThreadCpuUs: ((cpuMs(pid, 'main') - mainBefore) * 1000) / Math.max(1, load.requests),
     peakRss: rssMiB(pid, 'VmHWM'),
   };
 }
@@ -274,9 +281,18 @@ async function main(): Promise<void> {
 
     const caFile = join(dir, 'fake-ca.crt');
     writeFileSync(caFile, ca);
-    const bare = spawn(process.execPath, [BARE, cluster.server, kc.users[0]!.user.token, caFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // BENCH_PROFILE=DIR writes V8 CPU profiles of the bare forwarder and the gateway there (open them in Chrome
+    // DevTools): the same scenario's two profiles side by side show what Airlock adds.
+    const profile = process.env.BENCH_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+      : [];
+    const bare = spawn(
+      process.execPath,
+      [...profile, BARE, cluster.server, kc.users[0]!.user.token, caFile],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(bare);
     const bareInfo = JSON.parse(await waitForLine(bare, /(\{.*\})/, 'bare forwarder')) as {
       url: string;
@@ -301,10 +317,6 @@ async function main(): Promise<void> {
     })
       .toString()
       .trim();
-    // BENCH_PROFILE=DIR writes a V8 CPU profile of the gateway there (open it in Chrome DevTools).
-    const profile = process.env.BENCH_PROFILE
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
-      : [];
     // Logs go to a file, as in production: one JSON line per request.
     const log = openSync(join(dir, 'airlock.log'), 'a');
     const airlock = spawn(process.execPath, [...profile, CLI, 'serve'], { env, stdio: ['ignore', log, log] });

@@ -126,7 +126,8 @@ export function sendUpstream(cluster: UpstreamCluster, request: OutboundRequest)
       reject(failureOf(cluster.name, err, signal));
     };
     outgoing.on('error', fail);
-    outgoing.on('close', () => fail(new Error('the connection closed before an answer')));
+    // Every exchange closes; only one closed before its answer needs an Error (building one costs a stack trace).
+    outgoing.on('close', () => settled || fail(new Error('the connection closed before an answer')));
     outgoing.on('response', (response) => {
       if (settled) return void response.destroy();
       settled = true;
