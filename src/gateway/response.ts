@@ -106,7 +106,7 @@ export function maskAnswer(
       },
     );
   }
-  if (isJson && raw.length > 0 && !explain && masker.isMaskFree(raw.toString('latin1'))) {
+  if (isJson && raw.length > 0 && !explain && masker.isMaskFree(raw)) {
     // Nothing to mask: relay the bytes. The document is decoded only when the session log keeps it.
     return {
       status,

@@ -1,18 +1,20 @@
 /**
  * The fast path: decides from a JSON answer's text, without decoding it, that structured masking could not change
- * it, so the bytes can be relayed as they are (no parse, no re-encode). One regex pass looks for everything the
- * document masker acts on (document.ts):
+ * it, so the bytes can be relayed as they are (no parse, no re-encode). A literal scan of the bytes (literal-scan.ts),
+ * then precise patterns where it found something, look for everything the document masker acts on (document.ts):
  * - an object of a kind with field rules (Secret, TokenRequest, TokenReview, configured kinds), also as a list kind
  *   or inside the last-applied annotation (escaped quotes);
  * - a kind-less `object` field, which the masker would treat as a Secret if it looked like one;
- * - a container env entry whose name looks like a credential (its `value` is masked);
- * - any detector hint (PEM headers, token prefixes, `://`, "bearer", …) in any string.
+ * - a credential-like `name` in text with an `env` key (the masker masks such an env entry's `value`);
+ * - any detector hint (PEM headers, token prefixes, `://`, "bearer", …) in any string;
+ * - a `\uXXXX` escape, which could spell any of the above.
  * The top-level `kind` must be among the first fields (first, as kube-apiserver writes it, or after `apiVersion`);
  * anything else takes the structured path. The one
  * change the masker makes that is not about secrets — re-serialising a valid last-applied annotation compactly — is
  * not worth decoding for.
  */
 import { escapeRegExp } from './helpers.js';
+import { createLiteralScan } from './literal-scan.js';
 
 export interface MaskFreeOptions {
   /** Kinds some field rule applies to. */
@@ -23,40 +25,106 @@ export interface MaskFreeOptions {
   detectorHints: readonly string[];
 }
 
-/** `kind` is the document's kind, or undefined to read it from the text's first field. */
-export type MaskFreeCheck = (json: string, kind?: string) => boolean;
+/**
+ * `json` is the answer's text or its bytes (read as Latin-1: the patterns are ASCII, and other bytes only ever fall
+ * inside strings). `kind` is the document's kind, or undefined to read it from the text's first field.
+ */
+export type MaskFreeCheck = (json: string | Buffer, kind?: string) => boolean;
 
 /** The top-level kind among the first fields (kube-apiserver writes kind first; others write apiVersion first). */
 const LEADING_KIND = /^\s*\{\s*(?:"apiVersion"\s*:\s*"[^"\\]*"\s*,\s*)?"kind"\s*:\s*"([^"\\]*)"/;
+/** Where that kind must be found: kube-apiserver writes it within the first few dozen bytes. */
+const KIND_WITHIN = 1024;
+/**
+ * A `\uXXXX` escape can spell any trigger (`"\u0065nv"` is `env` once decoded, as the masker sees it), so text with
+ * one takes the structured path. Go's JSON writes them only for `<`, `>`, `&` and control characters.
+ */
+const UNICODE_ESCAPE = '\\u';
 
 export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
   const q = '\\\\?"'; // a quote, possibly escaped (inside the last-applied annotation)
   const kinds = opts.ruleKinds.map(escapeRegExp).join('|');
   // The precise triggers start with a quote, the commonest byte in JSON, so the regex engine would try them at every
-  // quote (measured: a quarter of a 500-item list's cost). A first pass looks for the literals they all contain, which
-  // JSON without secrets almost never does; only then do the precise patterns run.
-  const literals = new RegExp(
-    [...opts.ruleKinds, 'object', ...opts.detectorHints.map((h) => h.replace(/^"/, ''))]
-      .map(escapeRegExp)
-      .join('|'),
-  );
+  // quote. A first pass looks for the literals they all contain, which JSON without secrets almost never does; only
+  // then do the precise patterns run, on the text.
+  const hints = createLiteralScan([
+    ...opts.ruleKinds,
+    'object',
+    UNICODE_ESCAPE,
+    ...opts.detectorHints.map((h) => h.replace(/^"/, '')),
+  ]);
   const triggers = new RegExp(
     [
       ...(kinds ? [`${q}(?:${kinds})(?:List)?${q}`] : []),
       `${q}object${q}\\s*:\\s*\\{(?!\\s*${q}kind${q})`,
+      escapeRegExp(UNICODE_ESCAPE),
       ...opts.detectorHints.map(escapeRegExp),
     ].join('|'),
   );
+  // Credential env values are masked only in `env` lists: a credential-like `name` in one (wherever its `value` is,
+  // whatever escapes it holds) sends the text to the masker. Only the lists are decoded to text, not the whole answer:
+  // a 1 MB string per answer made V8 collect its old generation over and over (measured: half a Pod list's CPU).
+  // Lists inside the last-applied annotation (`env\"`) are not delimited by raw brackets: that text is read whole.
+  const escapedEnvKey = createLiteralScan(['env\\"']);
   const credentialEnv = new RegExp(
-    `${q}name${q}\\s*:\\s*${q}[^"\\\\]*(?:${opts.credentialEnvNames})[^"\\\\]*${q}\\s*,\\s*${q}value${q}`,
+    `${q}name${q}\\s*:\\s*${q}(?:[^"\\\\]|\\\\.)*?(?:${opts.credentialEnvNames})`,
     'i',
   );
   const ruleKind = new Set(opts.ruleKinds.flatMap((k) => [k, `${k}List`]));
   return (json, kind) => {
-    const topKind = kind ?? LEADING_KIND.exec(json)?.[1];
+    const topKind = kind ?? LEADING_KIND.exec(textOf(json, 0, KIND_WITHIN))?.[1];
     // No kind (or the generic List, whose items may carry any kind): let the structured masker decide.
     if (topKind === undefined || topKind === 'List' || ruleKind.has(topKind)) return false;
-    if (literals.test(json) && triggers.test(json)) return false;
-    return !credentialEnv.test(json);
+    if (hints(json) && triggers.test(textOf(json))) return false;
+    if (escapedEnvKey(json)) return !credentialEnv.test(textOf(json));
+    for (const [start, end] of envLists(json)) if (credentialEnv.test(textOf(json, start, end))) return false;
+    return true;
   };
+}
+
+/** The text (or part of it); bytes are read as Latin-1. */
+function textOf(json: string | Buffer, start = 0, end = json.length): string {
+  return typeof json === 'string' ? json.slice(start, end) : json.toString('latin1', start, end);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/** Where each `"env": [ … ]` array is in the text: from its `[` to just past the matching `]` (or the end). */
+function* envLists(json: string | Buffer): Generator<[number, number]> {
+  const at = typeof json === 'string' ? (i: number) => json.charCodeAt(i) : (i: number) => json[i] ?? NaN;
+  for (let from = 0; ;) {
+    const key = json.indexOf('"env"', from);
+    if (key < 0) return;
+    from = key + 5;
+    let i = skipSpace(at, from);
+    if (at(i) !== COLON) continue;
+    i = skipSpace(at, i + 1);
+    if (at(i) !== 0x5b) continue; // `[`: anything else is not a list, which the masker leaves alone
+    from = closingBracket(at, i, json.length);
+    yield [i, from];
+  }
+}
+
+function skipSpace(at: (i: number) => number, i: number): number {
+  // JSON whitespace: space, tab, newline, carriage return.
+  for (let c = at(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = at(++i));
+  return i;
+}
+
+/** Just past the bracket that closes the one at `open`, skipping strings and their escapes. */
+function closingBracket(at: (i: number) => number, open: number, length: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < length; i++) {
+    const c = at(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x5b || c === 0x7b) depth++;
+    else if ((c === 0x5d || c === 0x7d) && --depth === 0) return i + 1;
+  }
+  return length;
 }

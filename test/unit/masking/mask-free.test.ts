@@ -119,6 +119,70 @@ const CASES: [string, object, typeof masker, boolean][] = [
     false,
   ],
   ['a generic List', { kind: 'List', apiVersion: 'v1', items: [secret('x')] }, masker, false],
+  [
+    'a Pod whose credential env value comes before its name',
+    pod([{ value: CANARY, name: 'DB_PASSWORD' } as { name: string; value: string }]),
+    masker,
+    false,
+  ],
+  [
+    'a Pod whose credential env entry has a field between name and value',
+    pod([{ name: 'DB_PASSWORD', optional: 'no', value: CANARY } as { name: string; value: string }]),
+    masker,
+    false,
+  ],
+  [
+    'a Pod whose env list holds brackets and escaped quotes before a credential entry',
+    pod([
+      { name: 'MODE', value: 'a]}"\\' },
+      { name: 'DB_PASSWORD', value: CANARY },
+    ]),
+    masker,
+    false,
+  ],
+  [
+    'a Pod whose last-applied annotation has a credential env value',
+    {
+      ...pod([{ name: 'MODE', value: 'fast' }]),
+      metadata: meta('web', {
+        annotations: {
+          [LAST_APPLIED_ANNOTATION]: JSON.stringify(pod([{ name: 'DB_PASSWORD', value: CANARY }])),
+        },
+      }),
+    },
+    masker,
+    false,
+  ],
+  [
+    'a Pod with a credential-like name outside its env list',
+    {
+      ...pod([{ name: 'MODE', value: 'fast' }]),
+      spec: {
+        containers: [{ name: 'app', image: 'nginx:1.27', env: [{ name: 'MODE', value: 'fast' }] }],
+        volumes: [{ name: 'db-password', configMap: { name: 'token-config' } }],
+      },
+    },
+    masker,
+    true,
+  ],
+  [
+    'a Pod whose credential env name holds a backslash',
+    pod([{ name: 'X\\PASSWORD', value: CANARY }]),
+    masker,
+    false,
+  ],
+  [
+    'a ConfigMap with a Slack token after a run of x',
+    configMap('app', { filler: 'x'.repeat(5000), token: `xoxb-${'1'.repeat(12)}-${'a'.repeat(24)}` }),
+    masker,
+    false,
+  ],
+  [
+    'a ConfigMap with non-ASCII text',
+    configMap('app', { greeting: 'grüße, 你好 🚀'.repeat(50) }),
+    masker,
+    true,
+  ],
   ['a ConfigMap under a ConfigMap field rule', configMap('app', { password: CANARY }), withRule, false],
   [
     'a ConfigMap list under a ConfigMap field rule',
@@ -133,6 +197,24 @@ describe('mask-free fast path', () => {
     expect(m.isMaskFree(JSON.stringify(doc))).toBe(expected);
     // Pretty-printed (pretty=true, curl) answers decide the same way.
     expect(m.isMaskFree(JSON.stringify(doc, null, 2))).toBe(expected);
+    // The gateway hands over the answer's bytes (UTF-8), undecoded.
+    expect(m.isMaskFree(Buffer.from(JSON.stringify(doc)))).toBe(expected);
+  });
+
+  it('sends text with a \\u escape to the masker: an escape can spell any trigger', () => {
+    const escaped = [
+      // `env` spelled with an escape: the masker decodes it and masks the credential value.
+      `{"kind":"Pod","apiVersion":"v1","spec":{"containers":[{"name":"a","\\u0065nv":[{"name":"DB_PASSWORD","value":"${CANARY}"}]}]}}`,
+      // A PEM header whose dashes are escapes: the detector sees the decoded text.
+      `{"kind":"ConfigMap","apiVersion":"v1","data":{"k":"\\u002d----BEGIN PRIVATE KEY-----\\n${CANARY_BASE64}\\n-----END PRIVATE KEY-----"}}`,
+    ];
+    for (const text of escaped) {
+      expect(masker.isMaskFree(text)).toBe(false);
+      expect(masker.isMaskFree(Buffer.from(text))).toBe(false);
+      const masked = JSON.stringify(masker.maskDocument(JSON.parse(text)));
+      expect(masked).not.toContain(CANARY);
+      expect(masked).not.toContain(CANARY_BASE64);
+    }
   });
 
   it.each(CASES)('never relays what masking would change: %s', (_name, doc, m) => {
