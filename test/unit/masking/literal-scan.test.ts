@@ -15,8 +15,12 @@ function randomText(seed: number, length: number): string {
   return text;
 }
 
-describe('literal scan', () => {
-  const scan = createLiteralScan(LITERALS);
+// Every answer through the native searches, and the default (the regex below 8 KiB): both must agree with `includes`.
+describe.each([
+  ['native searches', { regexBelowBytes: 0 }],
+  ['default', {}],
+])('literal scan (%s)', (_mode, opts) => {
+  const scan = createLiteralScan(LITERALS, opts);
 
   it('finds exactly what a plain substring search finds, in text and in its bytes', () => {
     for (let seed = 1; seed <= 400; seed++) {
@@ -40,6 +44,17 @@ describe('literal scan', () => {
     const text = `{"greeting":"${'ü你好🚀'.repeat(100)}"}`;
     expect(scan(Buffer.from(text))).toBe(false);
     expect(scan(Buffer.from(`${text}AKIA`))).toBe(true);
+  });
+
+  it('agrees with a plain substring search on texts around the regex threshold', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const text = randomText(seed, 7000 + seed * 50);
+      const expected = LITERALS.some((literal) => text.includes(literal));
+      expect(scan(Buffer.from(text, 'latin1'))).toBe(expected);
+      const clean = text.replace(/x|A|e|:|n|\\|a/g, '.');
+      expect(scan(clean)).toBe(false);
+      expect(scan(`${clean}env"`)).toBe(true);
+    }
   });
 
   it('refuses a literal that is empty or not printable ASCII', () => {

@@ -173,9 +173,36 @@ const CASES: [string, object, typeof masker, boolean][] = [
   ],
   [
     'a ConfigMap with a Slack token after a run of x',
-    configMap('app', { filler: 'x'.repeat(5000), token: `xoxb-${'1'.repeat(12)}-${'a'.repeat(24)}` }),
+    configMap('app', { filler: 'x'.repeat(20_000), token: `xoxb-${'1'.repeat(12)}-${'a'.repeat(24)}` }),
     masker,
     false,
+  ],
+  [
+    'a ConfigMap list large enough for the native search, with a GitHub token in its last item',
+    list('ConfigMapList', [
+      ...Array.from({ length: 40 }, (_, i) => configMap(`c${i}`, { value: 'x'.repeat(700) })),
+      configMap('last', { token: `ghp_${'a'.repeat(36)}` }),
+    ]),
+    masker,
+    false,
+  ],
+  [
+    'a Pod list large enough for the native search, with a credential env value in its last item',
+    list('PodList', [
+      ...Array.from({ length: 60 }, (_, i) => pod([{ name: `MODE_${i}`, value: 'fast' }])),
+      pod([{ value: CANARY, name: 'DB_PASSWORD' } as { name: string; value: string }]),
+    ]),
+    masker,
+    false,
+  ],
+  [
+    'a clean Pod list large enough for the native search',
+    list(
+      'PodList',
+      Array.from({ length: 60 }, (_, i) => pod([{ name: `MODE_${i}`, value: 'fast' }])),
+    ),
+    masker,
+    true,
   ],
   [
     'a ConfigMap with non-ASCII text',
