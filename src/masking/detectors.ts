@@ -71,7 +71,9 @@ const DETECTORS: Record<DetectorName, Detector> = {
     replacement: KEEP_AROUND,
   },
   'generic-bearer': {
-    hints: ['earer', 'EARER'],
+    // Every lower-case `earer` the pattern matches follows a `b` or `B`: these find the same matches as `earer`,
+    // but from a rarer first letter.
+    hints: ['Bearer', 'bearer', 'EARER'],
     pattern: /(\bbearer\s{1,8})[A-Za-z0-9._~+/-]{16,}=*/gi,
     replacement: KEEP_PREFIX,
   },

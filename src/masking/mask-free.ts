@@ -14,7 +14,7 @@
  * not worth decoding for.
  */
 import { escapeRegExp } from './helpers.js';
-import { createLiteralScan } from './literal-scan.js';
+import { createLiteralScan, LiteralSearch, prepareLiteral } from './literal-scan.js';
 
 export interface MaskFreeOptions {
   /** Kinds some field rule applies to. */
@@ -72,12 +72,14 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
   );
   const ruleKind = new Set(opts.ruleKinds.flatMap((k) => [k, `${k}List`]));
   return (json, kind) => {
+    const search = new LiteralSearch(json);
     const topKind = kind ?? LEADING_KIND.exec(textOf(json, 0, KIND_WITHIN))?.[1];
     // No kind (or the generic List, whose items may carry any kind): let the structured masker decide.
     if (topKind === undefined || topKind === 'List' || ruleKind.has(topKind)) return false;
-    if (hints(json) && triggers.test(textOf(json))) return false;
-    if (escapedEnvKey(json)) return !credentialEnv.test(textOf(json));
-    for (const [start, end] of envLists(json)) if (credentialEnv.test(textOf(json, start, end))) return false;
+    if (hints(search) && triggers.test(textOf(json))) return false;
+    if (escapedEnvKey(search)) return !credentialEnv.test(textOf(json));
+    for (const [start, end] of envLists(search))
+      if (credentialEnv.test(textOf(json, start, end))) return false;
     return true;
   };
 }
@@ -91,11 +93,14 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
+const ENV_KEY = prepareLiteral('"env"');
+
 /** Where each `"env": [ … ]` array is in the text: from its `[` to just past the matching `]` (or the end). */
-function* envLists(json: string | Buffer): Generator<[number, number]> {
+function* envLists(search: LiteralSearch): Generator<[number, number]> {
+  const json = search.text;
   const at = typeof json === 'string' ? (i: number) => json.charCodeAt(i) : (i: number) => json[i] ?? NaN;
   for (let from = 0; ;) {
-    const key = json.indexOf('"env"', from);
+    const key = search.indexOf(ENV_KEY, from);
     if (key < 0) return;
     from = key + 5;
     let i = skipSpace(at, from);

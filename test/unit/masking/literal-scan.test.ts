@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createLiteralScan } from '../../../src/masking/literal-scan.js';
+import { createLiteralScan, LiteralSearch, prepareLiteral } from '../../../src/masking/literal-scan.js';
 
-const LITERALS = ['xox', 'AKIA', 'eyJ', '://', 'env"', '\\u', 'ab'];
+const LITERALS = ['xox', 'AKIA', 'eyJ', '://', 'env"', '\\u', 'ab', 'TokenRequest'];
 
 /** A deterministic pseudo-random text over a small alphabet, so literals occur by chance and nearly occur often. */
 function randomText(seed: number, length: number): string {
@@ -15,50 +15,69 @@ function randomText(seed: number, length: number): string {
   return text;
 }
 
-// Every answer through the native searches, and the default (the regex below 8 KiB): both must agree with `includes`.
+/** Every occurrence, in order, as the search reports them. */
+function occurrences(search: LiteralSearch, literal: string): number[] {
+  const prepared = prepareLiteral(literal);
+  const found: number[] = [];
+  for (let at = search.indexOf(prepared); at >= 0; at = search.indexOf(prepared, at + 1)) found.push(at);
+  return found;
+}
+
+function expectedOccurrences(text: string, literal: string): number[] {
+  const found: number[] = [];
+  for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + 1)) found.push(at);
+  return found;
+}
+
+// The native searches (every answer, with `small` below 0 bytes) and the default (plain searches below 8 KiB).
 describe.each([
-  ['native searches', { regexBelowBytes: 0 }],
-  ['default', {}],
-])('literal scan (%s)', (_mode, opts) => {
-  const scan = createLiteralScan(LITERALS, opts);
+  ['native searches', 0],
+  ['default', undefined],
+])('literal search (%s)', (_mode, smallBelow) => {
+  const scan = createLiteralScan(LITERALS);
+  const searchIn = (text: string | Buffer) => new LiteralSearch(text, smallBelow);
 
   it('finds exactly what a plain substring search finds, in text and in its bytes', () => {
-    for (let seed = 1; seed <= 400; seed++) {
-      const text = randomText(seed, 1 + (seed % 60));
+    for (let seed = 1; seed <= 300; seed++) {
+      const text = randomText(seed, 1 + (seed % 60) * (seed % 7 === 0 ? 200 : 1));
       const expected = LITERALS.some((literal) => text.includes(literal));
-      expect(scan(text), text).toBe(expected);
-      expect(scan(Buffer.from(text, 'latin1')), text).toBe(expected);
+      expect(scan(searchIn(text)), text).toBe(expected);
+      expect(scan(searchIn(Buffer.from(text, 'latin1'))), text).toBe(expected);
+      for (const literal of ['eyJ', 'env"', 'ab']) {
+        expect(occurrences(searchIn(Buffer.from(text, 'latin1')), literal)).toEqual(
+          expectedOccurrences(text, literal),
+        );
+      }
     }
   });
 
-  it('finds a literal past the sampled head, after a run of its own characters', () => {
-    // The only `xox` is at the very end; before it, runs of `x` and near misses.
-    const text = `${'{"k":"v"},'.repeat(1000)}${'x'.repeat(20_000)}oo${'x'.repeat(100)}ox`;
-    expect(scan(text)).toBe(true);
-    expect(scan(Buffer.from(text))).toBe(true);
-    expect(scan(text.slice(0, -1))).toBe(false);
-    expect(scan(Buffer.from(text.slice(0, -1)))).toBe(false);
+  it('finds a literal past the sampled head, after runs of its own characters and many near misses', () => {
+    // The only `xox` and `TokenRequest` are at the very end; before them, runs of `x` and Pod-like `requests`.
+    const head = '{"resources":{"requests":{"cpu":"1"}}},'.repeat(400);
+    const text = `${head}${'x'.repeat(20_000)}oo${'x'.repeat(100)}o TokenReques xox TokenRequest`;
+    for (const input of [text, Buffer.from(text)]) expect(scan(searchIn(input))).toBe(true);
+    const short = text.slice(0, text.lastIndexOf(' x'));
+    for (const input of [short, Buffer.from(short)]) expect(scan(searchIn(input))).toBe(false);
+    expect(occurrences(searchIn(Buffer.from(text)), 'TokenRequest')).toEqual([text.length - 12]);
+  });
+
+  it('moves to another needle when one keeps finding near misses, and still finds every occurrence', () => {
+    // The sample ranks every character of TokenRequest alike, so its first needle is `TokenR`: each TokenReview
+    // after the sample is a near miss for it.
+    const text = `${'{"a":1},'.repeat(600)}${'TokenReview '.repeat(50)}TokenRequest ${'TokenReview '.repeat(50)}TokenRequest`;
+    for (const input of [text, Buffer.from(text)]) {
+      expect(occurrences(searchIn(input), 'TokenRequest')).toEqual(expectedOccurrences(text, 'TokenRequest'));
+    }
   });
 
   it('reads bytes as Latin-1: multi-byte UTF-8 never forms an ASCII literal', () => {
-    const text = `{"greeting":"${'ü你好🚀'.repeat(100)}"}`;
-    expect(scan(Buffer.from(text))).toBe(false);
-    expect(scan(Buffer.from(`${text}AKIA`))).toBe(true);
+    const text = `{"greeting":"${'ü你好🚀'.repeat(1000)}"}`;
+    expect(scan(searchIn(Buffer.from(text)))).toBe(false);
+    expect(scan(searchIn(Buffer.from(`${text}AKIA`)))).toBe(true);
   });
+});
 
-  it('agrees with a plain substring search on texts around the regex threshold', () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const text = randomText(seed, 7000 + seed * 50);
-      const expected = LITERALS.some((literal) => text.includes(literal));
-      expect(scan(Buffer.from(text, 'latin1'))).toBe(expected);
-      const clean = text.replace(/x|A|e|:|n|\\|a/g, '.');
-      expect(scan(clean)).toBe(false);
-      expect(scan(`${clean}env"`)).toBe(true);
-    }
-  });
-
-  it('refuses a literal that is empty or not printable ASCII', () => {
-    expect(() => createLiteralScan([''])).toThrow(/not printable ASCII/);
-    expect(() => createLiteralScan(['grüße'])).toThrow(/not printable ASCII/);
-  });
+it('refuses a literal that is empty or not printable ASCII', () => {
+  expect(() => createLiteralScan([''])).toThrow(/not printable ASCII/);
+  expect(() => createLiteralScan(['grüße'])).toThrow(/not printable ASCII/);
 });
