@@ -92,6 +92,10 @@ function textOf(json: string | Buffer, start = 0, end = json.length): string {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
+const OPEN_LIST = 0x5b;
+const CLOSE_LIST = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
 
 const ENV_KEY = prepareLiteral('"env"');
 
@@ -106,7 +110,7 @@ function* envLists(search: LiteralSearch): Generator<[number, number]> {
     let i = skipSpace(at, from);
     if (at(i) !== COLON) continue;
     i = skipSpace(at, i + 1);
-    if (at(i) !== 0x5b) continue; // `[`: anything else is not a list, which the masker leaves alone
+    if (at(i) !== OPEN_LIST) continue; // anything else is not a list, which the masker leaves alone
     from = closingBracket(at, i, json.length);
     yield [i, from];
   }
@@ -128,8 +132,8 @@ function closingBracket(at: (i: number) => number, open: number, length: number)
       if (c === BACKSLASH) i++;
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
-    else if (c === 0x5b || c === 0x7b) depth++;
-    else if ((c === 0x5d || c === 0x7d) && --depth === 0) return i + 1;
+    else if (c === OPEN_LIST || c === OPEN_OBJECT) depth++;
+    else if ((c === CLOSE_LIST || c === CLOSE_OBJECT) && --depth === 0) return i + 1;
   }
   return length;
 }
