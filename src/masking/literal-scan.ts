@@ -50,6 +50,7 @@ export function prepareLiteral(text: string): Literal {
 /** One answer's text or bytes (read as Latin-1: one character per byte), searched for prepared literals. */
 export class LiteralSearch {
   private counts: Uint32Array | undefined;
+  private whole: string | undefined;
   /** Per literal, its needles rarest first, and which one is in use. */
   private readonly plans = new Map<Literal, { order: Needle[]; current: number }>();
 
@@ -61,6 +62,11 @@ export class LiteralSearch {
 
   get small(): boolean {
     return this.text.length < this.smallBelow;
+  }
+
+  /** The answer as text, made once however many checks read it whole. */
+  asText(): string {
+    return (this.whole ??= typeof this.text === 'string' ? this.text : this.text.toString('latin1'));
   }
 
   /** Where the literal first occurs at or after `from`, or -1. */
@@ -123,9 +129,8 @@ export type LiteralScan = (search: LiteralSearch) => boolean;
 export function createLiteralScan(texts: readonly string[]): LiteralScan {
   const literals = texts.map(prepareLiteral);
   const alternation = new RegExp(texts.map(escapeRegExp).join('|'));
-  return (search) => {
-    const { text } = search;
-    if (search.small) return alternation.test(typeof text === 'string' ? text : text.toString('latin1'));
-    return literals.some((literal) => search.indexOf(literal) >= 0);
-  };
+  return (search) =>
+    search.small
+      ? alternation.test(search.asText())
+      : literals.some((literal) => search.indexOf(literal) >= 0);
 }

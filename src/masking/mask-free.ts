@@ -76,16 +76,16 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
     const topKind = kind ?? LEADING_KIND.exec(textOf(json, 0, KIND_WITHIN))?.[1];
     // No kind (or the generic List, whose items may carry any kind): let the structured masker decide.
     if (topKind === undefined || topKind === 'List' || ruleKind.has(topKind)) return false;
-    if (hints(search) && triggers.test(textOf(json))) return false;
-    if (escapedEnvKey(search)) return !credentialEnv.test(textOf(json));
+    if (hints(search) && triggers.test(search.asText())) return false;
+    if (escapedEnvKey(search)) return !credentialEnv.test(search.asText());
     for (const [start, end] of envLists(search))
       if (credentialEnv.test(textOf(json, start, end))) return false;
     return true;
   };
 }
 
-/** The text (or part of it); bytes are read as Latin-1. */
-function textOf(json: string | Buffer, start = 0, end = json.length): string {
+/** Part of the text; bytes are read as Latin-1. */
+function textOf(json: string | Buffer, start: number, end: number): string {
   return typeof json === 'string' ? json.slice(start, end) : json.toString('latin1', start, end);
 }
 
