@@ -51,7 +51,7 @@ export function prepareLiteral(text: string): Literal {
 export class LiteralSearch {
   private counts: Uint32Array | undefined;
   private whole: string | undefined;
-  /** Per literal, its needles rarest first, and which one is in use. */
+  /** Per literal, its needles rarest first, and which one is in use (past the last: the whole literal). */
   private readonly plans = new Map<Literal, { order: Needle[]; current: number }>();
 
   /** `smallBelow` is for tests: 0 sends every answer through the native searches. */
@@ -75,23 +75,29 @@ export class LiteralSearch {
     if (this.small) return text.indexOf(literal.text, from);
     const plan = this.planFor(literal);
     for (let start = from, misses = 0; ;) {
-      const needle = plan.order[plan.current]!;
+      const needle = plan.order[plan.current];
+      // Every needle kept missing (an answer built of near copies): the whole literal, natively, with no JavaScript
+      // per candidate.
+      if (!needle) return this.find(literal.text, start);
       const found = this.find(needle, start + needle.at);
       if (found < 0) return -1;
       if (matchesAt(text, literal.text, found - needle.at)) return found - needle.at;
       // No occurrence starts before this one's start + 1, whichever needle looks next.
       start = found - needle.at + 1;
-      if (++misses === MISSES_PER_NEEDLE && plan.current < plan.order.length - 1) {
+      if (++misses === MISSES_PER_NEEDLE) {
         plan.current += 1;
         misses = 0;
       }
     }
   }
 
-  private find(needle: Needle, from: number): number {
-    return typeof this.text === 'string'
-      ? this.text.indexOf(needle.text, from)
-      : this.text.indexOf(needle.bytes, from);
+  /** A needle, or (a string) a whole literal. */
+  private find(needle: Needle | string, from: number): number {
+    const { text } = this;
+    if (typeof needle === 'string') {
+      return typeof text === 'string' ? text.indexOf(needle, from) : text.indexOf(needle, from, 'latin1');
+    }
+    return typeof text === 'string' ? text.indexOf(needle.text, from) : text.indexOf(needle.bytes, from);
   }
 
   private planFor(literal: Literal): { order: Needle[]; current: number } {

@@ -70,6 +70,17 @@ describe.each([
     }
   });
 
+  it('still finds every occurrence after each needle in turn kept missing (an answer of near copies)', () => {
+    const literal = 'TokenRequest';
+    const nearCopies = Array.from(literal, (_, p) => `${literal.slice(0, p)}~${literal.slice(p + 1)}`).join(
+      ' ',
+    );
+    const text = `${'{"a":1},'.repeat(600)}${`${nearCopies} `.repeat(100)}${literal} ${nearCopies} ${literal}`;
+    for (const input of [text, Buffer.from(text)]) {
+      expect(occurrences(searchIn(input), literal)).toEqual(expectedOccurrences(text, literal));
+    }
+  });
+
   it('reads bytes as Latin-1: multi-byte UTF-8 never forms an ASCII literal', () => {
     const text = `{"greeting":"${'ü你好🚀'.repeat(1000)}"}`;
     expect(scan(searchIn(Buffer.from(text)))).toBe(false);
