@@ -1,11 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import https from 'node:https';
+import type { ServerResponse } from 'node:http';
+import https, { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { databaseUrl } from '../src/config/load.js';
 import { configSchema } from '../src/config/schema.js';
 import { openDatabase } from '../src/db/database.js';
+import { loadOrCreateServingCertificate } from '../src/gateway/serving-certificate.js';
 import { loadOrCreateLocalIssuer } from '../src/identity/local-issuer.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createReviewEngine } from '../src/reviews/engine.js';
@@ -24,6 +27,9 @@ import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-api
  * The replicas are child processes forked from this file (`parked.js replica <settings>`): the same startAirlock as
  * `airlock serve`, plus an IPC channel through which the benchmark has them approve reviews in-process and report
  * their RSS after a full GC (so the growth is what parked requests retain, not garbage awaiting collection).
+ * A third child is the floor: a bare Node HTTPS server (Airlock's serving certificate, no other work) that holds the
+ * same DELETEs unanswered, measured the same way, so Airlock's own share of each parked request's memory shows
+ * beside what Node's TLS connection and HTTP request cost by themselves.
  * The fake API server runs here and timestamps each DELETE as it arrives. Loopback only; bounded; stops by itself.
  * SQLite in a temp dir by default; BENCH_DATABASE_URL=postgres://… puts both replicas on Postgres instead.
  */
@@ -35,6 +41,7 @@ const WARMUP = 20;
 const DEADLINE_MS = 10 * 60_000;
 const APPROVER = 'bench-approver';
 const REPLICA_ROLE = 'replica';
+const FLOOR_ROLE = 'floor';
 
 const POLICY = `
 apiVersion: airlock.dev/v1
@@ -68,11 +75,19 @@ interface ReplicaSettings {
   policyFile: string;
 }
 
-type ToReplica = { type: 'approve'; ids: string[]; gapMs: number } | { type: 'sample' } | { type: 'stop' };
+type ToReplica =
+  | { type: 'approve'; ids: string[]; gapMs: number }
+  | { type: 'sample' }
+  | { type: 'stop' }
+  // The floor's: how many requests it holds, and answering them all.
+  | { type: 'count' }
+  | { type: 'release' };
 type FromReplica =
   | { type: 'ready'; proxyUrl: string }
   | { type: 'approved'; decidedAt: Record<string, number> }
-  | { type: 'sampled'; memory: Memory };
+  | { type: 'sampled'; memory: Memory }
+  | { type: 'counted'; held: number }
+  | { type: 'released' };
 
 /** Process memory after a full GC, KiB: resident set and the V8 heap in use (the rest is native: TLS, SQLite, buffers). */
 interface Memory {
@@ -132,6 +147,36 @@ async function serveReplica(settings: ReplicaSettings): Promise<void> {
   send({ type: 'ready', proxyUrl: airlock.proxyUrl });
 }
 
+// ---- the floor (child process): a bare Node HTTPS server that holds every request it reads ----
+
+async function serveFloor(settings: ReplicaSettings): Promise<void> {
+  const { certPem, keyPem } = await loadOrCreateServingCertificate(settings.dataDir, ['127.0.0.1']);
+  const held: ServerResponse[] = [];
+  const server = createHttpsServer({ cert: certPem, key: keyPem }, (req, res) => {
+    req.resume();
+    req.on('end', () => held.push(res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const send = (message: FromReplica) => process.send?.(message);
+  process.on('message', (message: ToReplica) => {
+    switch (message.type) {
+      case 'count':
+        return void send({ type: 'counted', held: held.length });
+      case 'release':
+        for (const res of held.splice(0)) res.end('{}');
+        return void send({ type: 'released' });
+      case 'sample':
+        return void send({ type: 'sampled', memory: memoryKiB() });
+      case 'stop':
+        return void server.close(() => process.exit(0)).closeAllConnections();
+      case 'approve':
+        throw new Error('the floor holds requests; it takes no decisions');
+    }
+  });
+  const { port } = server.address() as AddressInfo;
+  send({ type: 'ready', proxyUrl: `https://127.0.0.1:${port}` });
+}
+
 // ---- the benchmark (parent process) ----
 
 interface Replica {
@@ -140,6 +185,9 @@ interface Replica {
   /** Approves the reviews in order; when each decision was stored. */
   approve(ids: readonly string[], gapMs: number): Promise<Record<string, number>>;
   memory(): Promise<Memory>;
+  /** The floor only: how many requests it holds, and answering them all. */
+  held(): Promise<number>;
+  release(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -160,8 +208,8 @@ function nextMessage<T extends FromReplica['type']>(
   });
 }
 
-async function startReplica(settings: ReplicaSettings): Promise<Replica> {
-  const child = fork(import.meta.filename, [REPLICA_ROLE, JSON.stringify(settings)], {
+async function startReplica(settings: ReplicaSettings, role = REPLICA_ROLE): Promise<Replica> {
+  const child = fork(import.meta.filename, [role, JSON.stringify(settings)], {
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -177,6 +225,8 @@ async function startReplica(settings: ReplicaSettings): Promise<Replica> {
     approve: async (ids, gapMs) =>
       (await ask({ type: 'approve', ids: [...ids], gapMs }, 'approved')).decidedAt,
     memory: async () => (await ask({ type: 'sample' }, 'sampled')).memory,
+    held: async () => (await ask({ type: 'count' }, 'counted')).held,
+    release: async () => void (await ask({ type: 'release' }, 'released')),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -299,7 +349,29 @@ async function runRound(bench: Bench, round: Round, namespace: string, count: nu
   };
 }
 
-function report(results: readonly RoundResult[], database: string): void {
+/**
+ * Memory per request held by the floor: a warm-up first, then `count` at once on the fresh process, as Airlock's first
+ * round is.
+ */
+async function floorRound(bench: Bench, floor: Replica, count: number): Promise<Memory> {
+  const hold = async (n: number) => {
+    const answers = Array.from({ length: n }, (_, i) => deleteThrough(floor, bench.agent, 'bench-floor', `cm-${i}`));
+    await until(async () => (await floor.held()) >= n, `${n} held requests`, bench.deadline);
+    await new Promise((r) => setTimeout(r, 1000));
+    return answers;
+  };
+  const warmUp = await hold(WARMUP);
+  await floor.release();
+  await Promise.all(warmUp);
+  const before = await floor.memory();
+  const answers = await hold(count);
+  const held = await floor.memory();
+  await floor.release();
+  await Promise.all(answers);
+  return { rss: (held.rss - before.rss) / count, heap: (held.heap - before.heap) / count };
+}
+
+function report(results: readonly RoundResult[], floor: Memory, database: string): void {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(`\nParked requests (${database}; memory of the parking process after a full GC):`);
   console.log(
@@ -311,6 +383,14 @@ function report(results: readonly RoundResult[], database: string): void {
       `| ${r.round.name} | ${r.parked} | ${f(r.perParked.rss)} KiB (${f(r.perParked.heap)} KiB) | ${f(r.p50)} / ${f(r.p99)} / ${f(r.max)} | ${r.errors} | ${r.round.target} |`,
     );
   }
+  const first = results[0]!.perParked;
+  console.log(
+    `| floor: a bare Node HTTPS server holding the same requests | ${results[0]!.parked} | ${f(floor.rss)} KiB (${f(floor.heap)} KiB) | — | — | — |`,
+  );
+  console.log(
+    `Airlock's own share on the first round (first round − floor): ${f(first.rss - floor.rss)} KiB of RSS ` +
+      `(${f(first.heap - floor.heap)} KiB of V8 heap) per parked request.`,
+  );
 }
 
 export async function runParkedBenchmark(): Promise<void> {
@@ -351,6 +431,8 @@ export async function runParkedBenchmark(): Promise<void> {
     replicas.push(a);
     const b = await startReplica(settings);
     replicas.push(b);
+    const floor = await startReplica(settings, FLOOR_ROLE);
+    replicas.push(floor);
 
     db = await openDatabase(databaseUrl(config));
     const engine = createReviewEngine(db, { notify: () => undefined, now: () => new Date() });
@@ -398,7 +480,8 @@ export async function runParkedBenchmark(): Promise<void> {
       results.push(await runRound(bench, round, `bench-${i}`, PARKED));
       console.log(`done: ${round.name}`);
     }
-    report(results, settings.databaseUrl ? 'Postgres' : 'SQLite');
+    const floorMemory = await floorRound(bench, floor, PARKED);
+    report(results, floorMemory, settings.databaseUrl ? 'Postgres' : 'SQLite');
     console.log(
       'Target for RSS growth: < 50 KiB per parked request. Later rounds run on a process whose heap and allocator ' +
         'already grew in the first, so the first round is the one to read for memory.',
@@ -414,6 +497,7 @@ export async function runParkedBenchmark(): Promise<void> {
 
 // Forked by startReplica with an IPC channel; importing this module (bench/run.ts does) runs nothing.
 const [role, replicaSettings] = process.argv.slice(2);
-if (role === REPLICA_ROLE && replicaSettings && process.send) {
-  void serveReplica(JSON.parse(replicaSettings) as ReplicaSettings);
+if (replicaSettings && process.send) {
+  if (role === REPLICA_ROLE) void serveReplica(JSON.parse(replicaSettings) as ReplicaSettings);
+  if (role === FLOOR_ROLE) void serveFloor(JSON.parse(replicaSettings) as ReplicaSettings);
 }
