@@ -355,7 +355,9 @@ async function runRound(bench: Bench, round: Round, namespace: string, count: nu
  */
 async function floorRound(bench: Bench, floor: Replica, count: number): Promise<Memory> {
   const hold = async (n: number) => {
-    const answers = Array.from({ length: n }, (_, i) => deleteThrough(floor, bench.agent, 'bench-floor', `cm-${i}`));
+    const answers = Array.from({ length: n }, (_, i) =>
+      deleteThrough(floor, bench.agent, 'bench-floor', `cm-${i}`),
+    );
     await until(async () => (await floor.held()) >= n, `${n} held requests`, bench.deadline);
     await new Promise((r) => setTimeout(r, 1000));
     return answers;
