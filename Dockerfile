@@ -26,5 +26,7 @@ EXPOSE 8080 3000 9090
 VOLUME ["/var/lib/airlock"]
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:9090/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# No full collection while the old generation is under 96 MB (the gateway lives in ~25 MB): without it, V8 marks
+# over and over under list traffic (measured: half the CPU of a 1 MB Pod list). `npm start` passes the same flag.
+ENTRYPOINT ["node", "--initial-old-space-size=96", "dist/src/cli/main.js"]
 CMD ["serve"]

@@ -13,6 +13,7 @@ import { loadOrCreateLocalIssuer } from '../src/identity/local-issuer.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createReviewEngine } from '../src/reviews/engine.js';
 import { startAirlock } from '../src/server.js';
+import { serveNodeFlags } from './serve-flags.js';
 import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-apiserver/index.js';
 
 /**
@@ -210,7 +211,7 @@ function nextMessage<T extends FromReplica['type']>(
 
 async function startReplica(settings: ReplicaSettings, role = REPLICA_ROLE): Promise<Replica> {
   const child = fork(import.meta.filename, [role, JSON.stringify(settings)], {
-    execArgv: ['--expose-gc'],
+    execArgv: [...serveNodeFlags(), '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ask = async <T extends FromReplica['type']>(message: ToReplica, answer: T) => {
