@@ -61,6 +61,15 @@ describe.each([
     expect(occurrences(searchIn(Buffer.from(text)), 'TokenRequest')).toEqual([text.length - 12]);
   });
 
+  it('finds a literal by its last character, also after a run of that character alone', () => {
+    // `J` never occurs in the sampled head, so `eyJ` is searched by its last byte; then comes a run of `J`s.
+    const head = '{"resources":{"requests":{"cpu":"1"}}},'.repeat(400);
+    const text = `${head}${'J'.repeat(20_000)}yJ eJ eyJ ${'J'.repeat(50)}eyJ`;
+    for (const input of [text, Buffer.from(text)]) {
+      expect(occurrences(searchIn(input), 'eyJ')).toEqual(expectedOccurrences(text, 'eyJ'));
+    }
+  });
+
   it('moves to another needle when one keeps finding near misses, and still finds every occurrence', () => {
     // The sample ranks every character of TokenRequest alike, so its first needle is `TokenR`: each TokenReview
     // after the sample is a near miss for it.
