@@ -180,16 +180,24 @@ async function serveFloor(settings: ReplicaSettings): Promise<void> {
 
 // ---- the benchmark (parent process) ----
 
-interface Replica {
+/** A forked child: where it listens, its memory after a full GC, and stopping it. */
+interface Child {
   child: ChildProcess;
   proxyUrl: string;
+  memory(): Promise<Memory>;
+  stop(): Promise<void>;
+}
+
+interface Replica extends Child {
   /** Approves the reviews in order; when each decision was stored. */
   approve(ids: readonly string[], gapMs: number): Promise<Record<string, number>>;
-  memory(): Promise<Memory>;
-  /** The floor only: how many requests it holds, and answering them all. */
+}
+
+interface Floor extends Child {
+  /** How many requests it holds. */
   held(): Promise<number>;
+  /** Answers every request it holds. */
   release(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 function nextMessage<T extends FromReplica['type']>(
@@ -209,12 +217,17 @@ function nextMessage<T extends FromReplica['type']>(
   });
 }
 
-async function startReplica(settings: ReplicaSettings, role = REPLICA_ROLE): Promise<Replica> {
+type Ask = <T extends FromReplica['type']>(
+  message: ToReplica,
+  answer: T,
+) => Promise<Extract<FromReplica, { type: T }>>;
+
+async function startChild(settings: ReplicaSettings, role: string): Promise<Child & { ask: Ask }> {
   const child = fork(import.meta.filename, [role, JSON.stringify(settings)], {
     execArgv: [...serveNodeFlags(), '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ask = async <T extends FromReplica['type']>(message: ToReplica, answer: T) => {
+  const ask: Ask = async (message, answer) => {
     const reply = nextMessage(child, answer);
     child.send(message);
     return reply;
@@ -223,11 +236,8 @@ async function startReplica(settings: ReplicaSettings, role = REPLICA_ROLE): Pro
   return {
     child,
     proxyUrl,
-    approve: async (ids, gapMs) =>
-      (await ask({ type: 'approve', ids: [...ids], gapMs }, 'approved')).decidedAt,
+    ask,
     memory: async () => (await ask({ type: 'sample' }, 'sampled')).memory,
-    held: async () => (await ask({ type: 'count' }, 'counted')).held,
-    release: async () => void (await ask({ type: 'release' }, 'released')),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -237,13 +247,36 @@ async function startReplica(settings: ReplicaSettings, role = REPLICA_ROLE): Pro
   };
 }
 
+async function startReplica(settings: ReplicaSettings): Promise<Replica> {
+  const { ask, ...child } = await startChild(settings, REPLICA_ROLE);
+  return {
+    ...child,
+    approve: async (ids, gapMs) =>
+      (await ask({ type: 'approve', ids: [...ids], gapMs }, 'approved')).decidedAt,
+  };
+}
+
+async function startFloor(settings: ReplicaSettings): Promise<Floor> {
+  const { ask, ...child } = await startChild(settings, FLOOR_ROLE);
+  return {
+    ...child,
+    held: async () => (await ask({ type: 'count' }, 'counted')).held,
+    release: async () => void (await ask({ type: 'release' }, 'released')),
+  };
+}
+
 interface Agent {
   ca: string;
   token: string;
 }
 
 /** An agent's reviewed DELETE of one ConfigMap through a replica (as kubectl sends it); resolves with the status. */
-function deleteThrough(replica: Replica, agent: Agent, namespace: string, name: string): Promise<number> {
+function deleteThrough(
+  replica: Pick<Child, 'proxyUrl'>,
+  agent: Agent,
+  namespace: string,
+  name: string,
+): Promise<number> {
   const body = JSON.stringify({ propagationPolicy: 'Background' });
   return new Promise((resolve) => {
     const req = https.request(
@@ -354,7 +387,7 @@ async function runRound(bench: Bench, round: Round, namespace: string, count: nu
  * Memory per request held by the floor: a warm-up first, then `count` at once on the fresh process, as Airlock's first
  * round is.
  */
-async function floorRound(bench: Bench, floor: Replica, count: number): Promise<Memory> {
+async function floorRound(bench: Bench, floor: Floor, count: number): Promise<Memory> {
   const hold = async (n: number) => {
     const answers = Array.from({ length: n }, (_, i) =>
       deleteThrough(floor, bench.agent, 'bench-floor', `cm-${i}`),
@@ -415,10 +448,10 @@ export async function runParkedBenchmark(): Promise<void> {
     },
     respond: 'destroy',
   });
-  const replicas: Replica[] = [];
+  const children: Child[] = [];
   const watchdog = setTimeout(() => {
     console.error('parked benchmark: deadline passed, stopping');
-    replicas.forEach((r) => r.child.kill('SIGKILL'));
+    children.forEach((c) => c.child.kill('SIGKILL'));
     process.exit(1);
   }, DEADLINE_MS);
   const config = configSchema.parse({
@@ -431,11 +464,11 @@ export async function runParkedBenchmark(): Promise<void> {
     await writeFile(settings.policyFile, POLICY);
     // One after the other: the first creates the shared CA, token issuer and schema.
     const a = await startReplica(settings);
-    replicas.push(a);
+    children.push(a);
     const b = await startReplica(settings);
-    replicas.push(b);
-    const floor = await startReplica(settings, FLOOR_ROLE);
-    replicas.push(floor);
+    children.push(b);
+    const floor = await startFloor(settings);
+    children.push(floor);
 
     db = await openDatabase(databaseUrl(config));
     const engine = createReviewEngine(db, { notify: () => undefined, now: () => new Date() });
@@ -491,7 +524,7 @@ export async function runParkedBenchmark(): Promise<void> {
     );
   } finally {
     clearTimeout(watchdog);
-    await Promise.all(replicas.map((r) => r.stop()));
+    await Promise.all(children.map((c) => c.stop()));
     await db?.destroy();
     await fake.close();
     await rm(dir, { recursive: true, force: true });
