@@ -3,7 +3,7 @@ import { PassThrough, pipeline, type Readable, type Transform } from 'node:strea
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { StatusError, isStatusError } from '../kube/status.js';
-import { readBounded, ResponseTooLarge } from '../kube/transport.js';
+import { readBounded, readUpTo, ResponseTooLarge } from '../kube/transport.js';
 import type { Masker } from '../masking/index.js';
 import type { Admission } from './admission.js';
 import { responseShape } from './request-shape.js';
@@ -31,7 +31,11 @@ const RESPONSE_HEADERS = new Set([
   'retry-after',
   'location',
 ]);
-/** Lists above this (or of unknown length) are masked item by item as they stream instead of decoded whole. */
+/**
+ * Lists above this are masked item by item as they stream instead of read whole. kube-apiserver declares no length
+ * on a list over 2 KiB (Go's net/http sends it chunked), so a list of unknown length is read up to this much first,
+ * and streams only if it goes on.
+ */
 const STREAM_LIST_ABOVE = 1024 * 1024;
 /** The most Airlock holds of one answer it must decode whole (objects are ≤ 1.5 MiB in etcd; OpenAPI is larger). */
 export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
@@ -172,6 +176,12 @@ async function* untilUpstreamFails(upstream: Readable, failed: (err: Error) => v
   }
 }
 
+/** The bytes already read, then the rest of the stream. */
+async function* afterHead(head: readonly Buffer[], rest: Readable): AsyncGenerator<Buffer> {
+  yield* head;
+  for await (const chunk of rest) yield chunk as Buffer;
+}
+
 /**
  * Relays a stream through a masking transform with backpressure both ways: a slow agent pauses the upstream, an
  * agent that leaves destroys it (releasing its socket), and an upstream failure ends the agent's response — cleanly
@@ -181,7 +191,7 @@ function relayStream(
   upstream: IncomingMessage,
   res: ServerResponse,
   masker: Transform,
-  opts: { watch: boolean },
+  opts: { watch: boolean; head?: readonly Buffer[] },
 ): Promise<RelayOutcome> {
   const started = Date.now();
   const status = upstream.statusCode ?? 502;
@@ -197,7 +207,9 @@ function relayStream(
   });
   const source = opts.watch
     ? untilUpstreamFails(upstream, (err) => (upstreamFailure = err.message))
-    : upstream;
+    : opts.head
+      ? afterHead(opts.head, upstream)
+      : upstream;
   return new Promise((resolve) => {
     pipeline(source, masker, res, (err) => {
       upstream.destroy();
@@ -256,13 +268,20 @@ export async function relayResponse(
         : masker.createTextStream();
     return relayStream(upstream, res, transform, { watch: shape === 'watch' });
   }
-  if (streamable && shape === 'list' && isJson && !unmasked && isLarge(upstream)) {
-    return relayStream(upstream, res, masker.createListStream(), { watch: false });
+  let raw: Buffer | undefined;
+  if (streamable && shape === 'list' && isJson && !unmasked) {
+    const length = declaredLength(upstream);
+    if (length === undefined) {
+      const { head, ended } = await readUpTo(upstream, STREAM_LIST_ABOVE);
+      if (!ended) return relayStream(upstream, res, masker.createListStream(), { watch: false, head });
+      raw = head.length === 1 ? head[0]! : Buffer.concat(head);
+    } else if (length > STREAM_LIST_ABOVE) {
+      return relayStream(upstream, res, masker.createListStream(), { watch: false });
+    }
   }
 
-  let raw: Buffer;
   try {
-    raw = await readBounded(upstream, MAX_DOCUMENT_BYTES);
+    raw ??= await readBounded(upstream, MAX_DOCUMENT_BYTES);
   } catch (err) {
     if (!(err instanceof ResponseTooLarge)) throw err;
     const answer = withheld(err.message, { withheldBytes: err.limit });
@@ -275,9 +294,9 @@ export async function relayResponse(
   return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
 }
 
-function isLarge(upstream: IncomingMessage): boolean {
+function declaredLength(upstream: IncomingMessage): number | undefined {
   const length = Number(upstream.headers['content-length'] ?? NaN);
-  return !Number.isFinite(length) || length > STREAM_LIST_ABOVE;
+  return Number.isFinite(length) ? length : undefined;
 }
 
 function safeJson(raw: Buffer): unknown {

@@ -147,19 +147,54 @@ export function sendUpstream(cluster: UpstreamCluster, request: OutboundRequest)
 }
 
 /** Reads a response body whole, refusing more than `limit` bytes. */
-export function readBounded(response: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBounded(response: IncomingMessage, limit: number): Promise<Buffer> {
+  const { head, ended } = await readUpTo(response, limit);
+  if (!ended) {
+    const tooLarge = new ResponseTooLarge(limit);
+    response.destroy(tooLarge);
+    throw tooLarge;
+  }
+  return head.length === 1 ? head[0]! : Buffer.concat(head);
+}
+
+/**
+ * Reads a response body until it ends (`ended`) or has passed `limit` bytes; then it stops with the stream paused and
+ * the rest unread, for the caller to stream on from `head`.
+ */
+export function readUpTo(
+  response: IncomingMessage,
+  limit: number,
+): Promise<{ head: Buffer[]; ended: boolean }> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const head: Buffer[] = [];
     let size = 0;
-    response.on('data', (chunk: Buffer) => {
+    let settled = false;
+    const settle = (ended: boolean) => {
+      if (settled) return;
+      settled = true;
+      response.off('data', onData);
+      resolve({ head, ended });
+    };
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      head.push(chunk);
       size += chunk.length;
-      if (size > limit) response.destroy(new ResponseTooLarge(limit));
-      else chunks.push(chunk);
-    });
-    response.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    response.on('error', reject);
-    response.on('close', () => {
-      if (!response.complete) reject(new Error('the cluster closed the connection mid-answer'));
+      if (size > limit) {
+        response.pause();
+        settle(false);
+      }
+    };
+    response.on('data', onData);
+    response.once('end', () => settle(true));
+    // Once settled, a failure is the next reader's to report (it finds the stream errored): this listener only keeps
+    // the error from going unhandled in between.
+    response.on('error', fail);
+    response.once('close', () => {
+      if (!response.complete) fail(new Error('the cluster closed the connection mid-answer'));
     });
   });
 }

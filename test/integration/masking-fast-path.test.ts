@@ -68,6 +68,20 @@ describe('the mask-free fast path through the gateway', () => {
     await h?.close();
   });
 
+  /** The recorded summary of the latest ConfigMap list in `namespace` (`stream: true` when it was relayed as a stream). */
+  async function listSummary(namespace: string): Promise<Record<string, unknown>> {
+    for (let tries = 0; tries < 100; tries++) {
+      const event: { summary: string | null } | undefined = await h.airlock
+        .db('events')
+        .where({ verb: 'list', resource: 'configmaps', namespace })
+        .orderBy('seq', 'desc')
+        .first('summary');
+      if (event) return event.summary === null ? {} : (JSON.parse(event.summary) as Record<string, unknown>);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no list of configmaps in ${namespace} was recorded`);
+  }
+
   async function read(args: string[]): Promise<string> {
     const res = await h.kubectl([...args, '-n', 'fast', '-o', 'json']);
     expect(res.stderr).toBe('');
@@ -86,6 +100,51 @@ describe('the mask-free fast path through the gateway', () => {
   ])('masks %s', async (_what, args) => {
     const out = await read(args);
     expect(CANARIES.filter((canary) => out.includes(canary))).toEqual([]);
+  });
+
+  it('masks a list of unknown length longer than what is read whole, in its head and in the rest it streams', async () => {
+    // kube-apiserver sends any list over 2 KiB chunked, with no length (the fake does too): up to 1 MiB is read and
+    // masked whole, a longer list streams on from what was read. `--chunk-size=0` asks for it in one answer.
+    for (let i = 0; i < 500; i++) {
+      h.fake.seed({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `m-${String(i).padStart(3, '0')}`, namespace: 'big' },
+        data: { value: 'x'.repeat(3000) },
+      });
+    }
+    h.fake.seed({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'a-first', namespace: 'big' },
+      data: { credentials: `aws_access_key_id = ${AWS_KEY}` },
+    });
+    h.fake.seed({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'z-last', namespace: 'big' },
+      data: { slack: SLACK_TOKEN },
+    });
+    const res = await h.kubectl(['get', 'configmaps', '-n', 'big', '-o', 'json', '--chunk-size=0']);
+    expect(res.stderr).toBe('');
+    expect(res.stdout.length).toBeGreaterThan(1024 * 1024);
+    expect(CANARIES.filter((canary) => res.stdout.includes(canary))).toEqual([]);
+    const list = JSON.parse(res.stdout) as {
+      items: { metadata: { name: string }; data: Record<string, string> }[];
+    };
+    expect(list.items.map((item) => item.metadata.name)).toEqual([
+      'a-first',
+      ...Array.from({ length: 500 }, (_, i) => `m-${String(i).padStart(3, '0')}`),
+      'z-last',
+    ]);
+    expect(list.items.filter((item) => item.data.value === 'x'.repeat(3000))).toHaveLength(500);
+    expect(await listSummary('big')).toMatchObject({ stream: true });
+  });
+
+  it('reads a list of unknown length under 1 MiB whole, so clean ones take the fast path', async () => {
+    const res = await h.kubectl(['get', 'configmaps', '-n', 'fast', '-o', 'name']);
+    expect(res.code).toBe(0);
+    expect(await listSummary('fast')).not.toHaveProperty('stream');
   });
 
   it('relays clean objects and plain values as they are', async () => {

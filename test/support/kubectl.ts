@@ -36,7 +36,13 @@ export function runProgram(
     const child = execFile(
       file,
       args,
-      { env: opts.env, timeout: opts.timeoutMs ?? 60_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) },
+      {
+        env: opts.env,
+        timeout: opts.timeoutMs ?? 60_000,
+        // execFile's default of 1 MiB would cut a large list's output (and fail the run).
+        maxBuffer: 64 * 1024 * 1024,
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });

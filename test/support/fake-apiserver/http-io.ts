@@ -26,10 +26,22 @@ function encode(body: unknown, pretty = false): { contentType: string; payload: 
       };
 }
 
+/**
+ * Go's net/http sends Content-Length only when the whole body fits its 2 KiB chunking buffer; kube-apiserver encodes a
+ * list in one write without declaring a length, so anything larger goes out chunked.
+ */
+const GO_CHUNKING_BUFFER = 2048;
+
 export function sendReply(res: ServerResponse, reply: Reply): void {
   const { contentType, payload } = encode(reply.body, wantsPretty(res.req));
-  res.writeHead(reply.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
-  res.end(payload);
+  const length = Buffer.byteLength(payload);
+  if (length <= GO_CHUNKING_BUFFER) {
+    res.writeHead(reply.status, { 'Content-Type': contentType, 'Content-Length': length });
+    return void res.end(payload);
+  }
+  res.writeHead(reply.status, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked' });
+  res.write(payload);
+  res.end();
 }
 
 /** An upgrade that is not accepted gets an ordinary HTTP response, then the connection closes. */
