@@ -62,9 +62,10 @@ describe.each([
   });
 
   it('finds a literal by its last character, also after a run of that character alone', () => {
-    // `J` never occurs in the sampled head, so `eyJ` is searched by its last byte; then comes a run of `J`s.
-    const head = '{"resources":{"requests":{"cpu":"1"}}},'.repeat(400);
-    const text = `${head}${'J'.repeat(20_000)}yJ eJ eyJ ${'J'.repeat(50)}eyJ`;
+    // The sampled head has `e` and `y` but no `J`, so `eyJ` is searched by its last byte: first for occurrences and
+    // near misses, then past a run of `J`s that makes the next needle take over.
+    const head = '{"type":"Ready","resources":{"requests":{"cpu":"1"}}},'.repeat(300);
+    const text = `${head}eyJ yJ eJ eyJ ${'J'.repeat(20_000)}yJ eJ eyJ ${'J'.repeat(50)}eyJ`;
     for (const input of [text, Buffer.from(text)]) {
       expect(occurrences(searchIn(input), 'eyJ')).toEqual(expectedOccurrences(text, 'eyJ'));
     }
