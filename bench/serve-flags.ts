@@ -13,8 +13,7 @@ export function serveNodeFlags(): string[] {
   const [node, ...words] = manifest.scripts.start.split(/\s+/);
   if (node !== 'node')
     throw new Error(`package.json's start script does not start with "node": ${manifest.scripts.start}`);
-  return words.slice(
-    0,
-    words.findIndex((w) => !w.startsWith('-')),
-  );
+  const script = words.findIndex((w) => !w.startsWith('-'));
+  if (script < 0) throw new Error(`package.json's start script names no program: ${manifest.scripts.start}`);
+  return words.slice(0, script);
 }

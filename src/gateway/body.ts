@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { StatusError } from '../kube/status.js';
+import { joined } from '../kube/transport.js';
 
 /**
  * Buffers an agent's request body up to `limit` bytes. Bodies are small (kube-apiserver caps them at 3 MiB) and
@@ -39,7 +40,7 @@ export function readBody(
     req.on('data', onData);
     req.once('end', () => {
       stop();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      resolve(joined(chunks));
     });
     req.once('error', (err) => stop(err));
     req.once('close', () => {

@@ -3,7 +3,7 @@ import { PassThrough, pipeline, type Readable, type Transform } from 'node:strea
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { StatusError, isStatusError } from '../kube/status.js';
-import { readBounded, readUpTo, ResponseTooLarge } from '../kube/transport.js';
+import { joined, readBounded, readUpTo, ResponseTooLarge } from '../kube/transport.js';
 import type { Masker } from '../masking/index.js';
 import type { Admission } from './admission.js';
 import { responseShape } from './request-shape.js';
@@ -274,7 +274,7 @@ export async function relayResponse(
     if (length === undefined) {
       const { head, ended } = await readUpTo(upstream, STREAM_LIST_ABOVE);
       if (!ended) return relayStream(upstream, res, masker.createListStream(), { watch: false, head });
-      raw = head.length === 1 ? head[0]! : Buffer.concat(head);
+      raw = joined(head);
     } else if (length > STREAM_LIST_ABOVE) {
       return relayStream(upstream, res, masker.createListStream(), { watch: false });
     }

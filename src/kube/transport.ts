@@ -154,7 +154,12 @@ export async function readBounded(response: IncomingMessage, limit: number): Pro
     response.destroy(tooLarge);
     throw tooLarge;
   }
-  return head.length === 1 ? head[0]! : Buffer.concat(head);
+  return joined(head);
+}
+
+/** Chunks as one buffer, without a copy when there is only one. */
+export function joined(chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 /**
