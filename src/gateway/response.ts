@@ -273,10 +273,16 @@ export async function relayResponse(
     const length = declaredLength(upstream);
     if (length === undefined) {
       const { head, ended } = await readUpTo(upstream, STREAM_LIST_ABOVE);
-      if (!ended) return relayStream(upstream, res, masker.createListStream(), { watch: false, head });
+      if (!ended)
+        return relayStream(upstream, res, masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES }), {
+          watch: false,
+          head,
+        });
       raw = joined(head);
     } else if (length > STREAM_LIST_ABOVE) {
-      return relayStream(upstream, res, masker.createListStream(), { watch: false });
+      return relayStream(upstream, res, masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES }), {
+        watch: false,
+      });
     }
   }
 

@@ -1,11 +1,14 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 /**
- * Masks a large `*List` answer item by item as it streams, so memory stays near one item instead of several copies of
- * a 20 MB body. kube-apiserver writes `{"kind":…,"apiVersion":…,"metadata":{…},"items":[…]}`; the scanner finds the
- * top-level `items` array by tracking strings and nesting byte by byte, hands each element to `maskItem` together with
- * the list's kind, and masks what follows the array as text. A body that does not start that way (a Status, an
- * object without `items`) is buffered and masked whole by `maskWhole` — it is never passed through unmasked.
+ * Masks a large `*List` answer item by item as it streams, so memory stays near one batch of items instead of several
+ * copies of a 20 MB body. kube-apiserver writes `{"kind":…,"apiVersion":…,"metadata":{…},"items":[…]}`; the scanner
+ * finds the top-level `items` array by tracking strings and nesting byte by byte, and the ends of its elements the same
+ * way. Complete elements are relayed in batches: a batch whose bytes the fast path finds mask-free (mask-free.ts)
+ * goes out as it came, in one write; otherwise each element is checked alone and the ones that need it are decoded
+ * and masked by `maskItem` with the list's kind. What follows the array is masked as text. A body that does not start
+ * that way (a Status, an object without `items`) is buffered and masked whole by `maskWhole` — it is never passed
+ * through unmasked. Nothing held may exceed `maxHeldBytes` (one element, or a body read whole): the stream fails.
  */
 
 export interface ListMaskers {
@@ -13,9 +16,18 @@ export interface ListMaskers {
   maskItem(item: unknown, list: ListHeader): unknown;
   maskText(text: string): string;
   maskWhole(doc: unknown): unknown;
-  /** True when masking could not change this item's JSON text: it is passed on undecoded. */
-  isMaskFree(item: string, list: ListHeader): boolean;
+  /** True when masking could not change these elements' JSON text (one or several, with separators): it is passed on
+   *  undecoded. Checking several at once must be no less strict than checking each. */
+  isMaskFree(items: Buffer, list: ListHeader): boolean;
 }
+
+export interface ListStreamOptions {
+  /** The most bytes held at once: one element, or a body that must be read whole. */
+  maxHeldBytes: number;
+}
+
+/** Complete elements are checked and relayed once this many bytes of them are held: fewer checks and writes. */
+const BATCH_BYTES = 64 * 1024;
 
 export interface ListHeader {
   kind?: unknown;
@@ -54,25 +66,32 @@ class Lexer {
   }
 }
 
-export function createListMaskStream(maskers: ListMaskers): Transform {
-  type Phase = 'head' | 'between' | 'item' | 'after';
+export function createListMaskStream(maskers: ListMaskers, opts: ListStreamOptions): Transform {
+  type Phase = 'head' | 'items' | 'after';
   let phase: Phase = 'head';
-  let lexer = new Lexer();
-  const held: Buffer[] = []; // head bytes, then the current item's, then everything after the array
+  const lexer = new Lexer();
+  let held: Buffer[] = []; // the head's bytes, or a body read whole, or what follows the items array
+  let heldBytes = 0;
   let keyBytes: number[] | undefined; // the depth-1 string being read in the head
   let lastKey = '';
   let itemsKeySeen = false; // `"items":` read at depth 1; the next value decides
   let whole = false; // not a list we can split: buffer everything, mask at the end
   let list: ListHeader = {};
-  let written = 0;
 
-  const drain = (chunk: Buffer, end: number): string => {
-    held.push(chunk.subarray(0, end));
-    const text = Buffer.concat(held).toString('utf8');
-    held.length = 0;
-    return text;
+  const hold = (bytes: Buffer) => {
+    held.push(bytes);
+    heldBytes += bytes.length;
+    if (heldBytes > opts.maxHeldBytes)
+      throw new Error(`the answer holds more than the ${opts.maxHeldBytes} bytes Airlock reads at once`);
+  };
+  const takeHeld = (): Buffer => {
+    const bytes = held.length === 1 ? held[0]! : Buffer.concat(held);
+    held = [];
+    heldBytes = 0;
+    return bytes;
   };
 
+  /** Reads the head up to the items array's `[`; returns the bytes after it, or undefined when the chunk is used up. */
   function scanHead(stream: Transform, chunk: Buffer): Buffer | undefined {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
@@ -87,63 +106,46 @@ export function createListMaskStream(maskers: ListMaskers): Transform {
       if (!structural || isSpace(b)) continue;
       if (itemsKeySeen) {
         if (b !== OPEN_ARRAY || lexer.depth !== 2) {
-          held.push(chunk);
           whole = true;
-          return undefined;
+          return chunk;
         }
-        const head = drain(chunk, i + 1);
+        hold(chunk.subarray(0, i + 1));
+        const head = takeHeld().toString('utf8');
         try {
           list = JSON.parse(`${head}]}`) as ListHeader;
         } catch {
-          held.push(Buffer.from(head));
+          hold(Buffer.from(head));
           whole = true;
           return chunk.subarray(i + 1);
         }
         stream.push(maskers.maskText(head));
-        phase = 'between';
+        phase = 'items';
         return chunk.subarray(i + 1);
       }
       if (b === COLON && lexer.depth === 1) itemsKeySeen = lastKey === 'items';
     }
-    held.push(chunk);
+    hold(chunk);
     return undefined;
   }
 
-  function scanItems(stream: Transform, chunk: Buffer): Buffer | undefined {
-    let start = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (phase === 'between') {
-        if (isSpace(b) || b === COMMA) {
-          start = i + 1;
-          continue;
-        }
-        if (b === CLOSE_ARRAY) {
-          phase = 'after';
-          return chunk.subarray(i);
-        }
-        phase = 'item';
-        lexer = new Lexer();
-        start = i;
-      }
-      if (!lexer.step(b)) continue;
-      // An object or array element ends with its closing bracket; a scalar one just before its delimiter.
-      let end: number;
-      if (lexer.depth === 0 && isClose(b)) end = i + 1;
-      else if (lexer.depth <= 0 && (b === COMMA || b === CLOSE_ARRAY || isSpace(b))) end = i;
-      else continue;
-      const text = drain(chunk.subarray(start), end - start);
-      const item = maskers.isMaskFree(text, list)
-        ? text
-        : JSON.stringify(maskers.maskItem(JSON.parse(text), list));
-      stream.push(`${written++ === 0 ? '' : ','}${item}`);
-      phase = 'between';
-      start = end;
-      if (end === i) i--; // re-read the delimiter in the `between` phase
+  const items = createItemsScanner((region, ends) => {
+    if (maskers.isMaskFree(region, list)) return region;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let k = 0; k < ends.length; k += 2) {
+      const [start, end] = [ends[k]!, ends[k + 1]!];
+      parts.push(region.subarray(from, start));
+      const item = region.subarray(start, end);
+      parts.push(
+        maskers.isMaskFree(item, list)
+          ? item
+          : Buffer.from(JSON.stringify(maskers.maskItem(JSON.parse(item.toString('utf8')), list))),
+      );
+      from = end;
     }
-    if (phase === 'item') held.push(chunk.subarray(start));
-    return undefined;
-  }
+    parts.push(region.subarray(from));
+    return Buffer.concat(parts);
+  }, opts.maxHeldBytes);
 
   function maskWholeText(text: string): string {
     if (!text) return '';
@@ -160,17 +162,14 @@ export function createListMaskStream(maskers: ListMaskers): Transform {
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       try {
         let rest: Buffer | undefined = chunk;
-        while (rest && rest.length) {
-          if (whole || phase === 'after') {
-            held.push(rest);
-            rest = undefined;
-          } else if (phase === 'head') rest = scanHead(this, rest);
-          else rest = scanItems(this, rest);
-          if (whole && rest) {
-            held.push(rest);
-            rest = undefined;
-          }
+        if (phase === 'head' && !whole) rest = scanHead(this, rest);
+        if (rest && phase === 'items') {
+          const { relay, after } = items.scan(rest);
+          if (relay?.length) this.push(relay);
+          if (after) phase = 'after';
+          rest = after;
         }
+        if (rest && rest.length) hold(rest);
         callback();
       } catch (err) {
         callback(err as Error);
@@ -178,9 +177,9 @@ export function createListMaskStream(maskers: ListMaskers): Transform {
     },
     flush(callback: TransformCallback) {
       try {
-        const text = Buffer.concat(held).toString('utf8');
+        const text = takeHeld().toString('utf8');
         if (phase === 'after') this.push(maskers.maskText(text));
-        else if (whole || phase === 'head') this.push(maskWholeText(text));
+        else if (phase === 'head') this.push(maskWholeText(text));
         else throw new Error('the list ended inside its items array');
         callback();
       } catch (err) {
@@ -188,4 +187,125 @@ export function createListMaskStream(maskers: ListMaskers): Transform {
       }
     },
   });
+}
+
+/**
+ * Splits the items array's bytes (from just after its `[`) into elements. `relay` is given a run of complete
+ * elements with their separators and the offsets where each element starts and ends in it, and returns what to send.
+ */
+function createItemsScanner(
+  relay: (region: Buffer, ends: readonly number[]) => Buffer,
+  maxHeldBytes: number,
+) {
+  let pending: Buffer[] = []; // bytes not yet relayed: separators, complete elements, then a partial one
+  let pendingBytes = 0;
+  let ends: number[] = []; // start and end offsets (in pending) of its complete elements
+  const splitter = new ElementSplitter();
+
+  /** Relays the pending bytes up to `cut`; keeps the rest (a partial element). */
+  function take(cut: number): Buffer {
+    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const region = relay(all.subarray(0, cut), ends);
+    const rest = all.subarray(cut);
+    pending = rest.length ? [rest] : [];
+    pendingBytes = rest.length;
+    splitter.itemStart -= cut;
+    ends = [];
+    return region;
+  }
+
+  return {
+    /** Scans one chunk: what to relay now, and the bytes from the array's closing `]` on if it closed. */
+    scan(chunk: Buffer): { relay?: Buffer; after?: Buffer } {
+      const close = splitter.split(chunk, pendingBytes, ends);
+      const within = close < 0 ? chunk : chunk.subarray(0, close);
+      pending.push(within);
+      pendingBytes += within.length;
+      // Once the array closes, what follows its last element is separators.
+      if (close >= 0) return { relay: take(pendingBytes), after: chunk.subarray(close) };
+      const cut = ends.length ? ends[ends.length - 1]! : 0;
+      if (pendingBytes - cut > maxHeldBytes)
+        throw new Error(`a list item is larger than the ${maxHeldBytes} bytes Airlock holds at once`);
+      return cut >= BATCH_BYTES ? { relay: take(cut) } : {};
+    },
+  };
+}
+
+/** Finds where the elements of an items array start and end, byte by byte (strings, escapes, nesting). */
+class ElementSplitter {
+  // The element being read: where it starts, nesting depth, string state, and whether it is a bare scalar.
+  inItem = false;
+  itemStart = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private bare = false;
+
+  /**
+   * Scans a chunk that starts at offset `base` of the bytes held, adding each complete element's start and end
+   * offsets to `ends`. Returns where the array's closing `]` is in the chunk, or -1. A method of its own, with its
+   * state in locals: this runs once per byte of every large list.
+   */
+  split(chunk: Buffer, base: number, ends: number[]): number {
+    let { inItem, itemStart, depth, inString, escaped, bare } = this;
+    const length = chunk.length;
+    let close = -1;
+    let i = 0;
+    if (escaped) {
+      i = 1; // the previous chunk ended with a backslash in a string: this byte is escaped
+      escaped = false;
+    }
+    for (; i < length; i++) {
+      let b = chunk[i]!;
+      if (inString) {
+        // Inside a string only its end matters: a loop of its own (most of a list's bytes are in strings).
+        for (; i < length; i++) {
+          b = chunk[i]!;
+          if (b === QUOTE) break;
+          if (b === BACKSLASH) i++;
+        }
+        if (i >= length) {
+          escaped = i > length;
+          break;
+        }
+        inString = false;
+        if (depth === 0) {
+          ends.push(itemStart, base + i + 1); // a string element
+          inItem = false;
+        }
+        continue;
+      }
+      if (!inItem) {
+        if (b === COMMA || isSpace(b)) continue;
+        if (b === CLOSE_ARRAY) {
+          close = i;
+          break;
+        }
+        inItem = true;
+        itemStart = base + i;
+        bare = b !== QUOTE && !isOpen(b);
+        if (bare) continue;
+      }
+      if (bare) {
+        // A scalar element (a number, true, …) ends just before its delimiter, which is read again between elements.
+        if (b === COMMA || b === CLOSE_ARRAY || isSpace(b)) {
+          ends.push(itemStart, base + i);
+          inItem = false;
+          i--;
+        }
+      } else if (b === QUOTE) inString = true;
+      else if (isOpen(b)) depth++;
+      else if (isClose(b) && --depth === 0) {
+        ends.push(itemStart, base + i + 1);
+        inItem = false;
+      }
+    }
+    this.inItem = inItem;
+    this.itemStart = itemStart;
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.bare = bare;
+    return close;
+  }
 }

@@ -5,7 +5,7 @@ import { createDocumentMasker } from './document.js';
 import { compileRules, type MaskRule } from './field-rules.js';
 import { exposesMaskedField } from './patch-reads.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
-import { createListMaskStream } from './list-stream.js';
+import { createListMaskStream, type ListStreamOptions } from './list-stream.js';
 import { createMaskFreeCheck, type MaskFreeCheck } from './mask-free.js';
 import { impliedKind, maskRequestBody, type RequestTarget } from './request-body.js';
 import { createTextStream, createWatchStream } from './streams.js';
@@ -27,8 +27,8 @@ export interface Masker {
   createWatchStream(): Transform;
   /** Line-based text stream (pods/log), masked line by line as it streams. */
   createTextStream(): Transform;
-  /** A large `*List` masked item by item as it streams (memory near one item, not several copies of the body). */
-  createListStream(): Transform;
+  /** A large `*List` masked item by item as it streams (memory near one batch of items, not copies of the body). */
+  createListStream(opts: ListStreamOptions): Transform;
   /** True when masking could not change this JSON text (mask-free.ts): it may be relayed as it is. */
   isMaskFree: MaskFreeCheck;
 }
@@ -77,22 +77,25 @@ export function createMasker(config: MaskingConfig): Masker {
     isMaskFree,
     createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
-    createListStream: () =>
-      createListMaskStream({
-        // Items usually carry no kind: mask each as the sole item of a list of the same kind.
-        maskItem: (item, list) =>
-          (
-            maskDocument({ kind: list.kind, apiVersion: list.apiVersion, items: [item] }) as {
-              items: unknown[];
-            }
-          ).items[0],
-        maskText,
-        maskWhole: maskDocument,
-        // Items carry no kind: the list's kind names theirs.
-        isMaskFree: (item, list) =>
-          typeof list.kind === 'string' &&
-          list.kind.endsWith('List') &&
-          isMaskFree(item, list.kind.slice(0, -4)),
-      }),
+    createListStream: (opts) =>
+      createListMaskStream(
+        {
+          // Items usually carry no kind: mask each as the sole item of a list of the same kind.
+          maskItem: (item, list) =>
+            (
+              maskDocument({ kind: list.kind, apiVersion: list.apiVersion, items: [item] }) as {
+                items: unknown[];
+              }
+            ).items[0],
+          maskText,
+          maskWhole: maskDocument,
+          // Items carry no kind: the list's kind names theirs.
+          isMaskFree: (items, list) =>
+            typeof list.kind === 'string' &&
+            list.kind.endsWith('List') &&
+            isMaskFree(items, list.kind.slice(0, -4)),
+        },
+        opts,
+      ),
   };
 }

@@ -5,7 +5,7 @@ import { createMasker, defaultMaskingConfig } from '../../../src/masking/index.j
 
 const masker = createMasker(defaultMaskingConfig());
 const CANARY = Buffer.from('list-canary-value').toString('base64');
-const stream = () => masker.createListStream();
+const stream = () => masker.createListStream({ maxHeldBytes: 1024 * 1024 });
 
 async function run(body: string, chunkSize: number): Promise<string> {
   const bytes = Buffer.from(body);
@@ -66,5 +66,88 @@ describe('masker.createListStream', () => {
 
   it('fails the stream rather than passing a truncated list through', async () => {
     await expect(run('{"kind":"SecretList","items":[{"data":{"a":"', 4)).rejects.toThrow();
+  });
+});
+
+describe('masker.createListStream relays elements in batches', () => {
+  const TOKEN = `ghp_${'a1B2'.repeat(9)}`;
+  const configMap = (i: number, value = `value ${i} "quoted" \\ back ]} {[ é`) => ({
+    metadata: { name: `cm-${i}`, namespace: 'ns', annotations: { note: 'x'.repeat(i % 500) } },
+    data: { key: value },
+  });
+  const configMapList = (items: unknown[]) => ({
+    kind: 'ConfigMapList',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: '9' },
+    items,
+  });
+
+  async function relayed(body: string, chunkSize: number, maxHeldBytes = 1024 * 1024): Promise<string> {
+    const bytes = Buffer.from(body);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
+    return text(Readable.from(chunks).pipe(masker.createListStream({ maxHeldBytes })));
+  }
+
+  it.each([1, 2, 7, 4096, 65_536, 10_000_000])(
+    'passes a list with nothing to mask on byte for byte (%i-byte chunks), pretty-printed too',
+    async (size) => {
+      const list = configMapList(Array.from({ length: 400 }, (_, i) => configMap(i)));
+      for (const body of [JSON.stringify(list), JSON.stringify(list, null, 2)]) {
+        expect(Buffer.byteLength(body)).toBeGreaterThan(130_000); // more than one batch
+        expect(await relayed(body, size)).toBe(body);
+      }
+    },
+  );
+
+  it.each([1, 3, 4096, 65_536])(
+    'masks the one element that needs it and relays its neighbours unchanged (%i-byte chunks)',
+    async (size) => {
+      const items = Array.from({ length: 400 }, (_, i) => configMap(i));
+      items[123] = configMap(123, `token ${TOKEN}`);
+      items[399] = configMap(399, `token ${TOKEN}`);
+      const body = JSON.stringify(configMapList(items));
+      const out = await relayed(body, size);
+      expect(out).not.toContain(TOKEN);
+      const parsed = JSON.parse(out) as { items: unknown[] };
+      expect(parsed).toEqual(masker.maskDocument(JSON.parse(body)));
+      expect(parsed.items[122]).toEqual(items[122]);
+      expect(parsed.items[123]).not.toEqual(items[123]);
+      expect(out.length).toBeGreaterThan(body.length - 100); // everything else is still there
+    },
+  );
+
+  it('finds element ends whatever the elements hold (random lists, random chunks, strings full of escapes)', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const pieces = ['"', '\\', ']', '}', '[', '{', ',', ' ', 'a', 'é', '\n', ` ${TOKEN} `];
+    const str = (from = pieces.length) =>
+      Array.from({ length: Math.floor(random() * 12) }, () => pieces[Math.floor(random() * from)]).join('');
+    const value = (depth: number): unknown => {
+      const pick = random();
+      if (depth > 3 || pick < 0.3) return str();
+      if (pick < 0.4) return Math.floor(random() * 1000) - 500;
+      if (pick < 0.45) return random() < 0.5;
+      if (pick < 0.5) return null;
+      if (pick < 0.75) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, () => [str(pieces.length - 1), value(depth + 1)]),
+      );
+    };
+    for (let round = 0; round < 60; round++) {
+      const items = Array.from({ length: Math.floor(random() * 30) }, () => value(0));
+      const body = JSON.stringify(configMapList(items), null, round % 3 === 0 ? 1 : undefined);
+      const out = await relayed(body, 1 + Math.floor(random() * 50));
+      expect(out).not.toContain(TOKEN);
+      expect(JSON.parse(out)).toEqual(masker.maskDocument(JSON.parse(body)));
+    }
+  });
+
+  it('fails the stream when one element, or a body read whole, is more than it may hold', async () => {
+    const big = JSON.stringify(configMapList([configMap(1, 'v'.repeat(5000)), configMap(2)]));
+    await expect(relayed(big, 1000, 4096)).rejects.toThrow(/larger than the 4096 bytes/);
+    expect(JSON.parse(await relayed(big, 1000, 8192))).toEqual(JSON.parse(big));
+    const status = JSON.stringify({ kind: 'Status', message: 'm'.repeat(5000) });
+    await expect(relayed(status, 1000, 4096)).rejects.toThrow(/more than the 4096 bytes/);
   });
 });
