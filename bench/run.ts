@@ -106,8 +106,8 @@ async function send(base: Target, method: string, path: string, body: unknown): 
 /** BENCH_SHORT=1 (CI): tiny data and sub-second scenarios — it proves the benchmark runs, not how fast. */
 const SHORT = process.env.BENCH_SHORT === '1';
 const COUNTS = SHORT
-  ? { configMaps: 20, secrets: 40, pods: 20 }
-  : { configMaps: 500, secrets: 2000, pods: 500 };
+  ? { configMaps: 20, secrets: 40, pods: 20, morePods: 20 }
+  : { configMaps: 500, secrets: 2000, pods: 500, morePods: 1500 };
 
 /** A pod as a Deployment's controller would create it: labels, owner, probes, resources, env, volumes, status. */
 function realisticPod(i: number): unknown {
@@ -199,6 +199,14 @@ async function seed(direct: Target): Promise<void> {
   }
   for (let i = 0; i < COUNTS.pods; i++)
     await send(direct, 'POST', '/api/v1/namespaces/bench/pods', realisticPod(i));
+  // More Pods elsewhere, so that listing all namespaces gives a list over 1 MiB: Airlock streams those.
+  await send(direct, 'POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'bench-more' },
+  });
+  for (let i = 0; i < COUNTS.morePods; i++)
+    await send(direct, 'POST', '/api/v1/namespaces/bench-more/pods', realisticPod(i));
 }
 
 /** One target's run of a scenario: load figures, CPU per request of the process serving it, its peak RSS. */
@@ -285,7 +293,7 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${kc.users[0]!.user.token}` },
     };
     console.log(
-      `seeding ${COUNTS.configMaps} ConfigMaps, ${COUNTS.secrets} Secrets and ${COUNTS.pods} Pods …`,
+      `seeding ${COUNTS.configMaps} ConfigMaps, ${COUNTS.secrets} Secrets and ${COUNTS.pods + COUNTS.morePods} Pods …`,
     );
     await seed(direct);
 
@@ -393,6 +401,13 @@ async function main(): Promise<void> {
         // One at a time: the latency a list's size adds, per MB, when Airlock is not saturated.
         name: `LIST ${COUNTS.pods} Pods (realistic specs), 1 conn`,
         path: '/api/v1/namespaces/bench/pods',
+        concurrency: 1,
+        seconds: SECONDS,
+      },
+      {
+        // Over 1 MiB: masked element by element as it streams, where smaller lists are read whole.
+        name: `LIST ${COUNTS.pods + COUNTS.morePods} Pods (all namespaces, streamed), 1 conn`,
+        path: '/api/v1/pods',
         concurrency: 1,
         seconds: SECONDS,
       },
