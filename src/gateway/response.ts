@@ -176,12 +176,6 @@ async function* untilUpstreamFails(upstream: Readable, failed: (err: Error) => v
   }
 }
 
-/** The bytes already read, then the rest of the stream. */
-async function* afterHead(head: readonly Buffer[], rest: Readable): AsyncGenerator<Buffer> {
-  yield* head;
-  for await (const chunk of rest) yield chunk as Buffer;
-}
-
 /**
  * Relays a stream through a masking transform with backpressure both ways: a slow agent pauses the upstream, an
  * agent that leaves destroys it (releasing its socket), and an upstream failure ends the agent's response — cleanly
@@ -191,7 +185,7 @@ function relayStream(
   upstream: IncomingMessage,
   res: ServerResponse,
   masker: Transform,
-  opts: { watch: boolean; head?: readonly Buffer[] },
+  opts: { watch: boolean },
 ): Promise<RelayOutcome> {
   const started = Date.now();
   const status = upstream.statusCode ?? 502;
@@ -205,11 +199,10 @@ function relayStream(
     bytesOut += chunk.length;
     if (opts.watch) for (const byte of chunk) if (byte === 10) events++;
   });
+  // Stream to stream where possible: an async generator costs a promise per chunk.
   const source = opts.watch
     ? untilUpstreamFails(upstream, (err) => (upstreamFailure = err.message))
-    : opts.head
-      ? afterHead(opts.head, upstream)
-      : upstream;
+    : upstream;
   return new Promise((resolve) => {
     pipeline(source, masker, res, (err) => {
       upstream.destroy();
@@ -271,18 +264,18 @@ export async function relayResponse(
   let raw: Buffer | undefined;
   if (streamable && shape === 'list' && isJson && !unmasked) {
     const length = declaredLength(upstream);
+    let large = length !== undefined && length > STREAM_LIST_ABOVE;
     if (length === undefined) {
       const { head, ended } = await readUpTo(upstream, STREAM_LIST_ABOVE);
-      if (!ended)
-        return relayStream(upstream, res, masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES }), {
-          watch: false,
-          head,
-        });
       raw = joined(head);
-    } else if (length > STREAM_LIST_ABOVE) {
-      return relayStream(upstream, res, masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES }), {
-        watch: false,
-      });
+      if (!ended) {
+        upstream.unshift(raw); // what was read goes through the stream first
+        large = true;
+      }
+    }
+    if (large) {
+      const masking = masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES });
+      return relayStream(upstream, res, masking, { watch: false });
     }
   }
 

@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { ElementSplitter } from './element-splitter.js';
 
 /**
  * Masks a large `*List` answer item by item as it streams, so memory stays near one batch of items instead of several
@@ -37,15 +38,13 @@ export interface ListHeader {
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
-const COMMA = 0x2c;
-// Comparisons, not Set lookups: this runs once per byte of every large list.
+// Comparisons, not Set lookups: this runs once per byte of a list's head.
 const isOpen = (b: number) => b === 0x7b || b === 0x5b; // { [
 const isClose = (b: number) => b === 0x7d || b === 0x5d; // } ]
-const CLOSE_ARRAY = 0x5d;
 const OPEN_ARRAY = 0x5b;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
-/** JSON lexical state shared by the phases: nesting depth and whether we are inside a string. */
+/** JSON lexical state while reading the head: nesting depth and whether we are inside a string. */
 class Lexer {
   depth = 0;
   inString = false;
@@ -209,7 +208,7 @@ function createItemsScanner(
     const rest = all.subarray(cut);
     pending = rest.length ? [rest] : [];
     pendingBytes = rest.length;
-    splitter.itemStart -= cut;
+    splitter.elementStart -= cut;
     ends = [];
     return region;
   }
@@ -229,83 +228,4 @@ function createItemsScanner(
       return cut >= BATCH_BYTES ? { relay: take(cut) } : {};
     },
   };
-}
-
-/** Finds where the elements of an items array start and end, byte by byte (strings, escapes, nesting). */
-class ElementSplitter {
-  // The element being read: where it starts, nesting depth, string state, and whether it is a bare scalar.
-  inItem = false;
-  itemStart = 0;
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private bare = false;
-
-  /**
-   * Scans a chunk that starts at offset `base` of the bytes held, adding each complete element's start and end
-   * offsets to `ends`. Returns where the array's closing `]` is in the chunk, or -1. A method of its own, with its
-   * state in locals: this runs once per byte of every large list.
-   */
-  split(chunk: Buffer, base: number, ends: number[]): number {
-    let { inItem, itemStart, depth, inString, escaped, bare } = this;
-    const length = chunk.length;
-    let close = -1;
-    let i = 0;
-    if (escaped) {
-      i = 1; // the previous chunk ended with a backslash in a string: this byte is escaped
-      escaped = false;
-    }
-    for (; i < length; i++) {
-      let b = chunk[i]!;
-      if (inString) {
-        // Inside a string only its end matters: a loop of its own (most of a list's bytes are in strings).
-        for (; i < length; i++) {
-          b = chunk[i]!;
-          if (b === QUOTE) break;
-          if (b === BACKSLASH) i++;
-        }
-        if (i >= length) {
-          escaped = i > length;
-          break;
-        }
-        inString = false;
-        if (depth === 0) {
-          ends.push(itemStart, base + i + 1); // a string element
-          inItem = false;
-        }
-        continue;
-      }
-      if (!inItem) {
-        if (b === COMMA || isSpace(b)) continue;
-        if (b === CLOSE_ARRAY) {
-          close = i;
-          break;
-        }
-        inItem = true;
-        itemStart = base + i;
-        bare = b !== QUOTE && !isOpen(b);
-        if (bare) continue;
-      }
-      if (bare) {
-        // A scalar element (a number, true, …) ends just before its delimiter, which is read again between elements.
-        if (b === COMMA || b === CLOSE_ARRAY || isSpace(b)) {
-          ends.push(itemStart, base + i);
-          inItem = false;
-          i--;
-        }
-      } else if (b === QUOTE) inString = true;
-      else if (isOpen(b)) depth++;
-      else if (isClose(b) && --depth === 0) {
-        ends.push(itemStart, base + i + 1);
-        inItem = false;
-      }
-    }
-    this.inItem = inItem;
-    this.itemStart = itemStart;
-    this.depth = depth;
-    this.inString = inString;
-    this.escaped = escaped;
-    this.bare = bare;
-    return close;
-  }
 }

@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ElementSplitter } from '../../../src/masking/element-splitter.js';
+
+/** Feeds an array's bytes (after its `[`) in chunks; returns each element's text and where the array closed. */
+function split(body: Buffer, chunkSize: number): { elements: string[]; close: number } {
+  const splitter = new ElementSplitter();
+  const ends: number[] = [];
+  for (let at = 0; at < body.length; at += chunkSize) {
+    const close = splitter.split(body.subarray(at, at + chunkSize), at, ends);
+    if (close >= 0) return { elements: texts(body, ends), close: at + close };
+  }
+  return { elements: texts(body, ends), close: -1 };
+}
+
+const texts = (body: Buffer, ends: number[]) =>
+  Array.from({ length: ends.length / 2 }, (_, k) => body.toString('utf8', ends[2 * k], ends[2 * k + 1]));
+
+/** The bytes after an array's `[`, then something that must not be read as elements. */
+const afterBracket = (items: unknown[], indent?: number) =>
+  Buffer.from(`${JSON.stringify(items, null, indent).slice(1)} ,{"not":"an element"}`);
+
+describe('ElementSplitter', () => {
+  it('is built from the WebAssembly text beside it', async () => {
+    await promisify(execFile)(process.execPath, ['scripts/build-wasm.mjs', '--check']);
+  });
+
+  it('finds every element of random arrays, whatever the chunks and the escapes at their edges', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const pieces = ['"', '\\', '\\\\', '\\"', ']', '}', '[', '{', ',', ' ', 'é', '\n', 'x'.repeat(40)];
+    const text = () =>
+      Array.from(
+        { length: Math.floor(random() * 14) },
+        () => pieces[Math.floor(random() * pieces.length)],
+      ).join('');
+    const value = (depth: number): unknown => {
+      const pick = random();
+      if (depth > 3 || pick < 0.3) return text();
+      if (pick < 0.4) return Math.floor(random() * 2000) - 1000;
+      if (pick < 0.45) return random() < 0.5;
+      if (pick < 0.5) return null;
+      if (pick < 0.75) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(random() * 4) }, () => [text(), value(depth + 1)]),
+      );
+    };
+    for (let round = 0; round < 1500; round++) {
+      const items = Array.from({ length: Math.floor(random() * 25) }, () => value(0));
+      const body = afterBracket(items, round % 3 === 0 ? 2 : undefined);
+      const { elements, close } = split(body, 1 + Math.floor(random() * (round % 5 === 0 ? 3 : 70)));
+      expect(elements.map((e) => JSON.parse(e) as unknown)).toEqual(items);
+      expect(body[close]).toBe(0x5d);
+      expect(body.toString('utf8', close + 1)).toBe(' ,{"not":"an element"}');
+    }
+  });
+
+  it('reads chunks and elements larger than the 64 KiB it scans at once', () => {
+    const items = [
+      { big: 'q\\"'.repeat(60_000) },
+      ['x'.repeat(70_000), { a: [1, 2, { b: '}' }] }],
+      'tail',
+      7,
+    ];
+    const body = afterBracket(items);
+    for (const size of [body.length, 65_536, 65_537, 100_000, 4096]) {
+      const { elements } = split(body, size);
+      expect(elements).toEqual(items.map((item) => JSON.stringify(item)));
+    }
+  });
+
+  it('keeps each splitter’s state apart when streams interleave', () => {
+    const a = afterBracket([{ s: 'a"}]' }, [1, '2'], 'x']);
+    const b = afterBracket([{ t: ['\\', '{'] }, 3]);
+    const streams = [a, b].map((body) => ({
+      body,
+      splitter: new ElementSplitter(),
+      ends: [] as number[],
+      open: true,
+    }));
+    for (let at = 0; streams.some((s) => s.open); at += 3) {
+      for (const s of streams.filter((x) => x.open)) {
+        s.open = s.splitter.split(s.body.subarray(at, at + 3), at, s.ends) < 0;
+      }
+    }
+    const [ea, eb] = streams.map((s) => s.ends);
+    expect(texts(a, ea!)).toEqual(['{"s":"a\\"}]"}', '[1,"2"]', '"x"']);
+    expect(texts(b, eb!)).toEqual(['{"t":["\\\\","{"]}', '3']);
+  });
+});
