@@ -48,16 +48,37 @@ export function prepareLiteral(text: string): Literal {
   };
 }
 
-/** One answer's text or bytes (read as Latin-1: one character per byte), searched for prepared literals. */
-export class LiteralSearch {
+/**
+ * Which needle each literal is searched by, ranked from the character counts of the first text searched with it.
+ * One answer has its own; the batches of one streamed list share theirs, so each batch does not rank them again.
+ */
+export class NeedlePlans {
   private counts: Uint32Array | undefined;
-  private whole: string | undefined;
   /** Per literal, its needles rarest first, and which one is in use (past the last: the whole literal). */
   private readonly plans = new Map<Literal, { order: Needle[]; current: number }>();
+
+  planFor(literal: Literal, text: string | Buffer): { order: Needle[]; current: number } {
+    let plan = this.plans.get(literal);
+    if (!plan) {
+      const counts = (this.counts ??= characterCounts(text));
+      // Rarest first character first; among equals, the earliest (the longest needle).
+      const order = [...literal.needles].sort(
+        (a, b) => counts[a.bytes[0]!]! - counts[b.bytes[0]!]! || a.at - b.at,
+      );
+      this.plans.set(literal, (plan = { order, current: 0 }));
+    }
+    return plan;
+  }
+}
+
+/** One answer's text or bytes (read as Latin-1: one character per byte), searched for prepared literals. */
+export class LiteralSearch {
+  private whole: string | undefined;
 
   /** `smallBelow` is for tests: 0 sends every answer through the native searches. */
   constructor(
     readonly text: string | Buffer,
+    private readonly plans = new NeedlePlans(),
     private readonly smallBelow = SMALL_BYTES,
   ) {}
 
@@ -74,7 +95,7 @@ export class LiteralSearch {
   indexOf(literal: Literal, from = 0): number {
     const { text } = this;
     if (this.small) return text.indexOf(literal.text, from);
-    const plan = this.planFor(literal);
+    const plan = this.plans.planFor(literal, text);
     for (let start = from, misses = 0; ;) {
       const needle = plan.order[plan.current];
       // Every needle kept missing (an answer built of near copies): the whole literal, natively, with no JavaScript
@@ -99,19 +120,6 @@ export class LiteralSearch {
       return typeof text === 'string' ? text.indexOf(needle, from) : text.indexOf(needle, from, 'latin1');
     }
     return typeof text === 'string' ? text.indexOf(needle.text, from) : text.indexOf(needle.bytes, from);
-  }
-
-  private planFor(literal: Literal): { order: Needle[]; current: number } {
-    let plan = this.plans.get(literal);
-    if (!plan) {
-      const counts = (this.counts ??= characterCounts(this.text));
-      // Rarest first character first; among equals, the earliest (the longest needle).
-      const order = [...literal.needles].sort(
-        (a, b) => counts[a.bytes[0]!]! - counts[b.bytes[0]!]! || a.at - b.at,
-      );
-      this.plans.set(literal, (plan = { order, current: 0 }));
-    }
-    return plan;
   }
 }
 

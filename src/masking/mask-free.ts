@@ -14,7 +14,7 @@
  * not worth decoding for.
  */
 import { escapeRegExp } from './helpers.js';
-import { createLiteralScan, LiteralSearch, prepareLiteral } from './literal-scan.js';
+import { createLiteralScan, LiteralSearch, NeedlePlans, prepareLiteral } from './literal-scan.js';
 
 export interface MaskFreeOptions {
   /** Kinds some field rule applies to. */
@@ -27,9 +27,10 @@ export interface MaskFreeOptions {
 
 /**
  * `json` is the answer's text or its bytes (read as Latin-1: the patterns are ASCII, and other bytes only ever fall
- * inside strings). `kind` is the document's kind, or undefined to read it from the text's first field.
+ * inside strings). `kind` is the document's kind, or undefined to read it from the text's first field. `plans` may be
+ * shared by the checks of one streamed list's batches (literal-scan.ts).
  */
-export type MaskFreeCheck = (json: string | Buffer, kind?: string) => boolean;
+export type MaskFreeCheck = (json: string | Buffer, kind?: string, plans?: NeedlePlans) => boolean;
 
 /** The top-level kind among the first fields (kube-apiserver writes kind first; others write apiVersion first). */
 const LEADING_KIND = /^\s*\{\s*(?:"apiVersion"\s*:\s*"[^"\\]*"\s*,\s*)?"kind"\s*:\s*"([^"\\]*)"/;
@@ -71,8 +72,8 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
     'i',
   );
   const ruleKind = new Set(opts.ruleKinds.flatMap((k) => [k, `${k}List`]));
-  return (json, kind) => {
-    const search = new LiteralSearch(json);
+  return (json, kind, plans) => {
+    const search = new LiteralSearch(json, plans);
     const topKind = kind ?? LEADING_KIND.exec(textOf(json, 0, KIND_WITHIN))?.[1];
     // No kind (or the generic List, whose items may carry any kind): let the structured masker decide.
     if (topKind === undefined || topKind === 'List' || ruleKind.has(topKind)) return false;

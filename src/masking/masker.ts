@@ -6,6 +6,7 @@ import { compileRules, type MaskRule } from './field-rules.js';
 import { exposesMaskedField } from './patch-reads.js';
 import { MASKED_BASE64, MASKED_TEXT } from './placeholder.js';
 import { createListMaskStream, type ListStreamOptions } from './list-stream.js';
+import { NeedlePlans } from './literal-scan.js';
 import { createMaskFreeCheck, type MaskFreeCheck } from './mask-free.js';
 import { impliedKind, maskRequestBody, type RequestTarget } from './request-body.js';
 import { createTextStream, createWatchStream } from './streams.js';
@@ -77,8 +78,9 @@ export function createMasker(config: MaskingConfig): Masker {
     isMaskFree,
     createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),
-    createListStream: (opts) =>
-      createListMaskStream(
+    createListStream: (opts) => {
+      const plans = new NeedlePlans(); // one list's batches look alike: rank the needles once
+      return createListMaskStream(
         {
           // Items usually carry no kind: mask each as the sole item of a list of the same kind.
           maskItem: (item, list) =>
@@ -93,9 +95,10 @@ export function createMasker(config: MaskingConfig): Masker {
           isMaskFree: (items, list) =>
             typeof list.kind === 'string' &&
             list.kind.endsWith('List') &&
-            isMaskFree(items, list.kind.slice(0, -4)),
+            isMaskFree(items, list.kind.slice(0, -4), plans),
         },
         opts,
-      ),
+      );
+    },
   };
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createLiteralScan, LiteralSearch, prepareLiteral } from '../../../src/masking/literal-scan.js';
+import {
+  createLiteralScan,
+  LiteralSearch,
+  NeedlePlans,
+  prepareLiteral,
+} from '../../../src/masking/literal-scan.js';
 
 const LITERALS = ['xox', 'AKIA', 'eyJ', '://', 'env"', '\\u', 'ab', 'TokenRequest'];
 
@@ -35,7 +40,7 @@ describe.each([
   ['default', undefined],
 ])('literal search (%s)', (_mode, smallBelow) => {
   const scan = createLiteralScan(LITERALS);
-  const searchIn = (text: string | Buffer) => new LiteralSearch(text, smallBelow);
+  const searchIn = (text: string | Buffer) => new LiteralSearch(text, undefined, smallBelow);
 
   it('finds exactly what a plain substring search finds, in text and in its bytes', () => {
     for (let seed = 1; seed <= 300; seed++) {
@@ -68,6 +73,19 @@ describe.each([
     const text = `${head}eyJ yJ eJ eyJ ${'J'.repeat(20_000)}yJ eJ eyJ ${'J'.repeat(50)}eyJ`;
     for (const input of [text, Buffer.from(text)]) {
       expect(occurrences(searchIn(input), 'eyJ')).toEqual(expectedOccurrences(text, 'eyJ'));
+    }
+  });
+
+  it('finds the same with plans shared across texts (the batches of a streamed list) as with plans of their own', () => {
+    // The first text ranks the needles and wears some out with near misses; the later ones, each different, reuse them.
+    const plans = new NeedlePlans();
+    const first = `${'{"a":1},'.repeat(600)}${'TokenReview '.repeat(50)}TokenRequest eyJ`;
+    for (let seed = 0; seed <= 40; seed++) {
+      const text = seed === 0 ? first : randomText(seed, 300 + seed * 150);
+      for (const literal of ['TokenRequest', 'eyJ', 'env"', 'ab']) {
+        const shared = new LiteralSearch(Buffer.from(text, 'latin1'), plans, smallBelow);
+        expect(occurrences(shared, literal)).toEqual(expectedOccurrences(text, literal));
+      }
     }
   });
 
