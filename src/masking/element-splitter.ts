@@ -44,6 +44,8 @@ function splitterModule(): SplitterModule {
     split,
     bytes: new Uint8Array(memory.buffer, 0, SLICE_BYTES),
     state: new Int32Array(memory.buffer, STATE_AT, 8),
+    // An element ending here took 2 of its bytes at least (with the one carried in: 1, and no separator before the
+    // next), so a slice ends at most SLICE_BYTES / 2 of them: two offsets each.
     pairs: new Int32Array(memory.buffer, PAIRS_AT, SLICE_BYTES),
   };
   return shared;

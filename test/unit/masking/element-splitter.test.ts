@@ -89,3 +89,20 @@ describe('ElementSplitter', () => {
     expect(texts(b, eb!)).toEqual(['{"t":["\\\\","{"]}', '3']);
   });
 });
+
+describe('ElementSplitter on what no cluster should send', () => {
+  it('reports every element of a slice packed with the shortest ones, without separators', () => {
+    // `{}{}…` is not JSON, but a hostile upstream may send it: the element carried in ends at the slice's first byte,
+    // then 32,767 more end in the same 64 KiB, the most a slice can hold.
+    const body = Buffer.from(`[]${'{}'.repeat(32_767)}{}]`);
+    const splitter = new ElementSplitter();
+    const ends: number[] = [];
+    expect(splitter.split(body.subarray(0, 1), 0, ends)).toBe(-1);
+    expect(splitter.split(body.subarray(1, 65_537), 1, ends)).toBe(-1);
+    expect(ends.length / 2).toBe(32_768);
+    expect(splitter.split(body.subarray(65_537), 65_537, ends)).toBe(1);
+    expect(ends.length / 2).toBe(32_769);
+    expect(ends.every(Number.isInteger)).toBe(true);
+    expect(texts(body, ends).every((e) => e === '[]' || e === '{}')).toBe(true);
+  });
+});
