@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { createGzip, gzip as gzipCallback } from 'node:zlib';
 import { StatusError, isStatusError } from '../kube/status.js';
 import { joined, readBounded, readUpTo, ResponseTooLarge } from '../kube/transport.js';
 import type { Masker } from '../masking/index.js';
@@ -185,26 +185,32 @@ function relayStream(
   upstream: IncomingMessage,
   res: ServerResponse,
   masker: Transform,
-  opts: { watch: boolean },
+  opts: { watch: boolean; gzip?: boolean },
 ): Promise<RelayOutcome> {
   const started = Date.now();
   const status = upstream.statusCode ?? 502;
   for (const [name, value] of safeResponseHeaders(upstream)) res.setHeader(name, value);
+  if (opts.gzip) {
+    res.setHeader('content-encoding', 'gzip');
+    res.setHeader('vary', 'Accept-Encoding');
+  }
   res.writeHead(status);
   res.flushHeaders();
   let bytesOut = 0;
   let events = 0;
   let upstreamFailure: string | undefined;
-  masker.on('data', (chunk: Buffer) => {
-    bytesOut += chunk.length;
-    if (opts.watch) for (const byte of chunk) if (byte === 10) events++;
-  });
+  const gzip = opts.gzip ? createGzip({ level: 1 }) : undefined;
+  (gzip ?? masker).on('data', (chunk: Buffer) => (bytesOut += chunk.length));
+  if (opts.watch)
+    masker.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 10) events++;
+    });
   // Stream to stream where possible: an async generator costs a promise per chunk.
   const source = opts.watch
     ? untilUpstreamFails(upstream, (err) => (upstreamFailure = err.message))
     : upstream;
   return new Promise((resolve) => {
-    pipeline(source, masker, res, (err) => {
+    const settled = (err: Error | null | undefined) => {
       upstream.destroy();
       const agentLeft = err !== undefined && err !== null && !res.writableFinished && res.destroyed;
       resolve({
@@ -219,7 +225,9 @@ function relayStream(
           ...(err && !upstreamFailure ? { interrupted: agentLeft ? 'agent' : err.message } : {}),
         },
       });
-    });
+    };
+    if (gzip) pipeline(source, masker, gzip, res, settled);
+    else pipeline(source, masker, res, settled);
   });
 }
 
@@ -275,7 +283,8 @@ export async function relayResponse(
     }
     if (large) {
       const masking = masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES });
-      return relayStream(upstream, res, masking, { watch: false });
+      // Compressed like any large answer (and like kube-apiserver's lists) when the agent accepts it.
+      return relayStream(upstream, res, masking, { watch: false, gzip: acceptsGzip(req) });
     }
   }
 

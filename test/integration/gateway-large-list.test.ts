@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
+import { gunzipSync } from 'node:zlib';
 import * as k8s from '@kubernetes/client-node';
 import { localCaPem } from '../../src/gateway/serving-certificate.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -42,34 +43,50 @@ it('kubectl -o json gets every item of a >1 MiB Secret list, masked', async () =
   expect(Object.keys(list.items[0]!.data).sort()).toEqual(['filler', 'token']);
 });
 
-it('is streamed (chunked, no Content-Length) rather than decoded whole', async () => {
+/** The list as a raw HTTPS client reads it, with the headers it sends. */
+async function rawList(
+  headers: Record<string, string> = {},
+): Promise<{ headers: IncomingHttpHeaders; body: Buffer }> {
   const token = await h.mint({ agent: 'raw' });
   const { hostname, port } = new URL(h.airlock.proxyUrl);
   const ca = await localCaPem(h.dir);
-  const { headers, body } = await new Promise<{ headers: IncomingHttpHeaders; body: string }>(
-    (resolve, reject) => {
-      https
-        .get(
-          {
-            hostname,
-            port,
-            ca,
-            path: '/clusters/default/api/v1/namespaces/default/secrets',
-            headers: { authorization: `Bearer ${token}` },
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => (text += c.toString()));
-            res.on('end', () => resolve({ headers: res.headers, body: text }));
-          },
-        )
-        .on('error', reject);
-    },
-  );
+  return new Promise((resolve, reject) => {
+    https
+      .get(
+        {
+          hostname,
+          port,
+          ca,
+          path: '/clusters/default/api/v1/namespaces/default/secrets',
+          headers: { authorization: `Bearer ${token}`, ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        },
+      )
+      .on('error', reject);
+  });
+}
+
+it('is streamed (chunked, no Content-Length) rather than decoded whole', async () => {
+  const { headers, body } = await rawList();
   expect(headers['content-length']).toBeUndefined();
   expect(headers['transfer-encoding']).toBe('chunked');
-  hidden(body);
-  expect((JSON.parse(body) as { items: unknown[] }).items).toHaveLength(COUNT);
+  expect(headers['content-encoding']).toBeUndefined();
+  hidden(body.toString());
+  expect((JSON.parse(body.toString()) as { items: unknown[] }).items).toHaveLength(COUNT);
+});
+
+it('is compressed as it streams when the agent accepts gzip, as kube-apiserver compresses large lists', async () => {
+  const { headers, body } = await rawList({ 'accept-encoding': 'gzip' });
+  expect(headers['content-encoding']).toBe('gzip');
+  expect(headers['transfer-encoding']).toBe('chunked');
+  const text = gunzipSync(body).toString();
+  expect(body.length).toBeLessThan(text.length / 4);
+  hidden(text);
+  expect((JSON.parse(text) as { items: unknown[] }).items).toHaveLength(COUNT);
 });
 
 it('the default table view and client-node typed reads stay masked and decodable', async () => {
