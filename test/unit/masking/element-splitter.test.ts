@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ElementSplitter } from '../../../src/masking/element-splitter.js';
+import { randomJson } from './fixtures.js';
 
 /** Feeds an array's bytes (after its `[`) in chunks; returns each element's text and where the array closed. */
 function split(body: Buffer, chunkSize: number): { elements: string[]; close: number } {
@@ -27,29 +28,11 @@ describe('ElementSplitter', () => {
   });
 
   it('finds every element of random arrays, whatever the chunks and the escapes at their edges', () => {
-    let seed = 11;
-    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-    const pieces = ['"', '\\', '\\\\', '\\"', ']', '}', '[', '{', ',', ' ', 'é', '\n', 'x'.repeat(40)];
-    const text = () =>
-      Array.from(
-        { length: Math.floor(random() * 14) },
-        () => pieces[Math.floor(random() * pieces.length)],
-      ).join('');
-    const value = (depth: number): unknown => {
-      const pick = random();
-      if (depth > 3 || pick < 0.3) return text();
-      if (pick < 0.4) return Math.floor(random() * 2000) - 1000;
-      if (pick < 0.45) return random() < 0.5;
-      if (pick < 0.5) return null;
-      if (pick < 0.75) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-      return Object.fromEntries(
-        Array.from({ length: Math.floor(random() * 4) }, () => [text(), value(depth + 1)]),
-      );
-    };
+    const randomItems = randomJson(11, [...'"\\]}[{, é\n', '\\\\', '\\"', 'x'.repeat(40)]);
     for (let round = 0; round < 1500; round++) {
-      const items = Array.from({ length: Math.floor(random() * 25) }, () => value(0));
+      const items = randomItems() as unknown[];
       const body = afterBracket(items, round % 3 === 0 ? 2 : undefined);
-      const { elements, close } = split(body, 1 + Math.floor(random() * (round % 5 === 0 ? 3 : 70)));
+      const { elements, close } = split(body, 1 + ((round * 37) % (round % 5 === 0 ? 3 : 70)));
       expect(elements.map((e) => JSON.parse(e) as unknown)).toEqual(items);
       expect(body[close]).toBe(0x5d);
       expect(body.toString('utf8', close + 1)).toBe(' ,{"not":"an element"}');

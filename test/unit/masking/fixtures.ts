@@ -64,3 +64,32 @@ export function everySplit(input: Buffer): Buffer[][] {
   splits.push([...input].map((byte) => Buffer.from([byte])));
   return splits;
 }
+
+/**
+ * A seeded generator of random JSON values (strings, numbers, booleans, null, nested arrays and objects up to depth
+ * 4): strings are runs of `pieces`, object keys runs of `keyPieces`. For tests that split or mask arbitrary JSON.
+ */
+export function randomJson(
+  seed: number,
+  pieces: readonly string[],
+  keyPieces: readonly string[] = pieces,
+): () => unknown {
+  let state = seed;
+  const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const text = (from: readonly string[]) =>
+    Array.from({ length: Math.floor(random() * 14) }, () => from[Math.floor(random() * from.length)]).join(
+      '',
+    );
+  const value = (depth: number): unknown => {
+    const pick = random();
+    if (depth > 3 || pick < 0.3) return text(pieces);
+    if (pick < 0.4) return Math.floor(random() * 2000) - 1000;
+    if (pick < 0.45) return random() < 0.5;
+    if (pick < 0.5) return null;
+    if (pick < 0.75) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(random() * 4) }, () => [text(keyPieces), value(depth + 1)]),
+    );
+  };
+  return () => Array.from({ length: Math.floor(random() * 30) }, () => value(0));
+}
