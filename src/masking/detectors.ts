@@ -51,9 +51,11 @@ const DETECTORS: Record<DetectorName, Detector> = {
     pattern: /(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}/g,
     replacement: WHOLE_MATCH,
   },
+  // No boundary before the prefix (a token glued to a word is still a token). After a classic token's 36 characters
+  // the match runs on over word characters, so a second token written right after the first goes with it.
   'github-token': {
     hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
-    pattern: /(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})/g,
+    pattern: /gh[pousr]_[A-Za-z0-9]{36}\w*|github_pat_\w{22,}/g,
     replacement: WHOLE_MATCH,
   },
   // Header and payload are base64url JSON objects (`{"` encodes to `eyJ`); an unsigned token has no signature.

@@ -3,7 +3,8 @@
  * One recursive pass builds the masked copy; the input is never mutated.
  *
  * What is masked: fields selected by rules (built-in and configured), the last-applied annotation (re-masked as
- * a document of its own), credential env values, and detector matches in every other string.
+ * a document of its own), credential env values, and detector matches in every other string, keys included (a
+ * ConfigMap key may be a token: `--from-literal=ghp_…=1`).
  */
 import { descend, placeholderOf, type MaskPlan, type RuleLookup } from './field-rules.js';
 import { isRecord } from './helpers.js';
@@ -51,9 +52,21 @@ export function createDocumentMasker({
     const own = selected.length === 0 ? plans : plans.concat(selected);
     const masked: Record<string, unknown> = {};
     for (const key of Object.keys(object)) {
-      setOwn(masked, key, maskField(key, object[key], descend(own, key), kind));
+      setOwn(masked, maskKey(key, masked), maskField(key, object[key], descend(own, key), kind));
     }
     return masked;
+  };
+
+  /**
+   * A key with a detector hit is masked like any string. Two masked keys can come out alike; the later ones are
+   * numbered rather than overwrite an entry (rules and paths still see the original key).
+   */
+  const maskKey = (key: string, masked: Record<string, unknown>): string => {
+    const shown = maskText(key);
+    if (shown === key) return key;
+    let unique = shown;
+    for (let n = 2; Object.hasOwn(masked, unique); n++) unique = `${shown} (${n})`;
+    return unique;
   };
 
   /** One field of an object of `kind`: the keys named here carry secrets or nested API objects by convention. */

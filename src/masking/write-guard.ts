@@ -65,8 +65,11 @@ function collectPlaceholderFields(value: unknown, path: string, join: JoinPath, 
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => collectPlaceholderFields(item, join(path, i), join, fields));
   } else if (isRecord(value)) {
-    for (const [key, child] of Object.entries(value))
-      collectPlaceholderFields(child, join(path, key), join, fields);
+    for (const [key, child] of Object.entries(value)) {
+      // A masked key (a token used as a ConfigMap key) written back would add an entry named after the placeholder.
+      if (key.includes(MASKED_TEXT)) fields.push(join(path, key));
+      else collectPlaceholderFields(child, join(path, key), join, fields);
+    }
   }
 }
 

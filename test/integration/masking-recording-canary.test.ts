@@ -20,6 +20,8 @@ const STRING_DATA = 'canary-stringdata-M3X9';
 const FIELD_RULE_VALUE = 'canary-field-rule-P5W1';
 const CONNECTION_PASSWORD = 'canaryConnPw8H4';
 const GITHUB_TOKEN = 'ghp_CanaryGithubToken1234567890123456789';
+/** A token used as a ConfigMap key (`--from-literal=<token>=1`): keys are masked like values. */
+const GITHUB_TOKEN_KEY = 'ghp_CanaryGithubKey12345678901234567890ab';
 const WATCH_SECRET_VALUE = 'canary-watch-update-R8T6';
 const WATCH_CONNECTION_PASSWORD = 'canaryWatchPw2Z7';
 
@@ -29,6 +31,7 @@ const CANARIES = [
   FIELD_RULE_VALUE,
   CONNECTION_PASSWORD,
   GITHUB_TOKEN,
+  GITHUB_TOKEN_KEY,
   WATCH_SECRET_VALUE,
   WATCH_CONNECTION_PASSWORD,
 ];
@@ -65,6 +68,7 @@ data:
   DB_PASSWORD: ${FIELD_RULE_VALUE}
   DATABASE_URL: postgres://app:${CONNECTION_PASSWORD}@db.internal:5432/shop
   GITHUB_TOKEN: ${GITHUB_TOKEN}
+  ${GITHUB_TOKEN_KEY}: '1'
   color: blue
 `;
 
@@ -125,6 +129,7 @@ describe('masking and recording through the gateway: canaries', () => {
     );
     const config = h.fake.getObject({ ...at, resource: 'configmaps', name: 'app-config' });
     expect(JSON.stringify(config)).toContain(GITHUB_TOKEN);
+    expect(config?.data).toMatchObject({ [GITHUB_TOKEN_KEY]: '1' });
   });
 
   it('masks single objects and lists in yaml, json and raw reads, keeping keys and plain values', async () => {
@@ -144,6 +149,7 @@ describe('masking and recording through the gateway: canaries', () => {
     expect(configYaml).toContain(`DB_PASSWORD: '${MASKED_TEXT}'`);
     expect(configYaml).toContain(`postgres://app:${MASKED_TEXT}@db.internal:5432/shop`);
     expect(configYaml).toContain('color: blue');
+    expect(configYaml).toContain(`'${MASKED_TEXT}': "1"`);
 
     const secretList = await kubectl(['get', 'secrets', '-o', 'yaml']);
     expect(secretList).toContain('name: db-credentials');

@@ -46,6 +46,10 @@ const positives: [DetectorName, string, string][] = [
   ['github-token', `GH=${GITHUB}`, `GH=${M}`],
   ['github-token', `git clone https://x:${GITHUB}@github.com/a/b`, `git clone https://x:${M}@github.com/a/b`],
   ['github-token', GITHUB_FINE, M],
+  // Two tokens back to back: the second one's body must not survive the first match.
+  ['github-token', `${GITHUB}${GITHUB.replace('ghp_', 'gho_')} next`, `${M} next`],
+  // Glued to a preceding word character (a key or variable name run into the value).
+  ['github-token', `token${GITHUB}`, `token${M}`],
   ['jwt', `token ${JWT} expired`, `token ${M} expired`],
   [
     'connection-string-password',

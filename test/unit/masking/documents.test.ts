@@ -318,6 +318,22 @@ describe('document integrity', () => {
     expect(JSON.stringify(mask(doc))).toBe('{"kind":"ConfigMap","data":{"__proto__":"x","a":"b"}}');
   });
 
+  it('masks detector hits in keys, numbering keys that mask alike instead of dropping entries', () => {
+    const token = (c: string) => `ghp_${c.repeat(36)}`;
+    const doc = {
+      kind: 'ConfigMap',
+      metadata: { name: 'keys', annotations: { [`note-${token('a')}`]: 'x' } },
+      data: { [token('a')]: '1', [token('b')]: '2', plain: '3' },
+    };
+    const masked = mask(doc);
+    expect(JSON.stringify(masked)).not.toMatch(/ghp_|aaaa|bbbb/);
+    expect(masked).toEqual({
+      kind: 'ConfigMap',
+      metadata: { name: 'keys', annotations: { [`note-${MASKED_TEXT}`]: 'x' } },
+      data: { [MASKED_TEXT]: '1', [`${MASKED_TEXT} (2)`]: '2', plain: '3' },
+    });
+  });
+
   it('passes scalars and null through', () => {
     expect([mask(null), mask(3), mask(true)]).toEqual([null, 3, true]);
     expect(mask({ kind: 'Secret', data: null })).toEqual({ kind: 'Secret', data: null });

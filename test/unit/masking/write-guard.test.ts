@@ -52,6 +52,11 @@ describe('write-back guard', () => {
     ]);
   });
 
+  it('refuses a masked key written back, which would add an entry named after the placeholder', () => {
+    const error = refusal({ kind: 'ConfigMap', data: { [`${MASKED_TEXT} (2)`]: '1', ok: 'x' } }, {});
+    expect(fieldsOf(error)).toEqual([`data[${MASKED_TEXT} (2)]`]);
+  });
+
   it('refuses placeholders inside larger values and re-encoded ones', () => {
     const body = {
       kind: 'ConfigMap',
