@@ -3,7 +3,7 @@
  * precise pattern plus literal hints; one combined hint scan decides whether a string needs any pattern at all,
  * so the common case (names, UIDs, image references) costs a single regex test.
  */
-import { escapeRegExp } from './helpers.js';
+import { literalSource, type LiteralText } from './literal-scan.js';
 import { PEM_BLOCK, PEM_HINT } from './pem.js';
 import { MASKED_TEXT } from './placeholder.js';
 
@@ -21,8 +21,8 @@ export const DETECTOR_NAMES = [
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
 interface Detector {
-  /** Literal substrings at least one of which every match contains. */
-  hints: readonly string[];
+  /** Literal substrings (exact, or caseless) at least one of which every match contains. */
+  hints: readonly LiteralText[];
   /** Global pattern; `replacement` may keep context around the secret through `$1`/`$2`. */
   pattern: RegExp;
   replacement: string;
@@ -72,10 +72,9 @@ const DETECTORS: Record<DetectorName, Detector> = {
       /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}:\/\/[^\s:/?#@"'<>]{0,256}:)[^\s/"'<>]{1,256}(@)/g,
     replacement: KEEP_AROUND,
   },
+  // HTTP reads the scheme in any case, and so does the pattern: `BeArEr <token>` is a bearer token too.
   'generic-bearer': {
-    // Every lower-case `earer` the pattern matches follows a `b` or `B`: these find the same matches as `earer`,
-    // but from a rarer first letter.
-    hints: ['Bearer', 'bearer', 'EARER'],
+    hints: [{ caseless: 'bearer' }],
     pattern: /(\bbearer\s{1,8})[A-Za-z0-9._~+/-]{16,}=*/gi,
     replacement: KEEP_PREFIX,
   },
@@ -85,23 +84,23 @@ const activeDetectors = (names: readonly DetectorName[]) =>
   DETECTOR_NAMES.filter((name) => names.includes(name)).map((name) => DETECTORS[name]);
 
 /** The literal hints of the chosen detectors: text containing none of them needs no detector. */
-export function detectorHints(names: readonly DetectorName[]): string[] {
+export function detectorHints(names: readonly DetectorName[]): LiteralText[] {
   return activeDetectors(names).flatMap((d) => d.hints);
 }
 
+const hintPattern = (hints: readonly LiteralText[]) => new RegExp(hints.map(literalSource).join('|'));
+
 /** Builds the text masker for the chosen detectors; compile once, call per string. */
 export function createTextMasker(names: readonly DetectorName[]): (text: string) => string {
-  const active = activeDetectors(names);
+  const active = activeDetectors(names).map((d) => ({ ...d, hint: hintPattern(d.hints) }));
   if (active.length === 0) return (text) => text;
-  const anyHint = new RegExp(detectorHints(names).map(escapeRegExp).join('|'));
+  const anyHint = hintPattern(detectorHints(names));
 
   return (text) => {
     if (!anyHint.test(text)) return text;
     let masked = text;
     for (const detector of active) {
-      if (detector.hints.some((hint) => masked.includes(hint))) {
-        masked = masked.replace(detector.pattern, detector.replacement);
-      }
+      if (detector.hint.test(masked)) masked = masked.replace(detector.pattern, detector.replacement);
     }
     return masked;
   };

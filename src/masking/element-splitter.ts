@@ -5,6 +5,7 @@
  * Pod JSON against ~1.9 ms for the same loop in JavaScript.
  */
 import { ELEMENT_SPLITTER_WASM } from './element-splitter-wasm.js';
+import { instantiate } from './wasm.js';
 
 /** The most bytes the module reads in one call; longer chunks are fed in slices. */
 const SLICE_BYTES = 65536;
@@ -25,21 +26,12 @@ interface SplitterModule {
   pairs: Int32Array;
 }
 
-/** The part of the WebAssembly API used here (Node has it; the TypeScript libraries this project uses do not type it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => {
-    exports: { split: (length: number) => number; memory: { buffer: ArrayBuffer } };
-  };
-}
-
 let shared: SplitterModule | undefined;
 
 /** One instance serves every stream: a call runs to completion, and each splitter keeps its own state. */
 function splitterModule(): SplitterModule {
   if (shared) return shared;
-  const { Module, Instance } = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
-  const { split, memory } = new Instance(new Module(Buffer.from(ELEMENT_SPLITTER_WASM, 'base64'))).exports;
+  const { split, memory } = instantiate<{ split(length: number): number }>(ELEMENT_SPLITTER_WASM);
   shared = {
     split,
     bytes: new Uint8Array(memory.buffer, 0, SLICE_BYTES),

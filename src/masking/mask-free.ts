@@ -14,7 +14,14 @@
  * not worth decoding for.
  */
 import { escapeRegExp } from './helpers.js';
-import { createLiteralScan, LiteralSearch, NeedlePlans, prepareLiteral } from './literal-scan.js';
+import {
+  createLiteralScan,
+  LiteralSearch,
+  literalSource,
+  NeedlePlans,
+  prepareLiteral,
+  type LiteralText,
+} from './literal-scan.js';
 
 export interface MaskFreeOptions {
   /** Kinds some field rule applies to. */
@@ -22,7 +29,7 @@ export interface MaskFreeOptions {
   /** Regex source of credential env names (matched case-insensitively). */
   credentialEnvNames: string;
   /** Literal hints of the active detectors: text without any needs no detector. */
-  detectorHints: readonly string[];
+  detectorHints: readonly LiteralText[];
 }
 
 /**
@@ -52,14 +59,14 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
     ...opts.ruleKinds,
     'object',
     UNICODE_ESCAPE,
-    ...opts.detectorHints.map((h) => h.replace(/^"/, '')),
+    ...opts.detectorHints.map((h) => (typeof h === 'string' ? h.replace(/^"/, '') : h)),
   ]);
   const triggers = new RegExp(
     [
       ...(kinds ? [`${q}(?:${kinds})(?:List)?${q}`] : []),
       `${q}object${q}\\s*:\\s*\\{(?!\\s*${q}kind${q})`,
       escapeRegExp(UNICODE_ESCAPE),
-      ...opts.detectorHints.map(escapeRegExp),
+      ...opts.detectorHints.map(literalSource),
     ].join('|'),
   );
   // Credential env values are masked only in `env` lists: a credential-like `name` in one (wherever its `value` is,

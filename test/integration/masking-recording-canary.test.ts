@@ -22,6 +22,8 @@ const CONNECTION_PASSWORD = 'canaryConnPw8H4';
 const GITHUB_TOKEN = 'ghp_CanaryGithubToken1234567890123456789';
 /** A token used as a ConfigMap key (`--from-literal=<token>=1`): keys are masked like values. */
 const GITHUB_TOKEN_KEY = 'ghp_CanaryGithubKey12345678901234567890ab';
+/** HTTP reads the scheme in any case; so does the detector, on every path. */
+const MIXED_CASE_BEARER = 'canaryMixedCaseBearer5J8K2';
 const WATCH_SECRET_VALUE = 'canary-watch-update-R8T6';
 const WATCH_CONNECTION_PASSWORD = 'canaryWatchPw2Z7';
 
@@ -32,6 +34,7 @@ const CANARIES = [
   CONNECTION_PASSWORD,
   GITHUB_TOKEN,
   GITHUB_TOKEN_KEY,
+  MIXED_CASE_BEARER,
   WATCH_SECRET_VALUE,
   WATCH_CONNECTION_PASSWORD,
 ];
@@ -69,6 +72,7 @@ data:
   DATABASE_URL: postgres://app:${CONNECTION_PASSWORD}@db.internal:5432/shop
   GITHUB_TOKEN: ${GITHUB_TOKEN}
   ${GITHUB_TOKEN_KEY}: '1'
+  AUTH_HEADER: 'Authorization: BeArEr ${MIXED_CASE_BEARER}'
   color: blue
 `;
 

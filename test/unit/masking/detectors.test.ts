@@ -65,6 +65,11 @@ const positives: [DetectorName, string, string][] = [
   ['generic-bearer', 'Authorization: Bearer abcDEF0123456789xyz==', `Authorization: Bearer ${M}`],
   ['generic-bearer', 'authorization: bearer sha256~AbCdEfGhIjKlMnOpQr', `authorization: bearer ${M}`],
   ['generic-bearer', 'AUTHORIZATION: BEARER abcDEF0123456789xyz', `AUTHORIZATION: BEARER ${M}`],
+  [
+    'generic-bearer',
+    'curl -H "authorization: BeArEr abcDEF0123456789xyz"',
+    `curl -H "authorization: BeArEr ${M}"`,
+  ],
 ];
 
 const negatives: [string, string][] = [

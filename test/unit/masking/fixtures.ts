@@ -93,3 +93,14 @@ export function randomJson(
   };
   return () => Array.from({ length: Math.floor(random() * 30) }, () => value(0));
 }
+
+/** A deterministic pseudo-random text of `length` characters drawn from `alphabet`. */
+export function randomLetters(seed: number, length: number, alphabet: string): string {
+  let state = seed;
+  let text = '';
+  for (let i = 0; i < length; i++) {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    text += alphabet[state % alphabet.length];
+  }
+  return text;
+}

@@ -4,24 +4,18 @@ import {
   LiteralSearch,
   NeedlePlans,
   prepareLiteral,
+  type LiteralText,
 } from '../../../src/masking/literal-scan.js';
+import { randomLetters } from './fixtures.js';
 
 const LITERALS = ['xox', 'AKIA', 'eyJ', '://', 'env"', '\\u', 'ab', 'TokenRequest'];
 
-/** A deterministic pseudo-random text over a small alphabet, so literals occur by chance and nearly occur often. */
-function randomText(seed: number, length: number): string {
-  const alphabet = 'xoAKIeyJ:/"\\uenvab {},';
-  let state = seed;
-  let text = '';
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    text += alphabet[state % alphabet.length];
-  }
-  return text;
-}
+/** Texts over a small alphabet, so literals occur by chance and nearly occur often. */
+const randomText = (seed: number, length: number, alphabet = 'xoAKIeyJ:/"\\uenvab {},') =>
+  randomLetters(seed, length, alphabet);
 
 /** Every occurrence, in order, as the search reports them. */
-function occurrences(search: LiteralSearch, literal: string): number[] {
+function occurrences(search: LiteralSearch, literal: LiteralText): number[] {
   const prepared = prepareLiteral(literal);
   const found: number[] = [];
   for (let at = search.indexOf(prepared); at >= 0; at = search.indexOf(prepared, at + 1)) found.push(at);
@@ -107,6 +101,26 @@ describe.each([
     for (const input of [text, Buffer.from(text)]) {
       expect(occurrences(searchIn(input), literal)).toEqual(expectedOccurrences(text, literal));
     }
+  });
+
+  it('finds a caseless literal in any mix of cases, exactly where a case-insensitive regex does', () => {
+    const bearer = { caseless: 'bearer' };
+    const anyCase = (text: string) => [...text.matchAll(/bearer/gi)].map((m) => m.index);
+    const caselessScan = createLiteralScan(['AKIA', bearer]);
+    for (let seed = 1; seed <= 200; seed++) {
+      // Mostly lower case, so the upper-case letters are rare and near misses common.
+      const text = randomText(seed, 1 + (seed % 40) * (seed % 5 === 0 ? 400 : 3), 'bbbeeeaaarrrBEAR x');
+      for (const input of [text, Buffer.from(text, 'latin1')]) {
+        expect(occurrences(searchIn(input), bearer), text).toEqual(anyCase(text));
+        expect(caselessScan(searchIn(input))).toBe(/bearer/i.test(text));
+      }
+    }
+    // Past the sampled head, after thousands of lower-case candidates and no upper-case ones at all.
+    const text = `${'{"b":"bear bee rear"},'.repeat(2000)}BeArEr x bEARER`;
+    for (const input of [text, Buffer.from(text)]) {
+      expect(occurrences(searchIn(input), bearer)).toEqual(anyCase(text));
+    }
+    expect(() => createLiteralScan([{ caseless: 'Bearer' }])).toThrow(/not lower-case letters/);
   });
 
   it('reads bytes as Latin-1: multi-byte UTF-8 never forms an ASCII literal', () => {

@@ -187,6 +187,21 @@ const CASES: [string, object, typeof masker, boolean][] = [
     false,
   ],
   [
+    'a ConfigMap with a mixed-case bearer token',
+    configMap('app', { curl: `curl -H "Authorization: BeArEr ${CANARY}"` }),
+    masker,
+    false,
+  ],
+  [
+    'a ConfigMap list large enough for the native search, with a mixed-case bearer token in its last item',
+    list('ConfigMapList', [
+      ...Array.from({ length: 40 }, (_, i) => configMap(`c${i}`, { value: 'bear bee rear '.repeat(50) })),
+      configMap('last', { curl: `curl -H "Authorization: bEARer ${CANARY}"` }),
+    ]),
+    masker,
+    false,
+  ],
+  [
     'a Pod list large enough for the native search, with a credential env value in its last item',
     list('PodList', [
       ...Array.from({ length: 60 }, (_, i) => pod([{ name: `MODE_${i}`, value: 'fast' }])),
