@@ -43,10 +43,23 @@ export const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 /** Like kube-apiserver: compress only large bodies; small ones cost more to gzip than they save. */
 const GZIP_THRESHOLD = 128 * 1024;
 
-export function safeResponseHeaders(upstream: IncomingMessage): [string, string | string[]][] {
-  return Object.entries(upstream.headers).filter(
-    (entry): entry is [string, string | string[]] => entry[1] !== undefined && RESPONSE_HEADERS.has(entry[0]),
-  );
+/**
+ * The upstream headers passed on. Warnings carry free text an admission webhook wrote, which may quote the very values
+ * it objects to (`DATABASE_URL postgres://app:…@db must not hold credentials`): they are masked like any text.
+ */
+export function safeResponseHeaders(
+  upstream: IncomingMessage,
+  maskText: (text: string) => string,
+): [string, string | string[]][] {
+  const kept: [string, string | string[]][] = [];
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value === undefined || !RESPONSE_HEADERS.has(name)) continue;
+    kept.push([
+      name,
+      name !== 'warning' ? value : Array.isArray(value) ? value.map(maskText) : maskText(value),
+    ]);
+  }
+  return kept;
 }
 
 export const mediaType = (ct: string | undefined) => (ct ?? '').split(';')[0]!.trim().toLowerCase();
@@ -146,8 +159,9 @@ async function sendAnswer(
   res: ServerResponse,
   upstream: IncomingMessage,
   answer: MaskedAnswer,
+  maskText: Masker['maskText'],
 ): Promise<number> {
-  for (const [name, value] of safeResponseHeaders(upstream)) res.setHeader(name, value);
+  for (const [name, value] of safeResponseHeaders(upstream, maskText)) res.setHeader(name, value);
   if (answer.contentType) res.setHeader('content-type', answer.contentType);
   let out = answer.payload;
   if (out.length >= GZIP_THRESHOLD && acceptsGzip(req)) {
@@ -185,11 +199,11 @@ function relayStream(
   upstream: IncomingMessage,
   res: ServerResponse,
   masker: Transform,
-  opts: { watch: boolean; gzip?: boolean },
+  opts: { watch: boolean; gzip?: boolean; maskText: Masker['maskText'] },
 ): Promise<RelayOutcome> {
   const started = Date.now();
   const status = upstream.statusCode ?? 502;
-  for (const [name, value] of safeResponseHeaders(upstream)) res.setHeader(name, value);
+  for (const [name, value] of safeResponseHeaders(upstream, opts.maskText)) res.setHeader(name, value);
   if (opts.gzip) {
     res.setHeader('content-encoding', 'gzip');
     res.setHeader('vary', 'Accept-Encoding');
@@ -260,14 +274,14 @@ export async function relayResponse(
       const answer = withheld(`the cluster streamed "${type}" for a ${shape}, which Airlock cannot mask`, {
         withheldContentType: type,
       });
-      return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
+      return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer, masker.maskText) };
     }
     const transform = unmasked
       ? new PassThrough()
       : shape === 'watch'
         ? masker.createWatchStream()
         : masker.createTextStream();
-    return relayStream(upstream, res, transform, { watch: shape === 'watch' });
+    return relayStream(upstream, res, transform, { watch: shape === 'watch', maskText: masker.maskText });
   }
   let raw: Buffer | undefined;
   if (streamable && shape === 'list' && isJson && !unmasked) {
@@ -284,7 +298,11 @@ export async function relayResponse(
     if (large) {
       const masking = masker.createListStream({ maxHeldBytes: MAX_DOCUMENT_BYTES });
       // Compressed like any large answer (and like kube-apiserver's lists) when the agent accepts it.
-      return relayStream(upstream, res, masking, { watch: false, gzip: acceptsGzip(req) });
+      return relayStream(upstream, res, masking, {
+        watch: false,
+        gzip: acceptsGzip(req),
+        maskText: masker.maskText,
+      });
     }
   }
 
@@ -293,13 +311,13 @@ export async function relayResponse(
   } catch (err) {
     if (!(err instanceof ResponseTooLarge)) throw err;
     const answer = withheld(err.message, { withheldBytes: err.limit });
-    return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
+    return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer, masker.maskText) };
   }
   const answer = maskAnswer(a, upstream, raw, masker, gate.explain);
   // A buffered answer is reported to the review before the agent gets it, so the review's outcome is stored by the
   // time the agent can look. Streams report when they end.
   await gate.complete?.(answer.recorded);
-  return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer) };
+  return { ...answer.recorded, bytesOut: await sendAnswer(req, res, upstream, answer, masker.maskText) };
 }
 
 function declaredLength(upstream: IncomingMessage): number | undefined {

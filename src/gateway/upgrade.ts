@@ -69,7 +69,9 @@ export async function relayUpgrade(opts: {
       await readBounded(reply.response, MAX_REFUSAL_BYTES),
       opts.masker,
     );
-    const headers = safeResponseHeaders(reply.response).filter(([name]) => name !== 'content-type');
+    const headers = safeResponseHeaders(reply.response, opts.masker.maskText).filter(
+      ([name]) => name !== 'content-type',
+    );
     headers.push([
       'Content-Type',
       answer.contentType ?? String(reply.response.headers['content-type'] ?? 'text/plain'),

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MASKED_BASE64 } from '../../src/masking/index.js';
+import { MASKED_BASE64, MASKED_TEXT } from '../../src/masking/index.js';
 import { agentHttp, readUntilClosed, type AgentHttp } from '../support/agent-http.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 import {
@@ -158,6 +158,41 @@ describe('response paths cannot be chosen by the agent', () => {
       message: expect.stringContaining('content-encoding'),
     });
   });
+
+  it.each([
+    [
+      'a whole answer',
+      '/api/v1/namespaces/default/configmaps/warned',
+      '{"kind":"ConfigMap","apiVersion":"v1"}',
+    ],
+    [
+      'a watch',
+      '/api/v1/namespaces/default/configmaps?watch=1&labelSelector=warned%3D1',
+      '{"type":"BOOKMARK","object":{"kind":"ConfigMap","apiVersion":"v1"}}\n',
+    ],
+  ])(
+    'Warning headers on %s are masked: a webhook may quote the value it objects to',
+    async (_name, path, body) => {
+      const warning = `299 - "DATABASE_URL postgres://app:${CANARY}@db must not hold credentials"`;
+      h.fake.addFault({
+        match: (r) =>
+          r.path === path.split('?')[0] && (r.query.get('labelSelector') ?? 'warned=1') === 'warned=1',
+        respond: {
+          raw: (res) => {
+            res.setHeader('warning', [warning, '299 - "plain advice"']);
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(body);
+          },
+        },
+        times: 1,
+      });
+      const answer = await agent.request({ path });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.warning).toBe(
+        `299 - "DATABASE_URL postgres://app:${MASKED_TEXT}@db must not hold credentials", 299 - "plain advice"`,
+      );
+    },
+  );
 
   it('JSON that does not decode is withheld, not masked as text', async () => {
     h.fake.addFault({
