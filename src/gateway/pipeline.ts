@@ -245,6 +245,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (outcome.status >= 500) accessLog.warn(log, 'request failed');
     else accessLog.info(log, 'request');
     if (!partial.agent || !partial.request || !partial.decision || !partial.cluster) return;
+    const query = deps.masker.maskQuery(partial.request.query);
     const requestBody =
       a?.parsedBody.kind === 'document'
         ? deps.masker.maskRequestBody(a.parsedBody.value, a.request.info)
@@ -255,7 +256,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       agent: partial.agent,
       cluster: partial.cluster.name,
       ...(a?.sessionHint ? { sessionHint: a.sessionHint } : {}),
-      request: partial.request,
+      request: query === partial.request.query ? partial.request : { ...partial.request, query },
       decision: partial.decision,
       ...trace,
       status: outcome.status,
@@ -414,7 +415,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await pass.complete?.(outcome);
       record(partial, a, trace, {
         ...outcome,
-        summary: { ...outcome.summary, command: a.request.query.getAll('command') },
+        summary: { ...outcome.summary, command: deps.masker.maskQuery(a.request.query).getAll('command') },
       });
     } catch (err) {
       const status = statusOf(err, exchange, partial.cluster?.name);

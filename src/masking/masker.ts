@@ -23,6 +23,9 @@ export interface Masker {
   exposesMaskedField(segments: readonly string[], target: RequestTarget): boolean;
   /** Detectors only: pod logs, error messages. */
   maskText(text: string): string;
+  /** A request's query with detectors run on every name and value (an exec `command` may carry a token); the same
+   *  object when nothing changes. For what is recorded: the request itself goes out as the agent sent it. */
+  maskQuery(query: URLSearchParams): URLSearchParams;
   /** Newline-framed watch stream (compact JSON + \n; chunk boundaries are arbitrary): masks each event as it passes,
    *  holds at most one partial line, never buffers the stream. Lines that are not JSON are dropped. */
   createWatchStream(): Transform;
@@ -75,6 +78,15 @@ export function createMasker(config: MaskingConfig): Masker {
       return exposesMaskedField(segments, plans);
     },
     maskText,
+    maskQuery(query) {
+      let changed = false;
+      const masked = [...query].map(([name, value]) => {
+        const pair: [string, string] = [maskText(name), maskText(value)];
+        changed ||= pair[0] !== name || pair[1] !== value;
+        return pair;
+      });
+      return changed ? new URLSearchParams(masked) : query;
+    },
     isMaskFree,
     createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),

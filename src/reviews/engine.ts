@@ -43,6 +43,8 @@ export interface ParkInput {
   body: Buffer;
   /** The body with secrets masked: the only form that is stored and shown. */
   redactedBody?: string;
+  /** The query with detectors run on it (an exec `command` may carry a token): the form stored and shown. */
+  redactedQuery?: URLSearchParams;
   rule: string;
   settings: ReviewSettings;
   /** The agent's stated reason (`X-Airlock-Reason`, `airlock.io/reason`). */
@@ -740,7 +742,7 @@ function newId(prefix: string): string {
 
 /** What humans see of the request: the request line, its content type and the redacted body (never the original). */
 function redactedRequest(input: ParkInput): string {
-  const query = input.request.query.toString();
+  const query = (input.redactedQuery ?? input.request.query).toString();
   const line = `${input.request.method} ${input.request.path}${query ? `?${query}` : ''}`;
   const body =
     input.redactedBody ??

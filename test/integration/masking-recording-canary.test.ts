@@ -24,6 +24,8 @@ const GITHUB_TOKEN = 'ghp_CanaryGithubToken1234567890123456789';
 const GITHUB_TOKEN_KEY = 'ghp_CanaryGithubKey12345678901234567890ab';
 /** HTTP reads the scheme in any case; so does the detector, on every path. */
 const MIXED_CASE_BEARER = 'canaryMixedCaseBearer5J8K2';
+/** An argument of an exec command (the request's query), recorded with the session. */
+const EXEC_ARGUMENT_TOKEN = 'ghp_CanaryExecArgument12345678901234567ab';
 const WATCH_SECRET_VALUE = 'canary-watch-update-R8T6';
 const WATCH_CONNECTION_PASSWORD = 'canaryWatchPw2Z7';
 
@@ -35,6 +37,7 @@ const CANARIES = [
   GITHUB_TOKEN,
   GITHUB_TOKEN_KEY,
   MIXED_CASE_BEARER,
+  EXEC_ARGUMENT_TOKEN,
   WATCH_SECRET_VALUE,
   WATCH_CONNECTION_PASSWORD,
 ];
@@ -279,6 +282,30 @@ describe('masking and recording through the gateway: canaries', () => {
     expect(patches).toEqual([]);
     expect(h.fake.getObject(at)).toEqual(upstreamBefore);
     expect(h.fake.getObject(at)).toMatchObject({ data: { password: b64(SECRET_DATA) } });
+  });
+
+  it('records an exec whose command carries a token with the token masked', async () => {
+    h.fake.seed({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'shell', namespace: 'default' },
+      spec: { containers: [{ name: 'sh', image: 'busybox' }] },
+    });
+    await kubectl(['exec', 'shell', '--', 'true', `--token=${EXEC_ARGUMENT_TOKEN}`]);
+    expect(
+      h.fake.requests.some((r) => r.query.getAll('command').includes(`--token=${EXEC_ARGUMENT_TOKEN}`)),
+    ).toBe(true);
+    const recorded: { query: string; summary: string }[] = await eventually(async () => {
+      const rows: { query: string; summary: string }[] = await h.airlock
+        .db('events')
+        .where({ subresource: 'exec' });
+      return rows.length > 0 ? rows : undefined;
+    }, 'the exec to be recorded');
+    expect(new URLSearchParams(recorded[0]!.query).getAll('command')).toEqual([
+      'true',
+      `--token=${MASKED_TEXT}`,
+    ]);
+    expect(JSON.parse(recorded[0]!.summary)).toMatchObject({ command: ['true', `--token=${MASKED_TEXT}`] });
   });
 
   it('no canary reached the agent, the logs, the stored events or the database file', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
+import { MASKED_TEXT } from '../../src/masking/index.js';
 import type { Approver, Review } from '../../src/reviews/model.js';
 import { agentHttp } from '../support/agent-http.js';
 import { getSession, querySessions } from '../../src/recording/query.js';
@@ -626,9 +627,13 @@ people:
         spec: { containers: [{ name: 'app', image: 'busybox' }] },
       });
       h.fake.requests.length = 0;
-      const run = h.kubectl(['exec', 'shell', '--', 'echo', 'hi']);
+      // A token in the command: reviewers see it masked, the cluster gets the command as the agent sent it.
+      const token = `ghp_${'Ab1'.repeat(12)}`;
+      const run = h.kubectl(['exec', 'shell', '--', 'echo', 'hi', token]);
       const review = await pendingReview('default', 'shell');
       expect(review.classification).toMatchObject({ resource: 'pods', subresource: 'exec' });
+      expect(review.redactedRequest).not.toContain(token);
+      expect(review.redactedRequest).toContain(`command=hi&command=${MASKED_TEXT}`);
       const execs = () =>
         h.fake.requests.filter((r) => r.path === '/api/v1/namespaces/default/pods/shell/exec');
       expect(execs()).toEqual([]);
@@ -636,9 +641,9 @@ people:
       await h.airlock.reviews.decide(review.id, person('bob'), { decision: 'approve' });
       const result = await run;
       expect(result.stderr).toBe('');
-      expect(result.stdout).toBe('hi\n');
+      expect(result.stdout).toBe(`hi ${token}\n`);
       expect(execs()).toHaveLength(1);
-      expect(execs()[0]!.query.getAll('command')).toEqual(['echo', 'hi']);
+      expect(execs()[0]!.query.getAll('command')).toEqual(['echo', 'hi', token]);
       // The review completes when the upgraded session closes, just after kubectl has its output.
       const done = await eventually(async () => {
         const current = await h.airlock.reviews.get(review.id);
