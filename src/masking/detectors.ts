@@ -4,7 +4,7 @@
  * so the common case (names, UIDs, image references) costs a single regex test.
  */
 import { literalSource, type LiteralText } from './literal-scan.js';
-import { PEM_BLOCK, PEM_HINT } from './pem.js';
+import { PEM_BASE64_BLOCK, PEM_BASE64_HINTS, PEM_BLOCK, PEM_HINT } from './pem.js';
 import { MASKED_TEXT } from './placeholder.js';
 
 export const DETECTOR_NAMES = [
@@ -34,7 +34,12 @@ const KEEP_AROUND = `$1${MASKED_TEXT}$2`;
 
 // Quantifiers are bounded wherever a pattern could otherwise rescan a long run of characters from every start.
 const DETECTORS: Record<DetectorName, Detector> = {
-  'private-key': { hints: [PEM_HINT], pattern: PEM_BLOCK, replacement: WHOLE_MATCH },
+  // PEM text, or the whole PEM base64-encoded (kubeconfig `client-key-data`).
+  'private-key': {
+    hints: [PEM_HINT, ...PEM_BASE64_HINTS],
+    pattern: new RegExp(`${PEM_BLOCK.source}|${PEM_BASE64_BLOCK.source}`, 'g'),
+    replacement: WHOLE_MATCH,
+  },
   // Service-account key files are JSON (often embedded, escaped, in another JSON string): mask the values only.
   'gcp-key': {
     hints: ['"private_key'],

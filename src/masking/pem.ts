@@ -17,6 +17,21 @@ export const PEM_BLOCK = new RegExp(`${MARKER('BEGIN')}${BODY}(?:${MARKER('END')
 /** Cheap substring every BEGIN and END marker contains. */
 export const PEM_HINT = 'PRIVATE KEY-----';
 
+/**
+ * A private-key block base64-encoded as a whole, as kubeconfigs carry keys (`client-key-data: LS0tLS1CRUdJTi…`), in a
+ * ConfigMap, an annotation or a log line. `LS0tLS1CRUdJTi` is `-----BEGIN`; certificates start the same way, so the
+ * block is a key only when `PRIVATE KEY` follows within the label. Base64 spells those bytes one of three ways,
+ * depending on where they fall in a 3-byte group; each of the three is a substring every such block contains, and none
+ * occurs in a certificate. The block runs to the end of the base64, over line breaks (`base64` wraps at 76 columns;
+ * `\n` when escaped in a JSON log line).
+ */
+export const PEM_BASE64_HINTS = ['UFJJVkFURSBLRV', 'BSSVZBVEUgS0VZ', 'QUklWQVRFIEtFW'] as const;
+export const PEM_BASE64_BLOCK = new RegExp(
+  String.raw`(?<![A-Za-z0-9+/])LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:${PEM_BASE64_HINTS.join('|')})` +
+    String.raw`[A-Za-z0-9+/]*(?:(?:\r?\n|\\n)[A-Za-z0-9+/]+)*={0,2}`,
+  'g',
+);
+
 const CONTINUATION = new RegExp(`^${BODY}(?<end>${MARKER('END')})?`);
 const ANY_MARKER = new RegExp(`-----(BEGIN|END)[A-Z0-9 ]*PRIVATE KEY-----`, 'g');
 
@@ -39,4 +54,22 @@ export function continuePemBlock(line: string): PemContinuation {
   const consumed = match?.[0].length ?? 0;
   if (match?.groups?.end !== undefined) return { kind: 'end', rest: line.slice(consumed) };
   return consumed === line.length ? { kind: 'body' } : { kind: 'not-body' };
+}
+
+/** A base64-encoded key wrapped over lines, as a log prints it: lines after the first are nothing but base64. */
+const BASE64_LINE = /^[A-Za-z0-9+/]+(={0,2})\r?$/;
+
+/** True when the line ends inside a base64-encoded key block (its last line would end the base64, or pad it). */
+export function opensPemBase64Block(line: string): boolean {
+  if (!PEM_BASE64_HINTS.some((hint) => line.includes(hint))) return false;
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  let last: RegExpExecArray | undefined;
+  for (const match of text.matchAll(PEM_BASE64_BLOCK)) last = match;
+  return last !== undefined && last.index + last[0].length === text.length && !last[0].endsWith('=');
+}
+
+/** Classifies a line that follows an open base64 block: more of it (the last when padded), or not part of it. */
+export function continuePemBase64Block(line: string): { kind: 'body'; last: boolean } | { kind: 'not-body' } {
+  const match = BASE64_LINE.exec(line);
+  return match ? { kind: 'body', last: match[1] !== '' } : { kind: 'not-body' };
 }

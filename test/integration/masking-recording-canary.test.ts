@@ -26,6 +26,10 @@ const GITHUB_TOKEN_KEY = 'ghp_CanaryGithubKey12345678901234567890ab';
 const MIXED_CASE_BEARER = 'canaryMixedCaseBearer5J8K2';
 /** An argument of an exec command (the request's query), recorded with the session. */
 const EXEC_ARGUMENT_TOKEN = 'ghp_CanaryExecArgument12345678901234567ab';
+/** A kubeconfig's `client-key-data`: a whole PEM private key, base64-encoded. */
+const CLIENT_KEY_DATA = Buffer.from(
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIEcanaryKubeconfigKeyQ7W4\n-----END RSA PRIVATE KEY-----\n',
+).toString('base64');
 const WATCH_SECRET_VALUE = 'canary-watch-update-R8T6';
 const WATCH_CONNECTION_PASSWORD = 'canaryWatchPw2Z7';
 
@@ -38,6 +42,7 @@ const CANARIES = [
   GITHUB_TOKEN_KEY,
   MIXED_CASE_BEARER,
   EXEC_ARGUMENT_TOKEN,
+  CLIENT_KEY_DATA,
   WATCH_SECRET_VALUE,
   WATCH_CONNECTION_PASSWORD,
 ];
@@ -76,6 +81,7 @@ data:
   GITHUB_TOKEN: ${GITHUB_TOKEN}
   ${GITHUB_TOKEN_KEY}: '1'
   AUTH_HEADER: 'Authorization: BeArEr ${MIXED_CASE_BEARER}'
+  CLIENT_KEY_DATA: ${CLIENT_KEY_DATA}
   color: blue
 `;
 

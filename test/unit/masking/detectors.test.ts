@@ -13,6 +13,10 @@ const M = MASKED_TEXT;
 // Built by concatenation so the file itself does not look like it carries live credentials.
 const PEM_BODY = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nVJTUt9Us8cKjMzEfYyjiWA4R4/M2bS1G\n';
 const pem = (label: string) => `-----BEGIN ${label}-----\n${PEM_BODY}-----END ${label}-----`;
+/** A PEM block as kubeconfigs carry it (`client-key-data`): the whole block base64-encoded, on one line. */
+const pemBase64 = (label: string) => Buffer.from(`${pem(label)}\n`).toString('base64');
+/** The same, as `base64` prints it: wrapped at 76 columns. */
+const wrapped = (b64: string) => b64.match(/.{1,76}/g)!.join('\n');
 const AWS_ID = 'AKIA' + 'IOSFODNN7EXAMPLE';
 const SLACK = 'xoxb-' + '123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx';
 const GITHUB = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
@@ -31,6 +35,16 @@ const positives: [DetectorName, string, string][] = [
   ['private-key', `{"k":"${pem('EC PRIVATE KEY').replace(/\n/g, '\\n')}"}`, `{"k":"${M}"}`],
   // Truncated output: masked to the end of the body.
   ['private-key', `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}`, M],
+  // Base64-encoded whole, in each of the three alignments `PRIVATE KEY` can take.
+  [
+    'private-key',
+    `client-key-data: ${pemBase64('RSA PRIVATE KEY')}\nnext: x`,
+    `client-key-data: ${M}\nnext: x`,
+  ],
+  ['private-key', `{"key":"${pemBase64('PRIVATE KEY')}"}`, `{"key":"${M}"}`],
+  ['private-key', `k=${pemBase64('OPENSSH PRIVATE KEY')} rest`, `k=${M} rest`],
+  ['private-key', `${wrapped(pemBase64('EC PRIVATE KEY'))}\n`, `${M}\n`],
+  ['private-key', `"${wrapped(pemBase64('ENCRYPTED PRIVATE KEY')).replace(/\n/g, '\\n')}"`, `"${M}"`],
   ['gcp-key', '{\\"private_key_id\\": \\"' + 'b'.repeat(40) + '\\"}', `{\\"private_key_id\\": \\"${M}\\"}`],
   [
     'gcp-key',
@@ -86,6 +100,10 @@ const negatives: [string, string][] = [
   ['uppercase words near AKIA/ASIA', 'ASIA-PACIFIC region AKIA is not a key AKIAIOSFODNN7 ASIAEXAMPLE'],
   ['short eyJ and xox fragments', 'eyJhbGci xox-test xoxb- ghp_short gho_'],
   ['PEM public material', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'],
+  [
+    'a base64-encoded certificate (kubeconfig CA data, webhook caBundle)',
+    `certificate-authority-data: ${pemBase64('CERTIFICATE')}`,
+  ],
   ['the GCP field name without a value', 'set private_key in the key file'],
 ];
 

@@ -3,6 +3,14 @@ import { LAST_APPLIED_ANNOTATION } from '../../../src/masking/document.js';
 import { createMasker, defaultMaskingConfig } from '../../../src/masking/index.js';
 import { CANARY, CANARY_BASE64, secret } from './fixtures.js';
 
+/** Kubeconfig fields: a key and a CA certificate, each a whole PEM block base64-encoded. */
+const pemData = (label: string) =>
+  Buffer.from(
+    `-----BEGIN ${label}-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END ${label}-----\n`,
+  ).toString('base64');
+const KEY_DATA = pemData('RSA PRIVATE KEY');
+const CA_DATA = pemData('CERTIFICATE');
+
 const masker = createMasker(defaultMaskingConfig());
 const withRule = createMasker({
   ...defaultMaskingConfig(),
@@ -185,6 +193,20 @@ const CASES: [string, object, typeof masker, boolean][] = [
     ]),
     masker,
     false,
+  ],
+  [
+    'a ConfigMap holding a kubeconfig with a client key (base64-encoded PEM)',
+    configMap('kubeconfig', { config: `users:\n- user:\n    client-key-data: ${KEY_DATA}\n` }),
+    masker,
+    false,
+  ],
+  [
+    'a ConfigMap holding a kubeconfig with only certificate authority data',
+    configMap('kubeconfig', {
+      config: `clusters:\n- cluster:\n    certificate-authority-data: ${CA_DATA}\n`,
+    }),
+    masker,
+    true,
   ],
   [
     'a ConfigMap with a mixed-case bearer token',

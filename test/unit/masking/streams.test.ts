@@ -100,6 +100,25 @@ describe('text stream', () => {
     expect(Buffer.concat(output).toString()).toBe(`${MASKED_TEXT}\n2026-11-28T00:00:04Z next: ok\n`);
   });
 
+  it('drops the lines of a base64-encoded key wrapped over lines, as `base64 key.pem` prints it', async () => {
+    const pem = ['-----BEGIN EC PRIVATE KEY-----', ...pemBody, '-----END EC PRIVATE KEY-----', ''].join('\n');
+    // Unpadded lines keep the block open; the padded last one closes it; a line that is not base64 ends it too.
+    const wrapped = Buffer.from(pem)
+      .toString('base64')
+      .match(/.{1,76}/g)!;
+    expect(wrapped.length).toBeGreaterThan(2);
+    for (const [lines, after] of [
+      [wrapped, '2026-11-28T00:00:05Z done'],
+      [wrapped.slice(0, -1), '2026-11-28T00:00:05Z cut short'],
+    ] as const) {
+      const text = ['2026-11-28T00:00:04Z key:', ...lines, after, ''].join('\n');
+      for (const chunks of [[Buffer.from(text)], ...everySplit(Buffer.from(text)).slice(0, 40)]) {
+        const output = Buffer.concat(await runThrough(masker.createTextStream(), chunks)).toString();
+        expect(output).toBe(`2026-11-28T00:00:04Z key:\n${MASKED_TEXT}\n${after}\n`);
+      }
+    }
+  });
+
   it('passes key lines through when the private-key detector is off', async () => {
     const noPem = createMasker({ ...defaultMaskingConfig(), detectors: ['jwt'] });
     const output = await runThrough(noPem.createTextStream(), [Buffer.from(log)]);
