@@ -51,22 +51,35 @@ export function createDocumentMasker({
     const selected = kind === undefined ? NO_PLANS : rules(kind, object.metadata);
     const own = selected.length === 0 ? plans : plans.concat(selected);
     const masked: Record<string, unknown> = {};
-    for (const key of Object.keys(object)) {
-      setOwn(masked, maskKey(key, masked), maskField(key, object[key], descend(own, key), kind));
+    const keys = Object.keys(object);
+    const shown = maskKeys(keys);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      setOwn(masked, shown[i]!, maskField(key, object[key], descend(own, key), kind));
     }
     return masked;
   };
 
   /**
-   * A key with a detector hit is masked like any string. Two masked keys can come out alike; the later ones are
-   * numbered rather than overwrite an entry (rules and paths still see the original key).
+   * The keys as shown: a key with a detector hit is masked like any string. A masked key that comes out like another
+   * key, masked or not, is numbered, so no entry overwrites another (rules and paths still see the original key).
    */
-  const maskKey = (key: string, masked: Record<string, unknown>): string => {
-    const shown = maskText(key);
-    if (shown === key) return key;
-    let unique = shown;
-    for (let n = 2; Object.hasOwn(masked, unique); n++) unique = `${shown} (${n})`;
-    return unique;
+  const maskKeys = (keys: string[]): string[] => {
+    let shown: string[] | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const text = maskText(keys[i]!);
+      if (text !== keys[i]) (shown ??= keys.slice())[i] = text;
+    }
+    if (!shown) return keys;
+    const final = shown;
+    const taken = new Set(keys.filter((key, i) => final[i] === key));
+    return final.map((text, i) => {
+      if (text === keys[i]) return text;
+      let unique = text;
+      for (let n = 2; taken.has(unique); n++) unique = `${text} (${n})`;
+      taken.add(unique);
+      return unique;
+    });
   };
 
   /** One field of an object of `kind`: the keys named here carry secrets or nested API objects by convention. */

@@ -332,6 +332,15 @@ describe('document integrity', () => {
       metadata: { name: 'keys', annotations: { [`note-${MASKED_TEXT}`]: 'x' } },
       data: { [MASKED_TEXT]: '1', [`${MASKED_TEXT} (2)`]: '2', plain: '3' },
     });
+    // A key written to look like a numbered one, later in the object, does not replace the masked entry.
+    const crafted = mask({
+      kind: 'ConfigMap',
+      data: { [token('a')]: '1', [`${MASKED_TEXT} (2)`]: 'x', [MASKED_TEXT]: 'y' },
+    });
+    expect(crafted).toEqual({
+      kind: 'ConfigMap',
+      data: { [`${MASKED_TEXT} (3)`]: '1', [`${MASKED_TEXT} (2)`]: 'x', [MASKED_TEXT]: 'y' },
+    });
   });
 
   it('passes scalars and null through', () => {
