@@ -79,6 +79,7 @@ export function createMasker(config: MaskingConfig): Masker {
     },
     maskText,
     maskQuery(query) {
+      if (query.size === 0) return query;
       let changed = false;
       const masked = [...query].map(([name, value]) => {
         const pair: [string, string] = [maskText(name), maskText(value)];

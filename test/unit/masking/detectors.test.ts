@@ -144,3 +144,27 @@ describe('detectors', () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe('request queries', () => {
+  const { maskQuery } = createMasker(defaultMaskingConfig());
+
+  it('masks names and values, keeping order and repeated names', () => {
+    const query = new URLSearchParams([
+      ['command', 'curl'],
+      ['command', `-H=Authorization: Bearer ${'x'.repeat(20)}`],
+      [GITHUB, '1'],
+    ]);
+    expect([...maskQuery(query)]).toEqual([
+      ['command', 'curl'],
+      ['command', `-H=Authorization: Bearer ${M}`],
+      [M, '1'],
+    ]);
+  });
+
+  it('returns the same query when nothing is masked', () => {
+    const query = new URLSearchParams('labelSelector=app%3Dweb&limit=500');
+    expect(maskQuery(query)).toBe(query);
+    const empty = new URLSearchParams();
+    expect(maskQuery(empty)).toBe(empty);
+  });
+});
