@@ -150,7 +150,9 @@ export async function admit(
   }
 
   const sessionHint = headerValue(req, 'x-airlock-session')?.slice(0, 128);
-  const reason = statedReason(req, parsedBody);
+  // Shown to reviewers and stored: an agent that pastes a token into its reason does not publish it in Slack.
+  const stated = statedReason(req, parsedBody);
+  const reason = stated === undefined ? undefined : deps.masker.maskText(stated);
   return {
     requestId: partial.requestId,
     receivedAt: partial.receivedAt,

@@ -246,10 +246,18 @@ people:
     it('tells HTTP clients which review holds their request and where it stands (X-Airlock-Review headers)', async () => {
       h.fake.seed(deployment('staging', 'tagged'));
       const agent = await agentHttp(h, await h.mint(DEFAULT_AGENT));
-      const del = () => agent.request({ method: 'DELETE', path: deploymentPath('staging', 'tagged') });
+      // The stated reason is shown to reviewers: a token pasted into it is masked like any text.
+      const reason = `cleaning up after the incident (token ghp_${'Zz9'.repeat(12)} was in the logs)`;
+      const del = () =>
+        agent.request({
+          method: 'DELETE',
+          path: deploymentPath('staging', 'tagged'),
+          headers: { 'x-airlock-reason': reason },
+        });
       const waiting = await del();
       expect(waiting.status).toBe(504);
       const [review] = await reviewsOf('staging', 'tagged');
+      expect(review!.reason).toBe(`cleaning up after the incident (token ${MASKED_TEXT} was in the logs)`);
       expect(waiting.headers['x-airlock-review']).toBe(review!.id);
       expect(waiting.headers['x-airlock-review-state']).toBe('waiting');
 
