@@ -39,42 +39,6 @@ export interface EventColumns {
 
 export type EventContent = Omit<EventColumns, 'prev_hash' | 'hash'>;
 
-/** Every column the hash covers (all but `hash`), as a list the compiler checks against `EventColumns`. */
-const HASHED_COLUMNS = {
-  id: true,
-  session_id: true,
-  time: true,
-  agent_name: true,
-  owner: true,
-  cluster: true,
-  request_id: true,
-  method: true,
-  path: true,
-  query: true,
-  verb: true,
-  api_group: true,
-  resource: true,
-  subresource: true,
-  namespace: true,
-  name: true,
-  dry_run: true,
-  rule: true,
-  decision: true,
-  review_id: true,
-  grant_id: true,
-  status: true,
-  latency_ms: true,
-  bytes_in: true,
-  bytes_out: true,
-  recording_level: true,
-  request_body: true,
-  response_body: true,
-  summary: true,
-  prev_hash: true,
-} as const satisfies Record<Exclude<keyof EventColumns, 'hash'>, true>;
-
-/** The hashed columns in canonical (sorted) order. */
-export const HASHED_COLUMN_ORDER: readonly string[] = Object.keys(HASHED_COLUMNS).sort();
 export type StoredEventRow = EventColumns & { seq: number };
 
 /** A stored row that does not have the shape Airlock wrote: itself evidence of tampering. */
