@@ -59,7 +59,7 @@ const DETECTORS: Record<DetectorName, Detector> = {
   // No boundary before the prefix (a token glued to a word is still a token). After a classic token's 36 characters
   // the match runs on over word characters, so a second token written right after the first goes with it.
   'github-token': {
-    hints: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+    hints: [{ oneOf: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'] }, 'github_pat_'],
     pattern: /gh[pousr]_[A-Za-z0-9]{36}\w*|github_pat_\w{22,}/g,
     replacement: WHOLE_MATCH,
   },

@@ -13,8 +13,12 @@
 import { findCaseless } from './caseless-find.js';
 import { escapeRegExp } from './helpers.js';
 
-/** A literal to find: exact, or (`{ caseless }`, lower-case letters) in any mix of cases. */
-export type LiteralText = string | { caseless: string };
+/**
+ * A literal to find: exact; or (`{ caseless }`, lower-case letters) in any mix of cases; or (`{ oneOf }`) any of a few
+ * of the same length that differ only at some positions (`ghp_`, `gho_`, …), searched as one by their common
+ * characters instead of one search each.
+ */
+export type LiteralText = string | { caseless: string } | { oneOf: readonly string[] };
 
 /** Below this many bytes, the regex (or one plain search) costs less than ranking characters. */
 const SMALL_BYTES = 8192;
@@ -34,37 +38,58 @@ interface Needle {
 
 /** A literal prepared once: the needles it can be searched by. */
 export interface Literal {
+  /** The literal (a `oneOf`: its first option). */
   text: string;
-  /** An exact literal's; a caseless one has none. */
+  /** Needles start at the positions all options share (every position of a single exact literal); a caseless
+   *  literal has none. */
   needles: readonly Needle[];
+  /** A `oneOf`'s options, each searched whole when every needle kept missing. */
+  options?: readonly string[];
+  /** A `oneOf`'s characters at the positions where its options differ (codes), else undefined. */
+  classes?: readonly (ReadonlySet<number> | undefined)[];
   /** A caseless literal's search in text. */
   anyCase?: RegExp;
 }
 
+const PRINTABLE = /^[\x20-\x7e]+$/;
+
 export function prepareLiteral(literal: LiteralText): Literal {
-  const caseless = typeof literal !== 'string';
-  const text = caseless ? literal.caseless : literal;
-  if (caseless ? !/^[a-z]{1,16}$/.test(text) : text.length === 0 || !/^[\x20-\x7e]+$/.test(text)) {
-    throw new Error(
-      `literal scan: ${JSON.stringify(text)} is not ${caseless ? 'lower-case letters' : 'printable ASCII'}`,
-    );
+  if (typeof literal === 'object' && 'caseless' in literal) {
+    const text = literal.caseless;
+    if (!/^[a-z]{1,16}$/.test(text))
+      throw new Error(`literal scan: ${JSON.stringify(text)} is not lower-case letters`);
+    return { text, needles: [], anyCase: new RegExp(text, 'gi') };
   }
-  if (caseless) return { text, needles: [], anyCase: new RegExp(text, 'gi') };
-  return {
-    text,
-    // A needle may start at any character, the last one too (a single byte): `eyJ` is found by its rare `J`, which
-    // cut its search on a 1 MB Pod list from ~280 to ~20 µs. A run of the anchor alone (a hostile answer) costs at
-    // most MISSES_PER_NEEDLE checks in JavaScript before the next needle takes over.
-    needles: Array.from(text, (_, at) => {
-      const needle = text.slice(at, at + NEEDLE_MAX);
-      return { at, text: needle, bytes: Buffer.from(needle, 'latin1') };
-    }),
-  };
+  const options = typeof literal === 'string' ? [literal] : literal.oneOf;
+  const text = options[0] ?? '';
+  for (const option of options) {
+    if (!PRINTABLE.test(option))
+      throw new Error(`literal scan: ${JSON.stringify(option)} is not printable ASCII`);
+    if (option.length !== text.length)
+      throw new Error(`literal scan: ${JSON.stringify(options)} differ in length`);
+  }
+  const classes = Array.from(text, (_, at) => {
+    const codes = new Set(options.map((option) => option.charCodeAt(at)));
+    return codes.size > 1 ? codes : undefined;
+  });
+  // A needle may start at any shared character, the last one too (a single byte): `eyJ` is found by its rare `J`,
+  // which cut its search on a 1 MB Pod list from ~280 to ~20 µs. It runs to the next differing position. A run of the
+  // anchor alone (a hostile answer) costs at most MISSES_PER_NEEDLE checks in JavaScript before the next needle takes
+  // over.
+  const needles = Array.from(text, (_, at) => {
+    let end = at;
+    while (end < text.length && end - at < NEEDLE_MAX && !classes[end]) end++;
+    const needle = text.slice(at, end);
+    return { at, text: needle, bytes: Buffer.from(needle, 'latin1') };
+  }).filter((needle) => needle.text !== '');
+  if (needles.length === 0) throw new Error(`literal scan: ${JSON.stringify(options)} share no character`);
+  return options.length === 1 ? { text, needles } : { text, needles, options, classes };
 }
 
 /** The literal as a regular expression's source (a caseless one as `[Bb][Ee]…`). */
 export function literalSource(literal: LiteralText): string {
   if (typeof literal === 'string') return escapeRegExp(literal);
+  if ('oneOf' in literal) return `(?:${literal.oneOf.map(escapeRegExp).join('|')})`;
   return Array.from(literal.caseless, (c) => `[${c}${c.toUpperCase()}]`).join('');
 }
 
@@ -118,16 +143,16 @@ export class LiteralSearch {
       if (this.small || typeof text === 'string') return this.findAnyCase(literal.anyCase, from);
       return findCaseless(text, literal.text, from);
     }
-    if (this.small) return text.indexOf(literal.text, from);
+    if (this.small) return this.findWhole(literal, from);
     const plan = this.plans.planFor(literal, text);
     for (let start = from, misses = 0; ;) {
       const needle = plan.order[plan.current];
       // Every needle kept missing (an answer built of near copies): the whole literal, natively, with no JavaScript
       // per candidate.
-      if (!needle) return this.find(literal.text, start);
+      if (!needle) return this.findWhole(literal, start);
       const found = this.find(needle, start + needle.at);
       if (found < 0) return -1;
-      if (matchesAt(text, literal.text, found - needle.at)) return found - needle.at;
+      if (matchesAt(text, literal, found - needle.at)) return found - needle.at;
       // No occurrence starts before this one's start + 1, whichever needle looks next.
       start = found - needle.at + 1;
       if (++misses === MISSES_PER_NEEDLE) {
@@ -135,6 +160,17 @@ export class LiteralSearch {
         misses = 0;
       }
     }
+  }
+
+  /** The literal (each option of a `oneOf`) searched whole, natively. */
+  private findWhole(literal: Literal, from: number): number {
+    if (!literal.options) return this.find(literal.text, from);
+    let first = -1;
+    for (const option of literal.options) {
+      const at = this.find(option, from);
+      if (at >= 0 && (first < 0 || at < first)) first = at;
+    }
+    return first;
   }
 
   /** A needle, or (a string) a whole literal. */
@@ -160,10 +196,14 @@ function characterCounts(text: string | Buffer): Uint32Array {
   return counts;
 }
 
-function matchesAt(text: string | Buffer, literal: string, start: number): boolean {
+function matchesAt(text: string | Buffer, { text: literal, classes }: Literal, start: number): boolean {
   if (start < 0 || start + literal.length > text.length) return false;
-  if (typeof text === 'string') return text.startsWith(literal, start);
-  for (let i = 0; i < literal.length; i++) if (text[start + i] !== literal.charCodeAt(i)) return false;
+  if (!classes && typeof text === 'string') return text.startsWith(literal, start);
+  for (let i = 0; i < literal.length; i++) {
+    const c = typeof text === 'string' ? text.charCodeAt(start + i) : text[start + i]!;
+    const allowed = classes?.[i];
+    if (allowed ? !allowed.has(c) : c !== literal.charCodeAt(i)) return false;
+  }
   return true;
 }
 

@@ -123,6 +123,22 @@ describe.each([
     expect(() => createLiteralScan([{ caseless: 'Bearer' }])).toThrow(/not lower-case letters/);
   });
 
+  it('finds any of a oneOf by its shared characters, exactly where an alternation does', () => {
+    const github = { oneOf: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'] };
+    const alternation = (text: string) => [...text.matchAll(/gh[pousr]_/g)].map((m) => m.index);
+    const oneOfScan = createLiteralScan(['AKIA', github]);
+    for (let seed = 1; seed <= 200; seed++) {
+      // Near misses (`ghq_`, `gh_`, `hp_`) wear the shared needles out, so whole-option searches take over too.
+      const text = randomText(seed, 1 + (seed % 40) * (seed % 5 === 0 ? 400 : 3), 'ghpoqusr_ x');
+      for (const input of [text, Buffer.from(text, 'latin1')]) {
+        expect(occurrences(searchIn(input), github), text).toEqual(alternation(text));
+        expect(oneOfScan(searchIn(input))).toBe(/gh[pousr]_/.test(text));
+      }
+    }
+    expect(() => createLiteralScan([{ oneOf: ['ghp_', 'gh_'] }])).toThrow(/differ in length/);
+    expect(() => createLiteralScan([{ oneOf: ['ab', 'cd'] }])).toThrow(/share no character/);
+  });
+
   it('reads bytes as Latin-1: multi-byte UTF-8 never forms an ASCII literal', () => {
     const text = `{"greeting":"${'ü你好🚀'.repeat(1000)}"}`;
     expect(scan(searchIn(Buffer.from(text)))).toBe(false);
