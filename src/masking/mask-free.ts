@@ -33,9 +33,9 @@ export interface MaskFreeOptions {
 }
 
 /**
- * `json` is the answer's text or its bytes (read as Latin-1: the patterns are ASCII, and other bytes only ever fall
- * inside strings). `kind` is the document's kind, or undefined to read it from the text's first field. `plans` may be
- * shared by the checks of one streamed list's batches (literal-scan.ts).
+ * `json` is the answer's bytes (read as Latin-1: the patterns are ASCII, and other bytes only ever fall inside
+ * strings), or its text, which is read as its UTF-8 bytes. `kind` is the document's kind, or undefined to read it from
+ * the text's first field. `plans` may be shared by the checks of one streamed list's batches (literal-scan.ts).
  */
 export type MaskFreeCheck = (json: string | Buffer, kind?: string, plans?: NeedlePlans) => boolean;
 
@@ -79,22 +79,23 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
     'i',
   );
   const ruleKind = new Set(opts.ruleKinds.flatMap((k) => [k, `${k}List`]));
-  return (json, kind, plans) => {
+  return (input, kind, plans) => {
+    const json = typeof input === 'string' ? Buffer.from(input) : input;
     const search = new LiteralSearch(json, plans);
     const topKind = kind ?? LEADING_KIND.exec(textOf(json, 0, KIND_WITHIN))?.[1];
     // No kind (or the generic List, whose items may carry any kind): let the structured masker decide.
     if (topKind === undefined || topKind === 'List' || ruleKind.has(topKind)) return false;
     if (hints(search) && triggers.test(search.asText())) return false;
     if (escapedEnvKey(search)) return !credentialEnv.test(search.asText());
-    for (const [start, end] of envLists(search))
+    for (const [start, end] of envLists(search, json))
       if (credentialEnv.test(textOf(json, start, end))) return false;
     return true;
   };
 }
 
-/** Part of the text; bytes are read as Latin-1. */
-function textOf(json: string | Buffer, start: number, end: number): string {
-  return typeof json === 'string' ? json.slice(start, end) : json.toString('latin1', start, end);
+/** Part of the bytes, read as Latin-1. */
+function textOf(json: Buffer, start: number, end: number): string {
+  return json.toString('latin1', start, end);
 }
 
 const QUOTE = 0x22;
@@ -107,35 +108,34 @@ const CLOSE_OBJECT = 0x7d;
 
 const ENV_KEY = prepareLiteral('"env"');
 
-/** Where each `"env": [ … ]` array is in the text: from its `[` to just past the matching `]` (or the end). */
-function* envLists(search: LiteralSearch): Generator<[number, number]> {
-  const json = search.text;
-  const at = typeof json === 'string' ? (i: number) => json.charCodeAt(i) : (i: number) => json[i] ?? NaN;
+/** Where each `"env": [ … ]` array is in the bytes: from its `[` to just past the matching `]` (or the end). */
+function* envLists(search: LiteralSearch, json: Buffer): Generator<[number, number]> {
   for (let from = 0; ;) {
     const key = search.indexOf(ENV_KEY, from);
     if (key < 0) return;
     from = key + 5;
-    let i = skipSpace(at, from);
-    if (at(i) !== COLON) continue;
-    i = skipSpace(at, i + 1);
-    if (at(i) !== OPEN_LIST) continue; // anything else is not a list, which the masker leaves alone
-    from = closingBracket(at, i, json.length);
+    let i = skipSpace(json, from);
+    if (json[i] !== COLON) continue;
+    i = skipSpace(json, i + 1);
+    if (json[i] !== OPEN_LIST) continue; // anything else is not a list, which the masker leaves alone
+    from = closingBracket(json, i);
     yield [i, from];
   }
 }
 
-function skipSpace(at: (i: number) => number, i: number): number {
+function skipSpace(json: Buffer, i: number): number {
   // JSON whitespace: space, tab, newline, carriage return.
-  for (let c = at(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = at(++i));
+  for (let c = json[i]; c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = json[++i]);
   return i;
 }
 
 /** Just past the bracket that closes the one at `open`, skipping strings and their escapes. */
-function closingBracket(at: (i: number) => number, open: number, length: number): number {
+function closingBracket(json: Buffer, open: number): number {
+  const length = json.length;
   let depth = 0;
   let inString = false;
   for (let i = open; i < length; i++) {
-    const c = at(i);
+    const c = json[i];
     if (inString) {
       if (c === BACKSLASH) i++;
       else if (c === QUOTE) inString = false;
