@@ -102,7 +102,7 @@ export class NeedlePlans {
   /** Per literal, its needles rarest first, and which one is in use (past the last: the whole literal). */
   private readonly plans = new Map<Literal, { order: Needle[]; current: number }>();
 
-  planFor(literal: Literal, text: string | Buffer): { order: Needle[]; current: number } {
+  planFor(literal: Literal, text: Buffer): { order: Needle[]; current: number } {
     let plan = this.plans.get(literal);
     if (!plan) {
       const counts = (this.counts ??= characterCounts(text));
@@ -116,13 +116,13 @@ export class NeedlePlans {
   }
 }
 
-/** One answer's text or bytes (read as Latin-1: one character per byte), searched for prepared literals. */
+/** One answer's bytes (read as Latin-1: one character per byte), searched for prepared literals. */
 export class LiteralSearch {
   private whole: string | undefined;
 
   /** `smallBelow` is for tests: 0 sends every answer through the native searches. */
   constructor(
-    readonly text: string | Buffer,
+    readonly text: Buffer,
     private readonly plans = new NeedlePlans(),
     private readonly smallBelow = SMALL_BYTES,
   ) {}
@@ -133,14 +133,14 @@ export class LiteralSearch {
 
   /** The answer as text, made once however many checks read it whole. */
   asText(): string {
-    return (this.whole ??= typeof this.text === 'string' ? this.text : this.text.toString('latin1'));
+    return (this.whole ??= this.text.toString('latin1'));
   }
 
   /** Where the literal first occurs at or after `from`, or -1. */
   indexOf(literal: Literal, from = 0): number {
     const { text } = this;
     if (literal.anyCase) {
-      if (this.small || typeof text === 'string') return this.findAnyCase(literal.anyCase, from);
+      if (this.small) return this.findAnyCase(literal.anyCase, from);
       return findCaseless(text, literal.text, from);
     }
     if (this.small) return this.findWhole(literal, from);
@@ -175,11 +175,9 @@ export class LiteralSearch {
 
   /** A needle, or (a string) a whole literal. */
   private find(needle: Needle | string, from: number): number {
-    const { text } = this;
-    if (typeof needle === 'string') {
-      return typeof text === 'string' ? text.indexOf(needle, from) : text.indexOf(needle, from, 'latin1');
-    }
-    return typeof text === 'string' ? text.indexOf(needle.text, from) : text.indexOf(needle.bytes, from);
+    return typeof needle === 'string'
+      ? this.text.indexOf(needle, from, 'latin1')
+      : this.text.indexOf(needle.bytes, from);
   }
 
   private findAnyCase(pattern: RegExp, from: number): number {
@@ -188,19 +186,17 @@ export class LiteralSearch {
   }
 }
 
-function characterCounts(text: string | Buffer): Uint32Array {
+function characterCounts(text: Buffer): Uint32Array {
   const counts = new Uint32Array(256);
   const n = Math.min(text.length, SAMPLE_BYTES);
-  if (typeof text === 'string') for (let i = 0; i < n; i++) counts[text.charCodeAt(i) & 0xff]! += 1;
-  else for (let i = 0; i < n; i++) counts[text[i]!]! += 1;
+  for (let i = 0; i < n; i++) counts[text[i]!]! += 1;
   return counts;
 }
 
-function matchesAt(text: string | Buffer, { text: literal, classes }: Literal, start: number): boolean {
+function matchesAt(text: Buffer, { text: literal, classes }: Literal, start: number): boolean {
   if (start < 0 || start + literal.length > text.length) return false;
-  if (!classes && typeof text === 'string') return text.startsWith(literal, start);
   for (let i = 0; i < literal.length; i++) {
-    const c = typeof text === 'string' ? text.charCodeAt(start + i) : text[start + i]!;
+    const c = text[start + i]!;
     const allowed = classes?.[i];
     if (allowed ? !allowed.has(c) : c !== literal.charCodeAt(i)) return false;
   }

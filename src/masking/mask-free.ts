@@ -1,5 +1,5 @@
 /**
- * The fast path: decides from a JSON answer's text, without decoding it, that structured masking could not change
+ * The fast path: decides from a JSON answer's bytes, without decoding them, that structured masking could not change
  * it, so the bytes can be relayed as they are (no parse, no re-encode). A literal scan of the bytes (literal-scan.ts),
  * then precise patterns where it found something, look for everything the document masker acts on (document.ts):
  * - an object of a kind with field rules (Secret, TokenRequest, TokenReview, configured kinds), also as a list kind
@@ -33,11 +33,11 @@ export interface MaskFreeOptions {
 }
 
 /**
- * `json` is the answer's bytes (read as Latin-1: the patterns are ASCII, and other bytes only ever fall inside
- * strings), or its text, which is read as its UTF-8 bytes. `kind` is the document's kind, or undefined to read it from
- * the text's first field. `plans` may be shared by the checks of one streamed list's batches (literal-scan.ts).
+ * `json` is the answer's bytes, read as Latin-1: the patterns are ASCII, and other bytes only ever fall inside strings.
+ * `kind` is the document's kind, or undefined to read it from the text's first field. `plans` may be shared by the
+ * checks of one streamed list's batches (literal-scan.ts).
  */
-export type MaskFreeCheck = (json: string | Buffer, kind?: string, plans?: NeedlePlans) => boolean;
+export type MaskFreeCheck = (json: Buffer, kind?: string, plans?: NeedlePlans) => boolean;
 
 /** The top-level kind among the first fields (kube-apiserver writes kind first; others write apiVersion first). */
 const LEADING_KIND = /^\s*\{\s*(?:"apiVersion"\s*:\s*"[^"\\]*"\s*,\s*)?"kind"\s*:\s*"([^"\\]*)"/;
@@ -79,8 +79,7 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
     'i',
   );
   const ruleKind = new Set(opts.ruleKinds.flatMap((k) => [k, `${k}List`]));
-  return (input, kind, plans) => {
-    const json = typeof input === 'string' ? Buffer.from(input) : input;
+  return (json, kind, plans) => {
     const search = new LiteralSearch(json, plans);
     const topKind = kind ?? LEADING_KIND.exec(textOf(json, 0, KIND_WITHIN))?.[1];
     // No kind (or the generic List, whose items may carry any kind): let the structured masker decide.

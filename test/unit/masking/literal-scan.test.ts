@@ -34,7 +34,8 @@ describe.each([
   ['default', undefined],
 ])('literal search (%s)', (_mode, smallBelow) => {
   const scan = createLiteralScan(LITERALS);
-  const searchIn = (text: string | Buffer) => new LiteralSearch(text, undefined, smallBelow);
+  const searchIn = (text: string | Buffer) =>
+    new LiteralSearch(typeof text === 'string' ? Buffer.from(text, 'latin1') : text, undefined, smallBelow);
 
   it('finds exactly what a plain substring search finds, in text and in its bytes', () => {
     for (let seed = 1; seed <= 300; seed++) {

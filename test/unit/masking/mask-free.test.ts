@@ -258,11 +258,9 @@ const CASES: [string, object, typeof masker, boolean][] = [
 
 describe('mask-free fast path', () => {
   it.each(CASES)('%s → %s', (_name, doc, m, expected) => {
-    expect(m.isMaskFree(JSON.stringify(doc))).toBe(expected);
-    // Pretty-printed (pretty=true, curl) answers decide the same way.
-    expect(m.isMaskFree(JSON.stringify(doc, null, 2))).toBe(expected);
-    // The gateway hands over the answer's bytes (UTF-8), undecoded.
     expect(m.isMaskFree(Buffer.from(JSON.stringify(doc)))).toBe(expected);
+    // Pretty-printed (pretty=true, curl) answers decide the same way.
+    expect(m.isMaskFree(Buffer.from(JSON.stringify(doc, null, 2)))).toBe(expected);
   });
 
   it('sends text with a \\u escape to the masker: an escape can spell any trigger', () => {
@@ -273,7 +271,6 @@ describe('mask-free fast path', () => {
       `{"kind":"ConfigMap","apiVersion":"v1","data":{"k":"\\u002d----BEGIN PRIVATE KEY-----\\n${CANARY_BASE64}\\n-----END PRIVATE KEY-----"}}`,
     ];
     for (const text of escaped) {
-      expect(masker.isMaskFree(text)).toBe(false);
       expect(masker.isMaskFree(Buffer.from(text))).toBe(false);
       const masked = JSON.stringify(masker.maskDocument(JSON.parse(text)));
       expect(masked).not.toContain(CANARY);
@@ -283,23 +280,29 @@ describe('mask-free fast path', () => {
 
   it.each(CASES)('never relays what masking would change: %s', (_name, doc, m) => {
     const text = JSON.stringify(doc);
-    if (m.isMaskFree(text)) expect(m.maskDocument(JSON.parse(text))).toEqual(JSON.parse(text));
+    if (m.isMaskFree(Buffer.from(text))) expect(m.maskDocument(JSON.parse(text))).toEqual(JSON.parse(text));
     else expect(m.maskDocument(JSON.parse(text))).not.toEqual(JSON.parse(text));
   });
 
   it('reads the kind first or after apiVersion, and refuses a document whose kind comes later, or that has none', () => {
-    expect(masker.isMaskFree(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }))).toBe(true);
-    expect(masker.isMaskFree(JSON.stringify({ apiVersion: 'v1', kind: 'Secret', data: {} }))).toBe(false);
-    expect(masker.isMaskFree(JSON.stringify({ metadata: {}, kind: 'ConfigMap', data: {} }))).toBe(false);
-    expect(masker.isMaskFree(JSON.stringify({ metadata: meta('x'), data: {} }))).toBe(false);
+    expect(
+      masker.isMaskFree(Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }))),
+    ).toBe(true);
+    expect(
+      masker.isMaskFree(Buffer.from(JSON.stringify({ apiVersion: 'v1', kind: 'Secret', data: {} }))),
+    ).toBe(false);
+    expect(
+      masker.isMaskFree(Buffer.from(JSON.stringify({ metadata: {}, kind: 'ConfigMap', data: {} }))),
+    ).toBe(false);
+    expect(masker.isMaskFree(Buffer.from(JSON.stringify({ metadata: meta('x'), data: {} })))).toBe(false);
   });
 
   it('judges list items by the list’s kind', () => {
-    expect(masker.isMaskFree(JSON.stringify({ metadata: meta('x'), data: { a: 'b' } }), 'ConfigMap')).toBe(
-      true,
-    );
-    expect(masker.isMaskFree(JSON.stringify({ metadata: meta('x'), data: { a: 'b' } }), 'Secret')).toBe(
-      false,
-    );
+    expect(
+      masker.isMaskFree(Buffer.from(JSON.stringify({ metadata: meta('x'), data: { a: 'b' } })), 'ConfigMap'),
+    ).toBe(true);
+    expect(
+      masker.isMaskFree(Buffer.from(JSON.stringify({ metadata: meta('x'), data: { a: 'b' } })), 'Secret'),
+    ).toBe(false);
   });
 });
