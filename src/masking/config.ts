@@ -7,7 +7,8 @@ export interface FieldRule {
   namespaces?: string[];
   /** Labels the object must all carry. */
   labels?: Record<string, string>;
-  /** Dot-separated paths from the object root; `*` matches every key or index; `\.` is a literal dot in a key. */
+  /** Dot-separated paths from the object root; `*` matches every key or index, a segment with `*` inside is a glob
+   *  over keys in any case (`data.*PASSWORD*`); `\.` is a literal dot in a key. */
   paths: string[];
 }
 

@@ -12,6 +12,8 @@ const ANY_KEY = '*';
 export interface MaskPlan {
   placeholder?: string;
   children: Map<string, MaskPlan>;
+  /** Children under glob segments (`*PASSWORD*`), keyed by the segment: keys they match, in any case. */
+  globs?: Map<string, { pattern: RegExp; plan: MaskPlan }>;
 }
 
 export interface MaskRule extends FieldRule {
@@ -31,7 +33,7 @@ export function compileRules(rules: readonly MaskRule[]): RuleLookup {
   const byKind = new Map<string, CompiledRule[]>();
   for (const rule of rules) {
     const compiled: CompiledRule = {
-      namespaces: rule.namespaces?.map(globToRegExp),
+      namespaces: rule.namespaces?.map((glob) => globToRegExp(glob)),
       labels: Object.entries(rule.labels ?? {}),
       plan: planOf(rule.paths, rule.placeholder),
     };
@@ -54,6 +56,7 @@ export function descend(plans: readonly MaskPlan[], key: string): readonly MaskP
     const any = plan.children.get(ANY_KEY);
     if (exact) next.push(exact);
     if (any) next.push(any);
+    if (plan.globs) for (const glob of plan.globs.values()) if (glob.pattern.test(key)) next.push(glob.plan);
   }
   return next;
 }
@@ -66,7 +69,11 @@ export function placeholderOf(plans: readonly MaskPlan[]): string | undefined {
 
 /** Whether a field at or below where these plans stand is masked. */
 export function masksWithin(plans: readonly MaskPlan[]): boolean {
-  return plans.some((plan) => plan.placeholder !== undefined || masksWithin([...plan.children.values()]));
+  return plans.some(
+    (plan) =>
+      plan.placeholder !== undefined ||
+      masksWithin([...plan.children.values(), ...[...(plan.globs?.values() ?? [])].map((glob) => glob.plan)]),
+  );
 }
 
 export function planOf(paths: readonly string[], placeholder: string): MaskPlan {
@@ -74,22 +81,33 @@ export function planOf(paths: readonly string[], placeholder: string): MaskPlan 
   for (const path of paths) {
     let node = root;
     for (const segment of splitPath(path)) {
-      let child = node.children.get(segment);
-      if (!child) {
-        child = { children: new Map() };
-        node.children.set(segment, child);
-      }
-      node = child;
+      node =
+        segment !== ANY_KEY && segment.includes('*') ? globChild(node, segment) : exactChild(node, segment);
     }
     node.placeholder = placeholder;
   }
   return root;
 }
 
+function exactChild(node: MaskPlan, segment: string): MaskPlan {
+  let child = node.children.get(segment);
+  if (!child) node.children.set(segment, (child = { children: new Map() }));
+  return child;
+}
+
+/** Credential-like keys come in any case (`DB_PASSWORD`, `dbPassword`), so a glob segment ignores case. */
+function globChild(node: MaskPlan, segment: string): MaskPlan {
+  const globs = (node.globs ??= new Map());
+  let glob = globs.get(segment);
+  if (!glob)
+    globs.set(segment, (glob = { pattern: globToRegExp(segment, 'i'), plan: { children: new Map() } }));
+  return glob.plan;
+}
+
 const splitPath = (path: string): string[] => path.split(/(?<!\\)\./).map((s) => s.replace(/\\\./g, '.'));
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`);
+function globToRegExp(glob: string, flags = ''): RegExp {
+  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, flags);
 }
 
 function selects(rule: CompiledRule, metadata: Record<string, unknown>): boolean {

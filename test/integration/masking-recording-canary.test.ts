@@ -18,6 +18,8 @@ import { eventually } from '../support/eventually.js';
 const SECRET_DATA = 'canary-secret-data-K7Q2';
 const STRING_DATA = 'canary-stringdata-M3X9';
 const FIELD_RULE_VALUE = 'canary-field-rule-P5W1';
+/** Under a glob segment (`data.*_api_token`), which matches keys in any case. */
+const GLOB_RULE_VALUE = 'canary-glob-rule-X2M8';
 const CONNECTION_PASSWORD = 'canaryConnPw8H4';
 const GITHUB_TOKEN = 'ghp_CanaryGithubToken1234567890123456789';
 /** A token used as a ConfigMap key (`--from-literal=<token>=1`): keys are masked like values. */
@@ -37,6 +39,7 @@ const CANARIES = [
   SECRET_DATA,
   STRING_DATA,
   FIELD_RULE_VALUE,
+  GLOB_RULE_VALUE,
   CONNECTION_PASSWORD,
   GITHUB_TOKEN,
   GITHUB_TOKEN_KEY,
@@ -63,7 +66,7 @@ rules:
     recording: { level: request-response }
 `;
 
-const FIELD_RULES = [{ kinds: ['ConfigMap'], paths: ['data.DB_PASSWORD'] }];
+const FIELD_RULES = [{ kinds: ['ConfigMap'], paths: ['data.DB_PASSWORD', 'data.*_api_token'] }];
 
 const APPLIED_SECRET = `apiVersion: v1
 kind: Secret
@@ -77,6 +80,7 @@ kind: ConfigMap
 metadata: { name: app-config, namespace: default, labels: { app: shop } }
 data:
   DB_PASSWORD: ${FIELD_RULE_VALUE}
+  PAYMENTS_API_TOKEN: ${GLOB_RULE_VALUE}
   DATABASE_URL: postgres://app:${CONNECTION_PASSWORD}@db.internal:5432/shop
   GITHUB_TOKEN: ${GITHUB_TOKEN}
   ${GITHUB_TOKEN_KEY}: '1'
@@ -160,6 +164,7 @@ describe('masking and recording through the gateway: canaries', () => {
 
     const configYaml = await kubectl(['get', 'configmap', 'app-config', '-o', 'yaml']);
     expect(configYaml).toContain(`DB_PASSWORD: '${MASKED_TEXT}'`);
+    expect(configYaml).toContain(`PAYMENTS_API_TOKEN: '${MASKED_TEXT}'`);
     expect(configYaml).toContain(`postgres://app:${MASKED_TEXT}@db.internal:5432/shop`);
     expect(configYaml).toContain('color: blue');
     expect(configYaml).toContain(`'${MASKED_TEXT}': "1"`);

@@ -295,6 +295,48 @@ describe('field rules', () => {
   });
 });
 
+describe('field rules with glob segments', () => {
+  const globbed = createMasker({
+    ...defaultMaskingConfig(),
+    fieldRules: [{ kinds: ['ConfigMap'], paths: ['data.*PASSWORD*', 'data.*token', 'spec.*.api*key'] }],
+  });
+
+  it('masks the keys a glob segment matches, in any case, and leaves the others', () => {
+    const doc = {
+      kind: 'ConfigMap',
+      metadata: { name: 'env' },
+      data: {
+        DB_PASSWORD: 'a',
+        dbPassword: 'b',
+        password: 'c',
+        AUTH_TOKEN: 'd',
+        TOKEN_TTL: '60',
+        LOG_LEVEL: 'info',
+      },
+      spec: { one: { API_KEY: 'e', apiKeyId: 'f' } },
+    };
+    expect(globbed.maskDocument(doc)).toEqual({
+      ...doc,
+      data: {
+        DB_PASSWORD: MASKED_TEXT,
+        dbPassword: MASKED_TEXT,
+        password: MASKED_TEXT,
+        AUTH_TOKEN: MASKED_TEXT,
+        TOKEN_TTL: '60',
+        LOG_LEVEL: 'info',
+      },
+      spec: { one: { API_KEY: MASKED_TEXT, apiKeyId: 'f' } },
+    });
+  });
+
+  it('refuses patch reads of the fields a glob masks', () => {
+    const target = { resource: 'configmaps', apiGroup: '', subresource: '' };
+    expect(globbed.exposesMaskedField(['data', 'Db_Password'], target)).toBe(true);
+    expect(globbed.exposesMaskedField(['data'], target)).toBe(true);
+    expect(globbed.exposesMaskedField(['data', 'LOG_LEVEL'], target)).toBe(false);
+  });
+});
+
 describe('document integrity', () => {
   it('never mutates its input (frozen input, equal to a copy afterwards)', () => {
     const doc = { kind: 'SecretList', items: [secret('a', { lastApplied: true }), secret('b')] };
