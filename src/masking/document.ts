@@ -63,6 +63,8 @@ export function createDocumentMasker({
   /**
    * The keys as shown: a key with a detector hit is masked like any string. A masked key that comes out like another
    * key, masked or not, is numbered, so no entry overwrites another (rules and paths still see the original key).
+   * Numbering resumes where it stopped for the same text: an object of many token keys (an agent can write 20,000 into
+   * one ConfigMap) costs one pass, not a scan from 2 for each key (40 s measured).
    */
   const maskKeys = (keys: string[]): string[] => {
     let shown: string[] | undefined;
@@ -71,12 +73,15 @@ export function createDocumentMasker({
       if (text !== keys[i]) (shown ??= keys.slice())[i] = text;
     }
     if (!shown) return keys;
-    const final = shown;
-    const taken = new Set(keys.filter((key, i) => final[i] === key));
-    return final.map((text, i) => {
+    const masked = shown;
+    const taken = new Set(keys.filter((key, i) => masked[i] === key));
+    const nextNumber = new Map<string, number>();
+    return masked.map((text, i) => {
       if (text === keys[i]) return text;
-      let unique = text;
-      for (let n = 2; taken.has(unique); n++) unique = `${text} (${n})`;
+      let n = nextNumber.get(text) ?? 1;
+      let unique = n === 1 ? text : `${text} (${n})`;
+      while (taken.has(unique)) unique = `${text} (${++n})`;
+      nextNumber.set(text, n + 1);
       taken.add(unique);
       return unique;
     });

@@ -385,6 +385,19 @@ describe('document integrity', () => {
     });
   });
 
+  it('numbers thousands of keys that mask alike in one pass, each entry kept', () => {
+    // An agent can write this into a ConfigMap and read it back (or have its request body recorded).
+    const data = Object.fromEntries(
+      Array.from({ length: 5000 }, (_, i) => [`ghp_${String(i).padStart(36, 'a')}`, String(i)]),
+    );
+    const masked = mask({ kind: 'ConfigMap', data }) as { data: Record<string, string> };
+    expect(Object.keys(masked.data)).toEqual([
+      MASKED_TEXT,
+      ...Array.from({ length: 4999 }, (_, i) => `${MASKED_TEXT} (${i + 2})`),
+    ]);
+    expect(Object.values(masked.data)).toEqual(Object.values(data));
+  });
+
   it('passes scalars and null through', () => {
     expect([mask(null), mask(3), mask(true)]).toEqual([null, 3, true]);
     expect(mask({ kind: 'Secret', data: null })).toEqual({ kind: 'Secret', data: null });
