@@ -4,7 +4,7 @@
  * applying rules costs nothing beyond the walk itself.
  */
 import type { FieldRule } from './config.js';
-import { escapeRegExp, isRecord } from './helpers.js';
+import { isRecord } from './helpers.js';
 
 const ANY_KEY = '*';
 
@@ -13,7 +13,7 @@ export interface MaskPlan {
   placeholder?: string;
   children: Map<string, MaskPlan>;
   /** Children under glob segments (`*PASSWORD*`), keyed by the segment: keys they match, in any case. */
-  globs?: Map<string, { pattern: RegExp; plan: MaskPlan }>;
+  globs?: Map<string, { matches: (key: string) => boolean; plan: MaskPlan }>;
 }
 
 export interface MaskRule extends FieldRule {
@@ -24,7 +24,7 @@ export interface MaskRule extends FieldRule {
 export type RuleLookup = (kind: string, metadata: unknown) => readonly MaskPlan[];
 
 interface CompiledRule {
-  namespaces: RegExp[] | undefined;
+  namespaces: ((namespace: string) => boolean)[] | undefined;
   labels: [string, string][];
   plan: MaskPlan;
 }
@@ -33,7 +33,7 @@ export function compileRules(rules: readonly MaskRule[]): RuleLookup {
   const byKind = new Map<string, CompiledRule[]>();
   for (const rule of rules) {
     const compiled: CompiledRule = {
-      namespaces: rule.namespaces?.map((glob) => globToRegExp(glob)),
+      namespaces: rule.namespaces?.map((glob) => globMatcher(glob, false)),
       labels: Object.entries(rule.labels ?? {}),
       plan: planOf(rule.paths, rule.placeholder),
     };
@@ -56,7 +56,7 @@ export function descend(plans: readonly MaskPlan[], key: string): readonly MaskP
     const any = plan.children.get(ANY_KEY);
     if (exact) next.push(exact);
     if (any) next.push(any);
-    if (plan.globs) for (const glob of plan.globs.values()) if (glob.pattern.test(key)) next.push(glob.plan);
+    if (plan.globs) for (const glob of plan.globs.values()) if (glob.matches(key)) next.push(glob.plan);
   }
   return next;
 }
@@ -100,20 +100,41 @@ function globChild(node: MaskPlan, segment: string): MaskPlan {
   const globs = (node.globs ??= new Map());
   let glob = globs.get(segment);
   if (!glob)
-    globs.set(segment, (glob = { pattern: globToRegExp(segment, 'i'), plan: { children: new Map() } }));
+    globs.set(segment, (glob = { matches: globMatcher(segment, true), plan: { children: new Map() } }));
   return glob.plan;
 }
 
 const splitPath = (path: string): string[] => path.split(/(?<!\\)\./).map((s) => s.replace(/\\\./g, '.'));
 
-function globToRegExp(glob: string, flags = ''): RegExp {
-  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, flags);
+/**
+ * A `*` glob as a matcher that runs in one pass: the pieces between stars are found left to right. Keys come from
+ * agents; a backtracking regex (`^.*DB.*PASS.*$`) takes cubic time on a long key full of near misses (4 KB: 2.4 s).
+ */
+function globMatcher(glob: string, ignoreCase: boolean): (text: string) => boolean {
+  const pieces = (ignoreCase ? glob.toLowerCase() : glob).split('*');
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  const middle = pieces.slice(1, -1);
+  return (input) => {
+    const text = ignoreCase ? input.toLowerCase() : input;
+    if (pieces.length === 1) return text === first;
+    if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last))
+      return false;
+    const end = text.length - last.length;
+    let at = first.length;
+    for (const piece of middle) {
+      const found = text.indexOf(piece, at);
+      if (found < 0 || found + piece.length > end) return false;
+      at = found + piece.length;
+    }
+    return true;
+  };
 }
 
 function selects(rule: CompiledRule, metadata: Record<string, unknown>): boolean {
   if (rule.namespaces) {
     const namespace = metadata.namespace;
-    if (typeof namespace !== 'string' || !rule.namespaces.some((glob) => glob.test(namespace))) return false;
+    if (typeof namespace !== 'string' || !rule.namespaces.some((matches) => matches(namespace))) return false;
   }
   if (rule.labels.length === 0) return true;
   const labels = isRecord(metadata.labels) ? metadata.labels : {};

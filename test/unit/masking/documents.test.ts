@@ -329,6 +329,41 @@ describe('field rules with glob segments', () => {
     });
   });
 
+  it('matches globs with several stars as a regex would, and in one pass on long hostile keys', () => {
+    const starry = createMasker({
+      ...defaultMaskingConfig(),
+      fieldRules: [
+        { kinds: ['ConfigMap'], paths: ['data.*db*pass*', 'data.x*y', 'data.a**b', 'data.*q*r*s*'] },
+      ],
+    });
+    const reference = [/^.*db.*pass.*$/i, /^x.*y$/i, /^a.*b$/i, /^.*q.*r.*s.*$/i];
+    const keys = [
+      'DB_PASS',
+      'mydbXpassword',
+      'passdb',
+      'db',
+      'xy',
+      'xay',
+      'yx',
+      'ab',
+      'aXXb',
+      'a',
+      'QxRxS',
+      'qsr',
+    ];
+    const data = Object.fromEntries(keys.map((key) => [key, 'v']));
+    const masked = starry.maskDocument({ kind: 'ConfigMap', data }) as { data: Record<string, string> };
+    for (const key of keys) {
+      expect(masked.data[key], key).toBe(reference.some((r) => r.test(key)) ? MASKED_TEXT : 'v');
+    }
+    // Near misses everywhere and no match: a backtracking `^.*q.*r.*s.*$` takes cubic time on this key (4 KB: 2.4 s).
+    const hostile = 'qr'.repeat(20_000);
+    expect(starry.maskDocument({ kind: 'ConfigMap', data: { [hostile]: 'v' } })).toEqual({
+      kind: 'ConfigMap',
+      data: { [hostile]: 'v' },
+    });
+  });
+
   it('refuses patch reads of the fields a glob masks', () => {
     const target = { resource: 'configmaps', apiGroup: '', subresource: '' };
     expect(globbed.exposesMaskedField(['data', 'Db_Password'], target)).toBe(true);
