@@ -33,13 +33,24 @@ function finderModule(): FinderModule {
   return shared;
 }
 
-/** Where `literal` (1 to 16 lower-case letters) first occurs in `bytes` at or after `from`, in any case, or -1. */
-export function findCaseless(bytes: Uint8Array, literal: string, from = 0): number {
-  const n = literal.length;
-  if (!/^[a-z]{1,16}$/.test(literal))
-    throw new Error(`caseless find: ${JSON.stringify(literal)} is not 1 to 16 lower-case letters`);
+/** A literal prepared for `findCaseless`: checked once, as its letters' codes. */
+export interface CaselessLiteral {
+  text: string;
+  codes: Uint8Array;
+}
+
+export function caselessLiteral(text: string): CaselessLiteral {
+  // The module folds bytes to lower case: a literal with anything but lower-case letters would never match.
+  if (!/^[a-z]{1,16}$/.test(text))
+    throw new Error(`caseless find: ${JSON.stringify(text)} is not 1 to 16 lower-case letters`);
+  return { text, codes: Buffer.from(text, 'latin1') };
+}
+
+/** Where `literal` first occurs in `bytes` at or after `from`, in any case, or -1. */
+export function findCaseless(bytes: Uint8Array, literal: CaselessLiteral, from = 0): number {
+  const n = literal.codes.length;
   const module = finderModule();
-  for (let k = 0; k < n; k++) module.literal[k] = literal.charCodeAt(k);
+  module.literal.set(literal.codes);
   // A match may straddle two slices: each slice starts n - 1 bytes before the previous one ended.
   for (let offset = Math.max(0, from); offset + n <= bytes.length; offset += SLICE_BYTES - n + 1) {
     const length = Math.min(SLICE_BYTES, bytes.length - offset);

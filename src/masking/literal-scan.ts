@@ -10,7 +10,7 @@
  * A literal may be caseless (`bearer`, which HTTP reads in any case): in bytes it is found by WebAssembly
  * (caseless-find.ts), in text by a case-insensitive regex.
  */
-import { findCaseless } from './caseless-find.js';
+import { caselessLiteral, findCaseless, type CaselessLiteral } from './caseless-find.js';
 import { escapeRegExp } from './helpers.js';
 
 /**
@@ -47,8 +47,8 @@ export interface Literal {
   options?: readonly string[];
   /** A `oneOf`'s characters at the positions where its options differ (codes), else undefined. */
   classes?: readonly (ReadonlySet<number> | undefined)[];
-  /** A caseless literal's search in text. */
-  anyCase?: RegExp;
+  /** A caseless literal: its search in bytes, and in text. */
+  caseless?: { bytes: CaselessLiteral; text: RegExp };
 }
 
 const PRINTABLE = /^[\x20-\x7e]+$/;
@@ -56,9 +56,7 @@ const PRINTABLE = /^[\x20-\x7e]+$/;
 export function prepareLiteral(literal: LiteralText): Literal {
   if (typeof literal === 'object' && 'caseless' in literal) {
     const text = literal.caseless;
-    if (!/^[a-z]{1,16}$/.test(text))
-      throw new Error(`literal scan: ${JSON.stringify(text)} is not lower-case letters`);
-    return { text, needles: [], anyCase: new RegExp(text, 'gi') };
+    return { text, needles: [], caseless: { bytes: caselessLiteral(text), text: new RegExp(text, 'gi') } };
   }
   const options = typeof literal === 'string' ? [literal] : literal.oneOf;
   const text = options[0] ?? '';
@@ -139,9 +137,9 @@ export class LiteralSearch {
   /** Where the literal first occurs at or after `from`, or -1. */
   indexOf(literal: Literal, from = 0): number {
     const { text } = this;
-    if (literal.anyCase) {
-      if (this.small) return this.findAnyCase(literal.anyCase, from);
-      return findCaseless(text, literal.text, from);
+    if (literal.caseless) {
+      if (this.small) return this.findAnyCase(literal.caseless.text, from);
+      return findCaseless(text, literal.caseless.bytes, from);
     }
     if (this.small) return this.findWhole(literal, from);
     const plan = this.plans.planFor(literal, text);

@@ -86,7 +86,7 @@ export function createMaskFreeCheck(opts: MaskFreeOptions): MaskFreeCheck {
     if (topKind === undefined || topKind === 'List' || ruleKind.has(topKind)) return false;
     if (hints(search) && triggers.test(search.asText())) return false;
     if (escapedEnvKey(search)) return !credentialEnv.test(search.asText());
-    for (const [start, end] of envLists(search, json))
+    for (const [start, end] of envLists(search))
       if (credentialEnv.test(textOf(json, start, end))) return false;
     return true;
   };
@@ -108,7 +108,8 @@ const CLOSE_OBJECT = 0x7d;
 const ENV_KEY = prepareLiteral('"env"');
 
 /** Where each `"env": [ … ]` array is in the bytes: from its `[` to just past the matching `]` (or the end). */
-function* envLists(search: LiteralSearch, json: Buffer): Generator<[number, number]> {
+function* envLists(search: LiteralSearch): Generator<[number, number]> {
+  const json = search.text;
   for (let from = 0; ;) {
     const key = search.indexOf(ENV_KEY, from);
     if (key < 0) return;
