@@ -329,6 +329,7 @@ async function main(): Promise<void> {
       AIRLOCK_WEB_LISTEN: `127.0.0.1:${webPort}`,
       AIRLOCK_INTERNAL_LISTEN: '127.0.0.1:0',
       AIRLOCK_LOG_LEVEL: 'info',
+      ...(process.env.BENCH_POLICY ? { AIRLOCK_POLICY: process.env.BENCH_POLICY } : {}),
     };
     const token = execFileSync(process.execPath, [CLI, 'token', 'mint', '--agent', 'bench', '--ttl', '1h'], {
       env,

@@ -193,7 +193,7 @@ export function createReviewGate(
           contentType,
           body: a.body,
           ...(redactedBody ? { redactedBody } : {}),
-          redactedQuery: masker.maskQuery(a.request.query),
+          redacted: masker.maskRequest(a.request),
           rule: a.decision.rule,
           settings,
           ...(a.reason ? { reason: a.reason } : {}),

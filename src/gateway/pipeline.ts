@@ -229,12 +229,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
       seconds,
     );
+    // Recorded and logged as masked: a path or query is whatever the agent typed.
+    const request = partial.request && deps.masker.maskRequest(partial.request);
     const log = {
       requestId: partial.requestId,
       cluster: partial.cluster?.name,
       agent: partial.agent?.name,
-      verb: partial.request?.info.verb,
-      path: partial.request?.path,
+      verb: request?.info.verb,
+      path: request?.path,
       decision: partial.decision?.action,
       rule: partial.decision?.rule,
       status: outcome.status,
@@ -244,8 +246,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     };
     if (outcome.status >= 500) accessLog.warn(log, 'request failed');
     else accessLog.info(log, 'request');
-    if (!partial.agent || !partial.request || !partial.decision || !partial.cluster) return;
-    const query = deps.masker.maskQuery(partial.request.query);
+    if (!partial.agent || !request || !partial.decision || !partial.cluster) return;
     const requestBody =
       a?.parsedBody.kind === 'document'
         ? deps.masker.maskRequestBody(a.parsedBody.value, a.request.info)
@@ -255,8 +256,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       time: partial.receivedAt,
       agent: partial.agent,
       cluster: partial.cluster.name,
-      ...(a?.sessionHint ? { sessionHint: a.sessionHint } : {}),
-      request: query === partial.request.query ? partial.request : { ...partial.request, query },
+      ...(a?.sessionHint
+        ? { sessionHint: a.sessionHint, sessionLabel: deps.masker.maskText(a.sessionHint) }
+        : {}),
+      request,
       decision: partial.decision,
       ...trace,
       status: outcome.status,

@@ -1,4 +1,5 @@
 import type { Transform } from 'node:stream';
+import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { MaskingConfig } from './config.js';
 import { createTextMasker, detectorHints } from './detectors.js';
 import { createDocumentMasker } from './document.js';
@@ -9,6 +10,7 @@ import { createListMaskStream, type ListStreamOptions } from './list-stream.js';
 import { NeedlePlans } from './literal-scan.js';
 import { createMaskFreeCheck, type MaskFreeCheck } from './mask-free.js';
 import { impliedKind, maskRequestBody, type RequestTarget } from './request-body.js';
+import { maskRequestLine } from './request-line.js';
 import { createTextStream, createWatchStream } from './streams.js';
 
 export interface Masker {
@@ -26,6 +28,9 @@ export interface Masker {
   /** A request's query with detectors run on every name and value (an exec `command` may carry a token); the same
    *  object when nothing changes. For what is recorded: the request itself goes out as the agent sent it. */
   maskQuery(query: URLSearchParams): URLSearchParams;
+  /** A request as recorded, logged and shown to reviewers: detectors run on its path, its named parts and its query
+   *  (request-line.ts); the same object when nothing changes. */
+  maskRequest(request: ClassifiedRequest): ClassifiedRequest;
   /** Newline-framed watch stream (compact JSON + \n; chunk boundaries are arbitrary): masks each event as it passes,
    *  holds at most one partial line, never buffers the stream. Lines that are not JSON are dropped. */
   createWatchStream(): Transform;
@@ -69,6 +74,16 @@ export function createMasker(config: MaskingConfig): Masker {
     credentialEnvNames: config.credentialEnvNames,
     detectorHints: detectorHints(config.detectors),
   });
+  const maskQuery = (query: URLSearchParams): URLSearchParams => {
+    if (query.size === 0) return query;
+    let changed = false;
+    const masked = [...query].map(([name, value]) => {
+      const pair: [string, string] = [maskText(name), maskText(value)];
+      changed ||= pair[0] !== name || pair[1] !== value;
+      return pair;
+    });
+    return changed ? new URLSearchParams(masked) : query;
+  };
   return {
     maskDocument,
     maskRequestBody: (body, target) => maskRequestBody(body, target, maskDocument),
@@ -78,16 +93,8 @@ export function createMasker(config: MaskingConfig): Masker {
       return exposesMaskedField(segments, plans);
     },
     maskText,
-    maskQuery(query) {
-      if (query.size === 0) return query;
-      let changed = false;
-      const masked = [...query].map(([name, value]) => {
-        const pair: [string, string] = [maskText(name), maskText(value)];
-        changed ||= pair[0] !== name || pair[1] !== value;
-        return pair;
-      });
-      return changed ? new URLSearchParams(masked) : query;
-    },
+    maskQuery,
+    maskRequest: (request) => maskRequestLine(request, maskText, maskQuery),
     isMaskFree,
     createWatchStream: () => createWatchStream(maskDocument),
     createTextStream: () => createTextStream(maskText, maskPemBlocks),

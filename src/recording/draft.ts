@@ -192,7 +192,7 @@ export function toEventDraft(
       owner,
       token_id: clip(agent.tokenId, 128),
       cluster,
-      label: input.sessionHint ? clip(input.sessionHint, 128) : null,
+      label: input.sessionHint ? clip(input.sessionLabel ?? input.sessionHint, 128) : null,
     },
     agent: {
       id: agentId,

@@ -12,6 +12,9 @@ export interface RecordInput {
   cluster: string;
   /** Explicit `X-Airlock-Session` value; otherwise sessions group per credential (`agent.tokenId`). */
   sessionHint?: string;
+  /** The hint as stored and shown, already masked (it is text the agent chose); the hint itself still names the
+   *  session, so masking never merges or splits sessions. Defaults to the hint. */
+  sessionLabel?: string;
   request: ClassifiedRequest;
   decision: Decision;
   reviewId?: string;

@@ -43,8 +43,9 @@ export interface ParkInput {
   body: Buffer;
   /** The body with secrets masked: the only form that is stored and shown. */
   redactedBody?: string;
-  /** The query with detectors run on it (an exec `command` may carry a token): the form stored and shown. */
-  redactedQuery?: URLSearchParams;
+  /** The request with detectors run on its path and query (a proxy subpath or an exec `command` may carry a token):
+   *  the request line stored and shown. */
+  redacted?: ClassifiedRequest;
   rule: string;
   settings: ReviewSettings;
   /** The agent's stated reason (`X-Airlock-Reason`, `airlock.io/reason`). */
@@ -742,8 +743,8 @@ function newId(prefix: string): string {
 
 /** What humans see of the request: the request line, its content type and the redacted body (never the original). */
 function redactedRequest(input: ParkInput): string {
-  const query = (input.redactedQuery ?? input.request.query).toString();
-  const line = `${input.request.method} ${input.request.path}${query ? `?${query}` : ''}`;
+  const { method, path, query } = input.redacted ?? input.request;
+  const line = `${method} ${path}${query.size ? `?${query.toString()}` : ''}`;
   const body =
     input.redactedBody ??
     (input.body.length > 0 ? `(${input.body.length}-byte body not recorded: no redacted copy)` : '');

@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src/db/database.js';
 import { MASKED_BASE64, MASKED_TEXT } from '../../src/masking/index.js';
+import { agentHttp } from '../support/agent-http.js';
 import { startHarness, type Harness } from '../support/airlock-harness.js';
 import { eventually } from '../support/eventually.js';
 
@@ -32,6 +33,12 @@ const EXEC_ARGUMENT_TOKEN = 'ghp_CanaryExecArgument12345678901234567ab';
 const CLIENT_KEY_DATA = Buffer.from(
   '-----BEGIN RSA PRIVATE KEY-----\nMIIEcanaryKubeconfigKeyQ7W4\n-----END RSA PRIVATE KEY-----\n',
 ).toString('base64');
+/** A Slack token is a valid object name: the path, its name and the cluster's NotFound message carry it. */
+const NAME_TOKEN = 'xoxb-canary-object-name-5t8k2';
+/** Whatever follows `/proxy/` is the agent's. */
+const PROXY_SUBPATH_TOKEN = 'ghp_CanaryProxySubpath1234567890123456ab';
+/** The `X-Airlock-Session` label is the agent's text too; it still names the session. */
+const SESSION_LABEL_TOKEN = 'ghp_CanarySessionLabel12345678901234567ab';
 const WATCH_SECRET_VALUE = 'canary-watch-update-R8T6';
 const WATCH_CONNECTION_PASSWORD = 'canaryWatchPw2Z7';
 
@@ -45,6 +52,9 @@ const CANARIES = [
   GITHUB_TOKEN_KEY,
   MIXED_CASE_BEARER,
   EXEC_ARGUMENT_TOKEN,
+  NAME_TOKEN,
+  PROXY_SUBPATH_TOKEN,
+  SESSION_LABEL_TOKEN,
   CLIENT_KEY_DATA,
   WATCH_SECRET_VALUE,
   WATCH_CONNECTION_PASSWORD,
@@ -317,6 +327,41 @@ describe('masking and recording through the gateway: canaries', () => {
       `--token=${MASKED_TEXT}`,
     ]);
     expect(JSON.parse(recorded[0]!.summary)).toMatchObject({ command: ['true', `--token=${MASKED_TEXT}`] });
+  });
+
+  it('records and logs a request whose path or session label carries a token with the token masked', async () => {
+    const missing = await h.kubectl(['get', 'configmap', NAME_TOKEN]);
+    agentSaw.push(missing.stdout, missing.stderr);
+    expect(missing.stderr).toContain(`configmaps "${MASKED_TEXT}" not found`);
+    const agent = await agentHttp(h, await h.mint({ agent: 'canary-agent' }));
+    const proxied = await agent.request({
+      path: `/api/v1/namespaces/default/services/web/proxy/${PROXY_SUBPATH_TOKEN}`,
+      headers: { 'x-airlock-session': `deploy ${SESSION_LABEL_TOKEN}` },
+    });
+    agentSaw.push(proxied.body);
+    // The cluster got both requests as sent.
+    const paths = h.fake.requests.map((r) => r.path);
+    expect(paths).toContain(`/api/v1/namespaces/default/configmaps/${NAME_TOKEN}`);
+    expect(paths).toContain(`/api/v1/namespaces/default/services/web/proxy/${PROXY_SUBPATH_TOKEN}`);
+
+    const recorded: { path: string; name: string; session_id: string }[] = await eventually(async () => {
+      const rows: { path: string; name: string; session_id: string }[] = await h.airlock
+        .db('events')
+        .whereIn('resource', ['configmaps', 'services'])
+        .andWhere('path', 'like', `%${MASKED_TEXT}%`);
+      return rows.length === 2 ? rows : undefined;
+    }, 'both requests to be recorded');
+    expect(recorded.map((r) => [r.path, r.name]).sort()).toEqual([
+      [`/api/v1/namespaces/default/configmaps/${MASKED_TEXT}`, MASKED_TEXT],
+      [`/api/v1/namespaces/default/services/web/proxy/${MASKED_TEXT}`, 'web'],
+    ]);
+    const labelled = recorded.find((r) => r.path.includes('/proxy/'))!;
+    const session: { label: string } = await h.airlock
+      .db('sessions')
+      .where({ id: labelled.session_id })
+      .first();
+    expect(session.label).toBe(`deploy ${MASKED_TEXT}`);
+    expect(h.logs.join('')).toContain(`/services/web/proxy/${MASKED_TEXT}`);
   });
 
   it('no canary reached the agent, the logs, the stored events or the database file', async () => {

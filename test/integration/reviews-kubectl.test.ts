@@ -273,6 +273,18 @@ people:
       expect(read.headers['x-airlock-review']).toBeUndefined();
     });
 
+    it('shows reviewers the request line with a token-shaped name masked; the review still holds the real object', async () => {
+      // A Slack token is a valid object name: the path the agent typed is text like any other.
+      const name = 'xoxb-1234567890-leaked-name';
+      h.fake.seed(deployment('staging', name));
+      const agent = await agentHttp(h, await h.mint(DEFAULT_AGENT));
+      const waiting = await agent.request({ method: 'DELETE', path: deploymentPath('staging', name) });
+      expect(waiting.status).toBe(504);
+      const [review] = await reviewsOf('staging', name);
+      expect(review!.redactedRequest.split('\n')[0]).toBe(`DELETE ${deploymentPath('staging', MASKED_TEXT)}`);
+      expect(review!.redactedRequest).not.toContain(name);
+    });
+
     it('after the hold kubectl prints the pending message; the re-run re-attaches, runs once; a third run is a new review', async () => {
       h.fake.seed(deployment('staging', 'worker'));
       h.fake.requests.length = 0;
