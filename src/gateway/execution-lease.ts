@@ -4,6 +4,7 @@
  * cluster already acted, so the agent gets the cluster's answer and the outcome is stored by retries; if this
  * process dies first, the engine's sweep resolves the review from the object (outcome unknown).
  */
+import type { CancelSignal } from '../lib/cancellation.js';
 import { type ExecutionReport, type ReviewEngine, ReviewStateError } from '../reviews/engine.js';
 
 export interface ExecutionLeaseOptions {
@@ -24,7 +25,7 @@ export interface HeldExecution {
 export function holdExecution(
   engine: ReviewEngine,
   reviewId: string,
-  signal: AbortSignal,
+  signal: CancelSignal,
   opts: ExecutionLeaseOptions,
 ): HeldExecution {
   let completed = false;

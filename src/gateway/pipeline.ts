@@ -5,6 +5,7 @@ import { buildUpstreamHeaders, impersonatedIdentity } from '../kube/headers.js';
 import { AuthenticationError } from '../identity/errors.js';
 import { StatusError, isStatusError } from '../kube/status.js';
 import { DeadlineExceeded, UpstreamError, sendUpstream, type OutboundRequest } from '../kube/transport.js';
+import { Cancellation, type CancelSignal } from '../lib/cancellation.js';
 import type { Logger } from '../lib/logger.js';
 import type { Masker } from '../masking/index.js';
 import type { Recorder } from '../recording/recorder.js';
@@ -82,7 +83,7 @@ function completingOnce(pass: GatePass): GatePass {
  * shutdown; whichever comes first is remembered so the outcome can be recorded truthfully.
  */
 class Exchange {
-  readonly controller = new AbortController();
+  readonly signal = new Cancellation();
   agentLeft = false;
   /** Parked, or relaying a long-running stream: a graceful stop cuts these instead of waiting for them. */
   interruptible = false;
@@ -99,16 +100,12 @@ class Exchange {
     connection.once('close', () => {
       if (!finished()) this.agentLeft = true;
       else if (!cancelAfterFinish) return;
-      this.controller.abort(new Error('the agent closed the connection'));
+      this.signal.abort(new Error('the agent closed the connection'));
     });
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   startDeadline(ms: number): void {
-    this.deadline = setTimeout(() => this.controller.abort(new DeadlineExceeded(ms)), ms);
+    this.deadline = setTimeout(() => this.signal.abort(new DeadlineExceeded(ms)), ms);
   }
 
   settle(): void {
@@ -154,7 +151,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     a: Admission,
     req: IncomingMessage,
     pass: GatePass,
-    signal: AbortSignal,
+    signal: CancelSignal,
     upgrade: boolean,
   ): Promise<OutboundRequest> {
     return {
@@ -190,7 +187,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   }
 
   /** Policy outcome → what gets forwarded (or the Status the agent sees instead). */
-  async function gate(a: Admission, trace: GateTrace, signal: AbortSignal): Promise<GatePass> {
+  async function gate(a: Admission, trace: GateTrace, signal: CancelSignal): Promise<GatePass> {
     const { decision, request } = a;
     if (decision.action === 'deny') throw policyDenial(a);
     const isRead = READ_VERBS.has(request.info.verb) || request.dryRun || !request.info.isResourceRequest;
@@ -457,10 +454,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     parked: () => parked,
     stop() {
       for (const exchange of exchanges)
-        if (exchange.interruptible) exchange.controller.abort(new Error('Airlock is stopping'));
+        if (exchange.interruptible) exchange.signal.abort(new Error('Airlock is stopping'));
     },
     endSession(tokenId, why) {
-      for (const exchange of exchanges) if (exchange.tokenId === tokenId) exchange.controller.abort(why);
+      for (const exchange of exchanges) if (exchange.tokenId === tokenId) exchange.signal.abort(why);
     },
   };
 }

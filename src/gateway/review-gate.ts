@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../lib/cancellation.js';
 import type { ReviewVerdict } from '../reviews/model.js';
 import type { Admission } from './admission.js';
 
@@ -24,5 +25,5 @@ export interface GatePass {
  * request through or throws the StatusError the agent should see. It fills `trace` as it learns ids.
  */
 export interface ReviewGate {
-  hold(a: Admission, trace: GateTrace, signal: AbortSignal): Promise<GatePass>;
+  hold(a: Admission, trace: GateTrace, signal: CancelSignal): Promise<GatePass>;
 }

@@ -8,6 +8,7 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
+import type { CancelSignal } from '../lib/cancellation.js';
 import { StatusError, isStatusError } from './status.js';
 import type { UpstreamCluster } from './upstream.js';
 
@@ -24,7 +25,7 @@ export interface OutboundRequest {
   /** Long-running requests (watches, logs) use their own pool so they can never starve short ones. */
   longRunning?: boolean;
   /** Aborting destroys the upstream request and its response at any point of the exchange. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
 }
 
 export type UpstreamReply =
@@ -74,7 +75,7 @@ export function deadline(ms: number): { signal: AbortSignal; clear(): void } {
 function failureOf(
   cluster: string,
   err: unknown,
-  signal: AbortSignal | undefined,
+  signal: CancelSignal | undefined,
 ): UpstreamError | StatusError {
   if (err instanceof UpstreamError) return err;
   const reason: unknown = signal?.aborted ? signal.reason : undefined;

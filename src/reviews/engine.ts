@@ -2,6 +2,7 @@
  * The review engine: parks risky requests until humans decide, then releases exactly the reviewed request once.
  * Adapters (gateway, terminal, Slack, preview) reach it only through `ReviewEngine` and `ReviewPorts`.
  */
+import type { CancelSignal } from '../lib/cancellation.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { KeptSubscription, listen, REVIEWS_CHANNEL, type Subscribe } from '../db/notify.js';
@@ -125,7 +126,7 @@ export interface ExecutionReport {
 
 export interface ReviewEngine {
   /** Creates a review, or re-attaches to the open one for the same agent and fingerprint, then waits for it. */
-  park(input: ParkInput, signal: AbortSignal): Promise<ParkResult>;
+  park(input: ParkInput, signal: CancelSignal): Promise<ParkResult>;
   completeExecution(id: string, report: ExecutionReport): Promise<Review>;
   decide(id: string, approver: Approver, request: DecisionRequest): Promise<DecideResult>;
   /** Closes an open review for good; false when it was no longer open. */
@@ -222,7 +223,7 @@ class SqlReviewEngine implements ReviewEngine {
     );
   }
 
-  async park(input: ParkInput, signal: AbortSignal): Promise<ParkResult> {
+  async park(input: ParkInput, signal: CancelSignal): Promise<ParkResult> {
     const holdUntil = Date.now() + input.settings.holdSeconds * 1000;
     const agentActor: ReviewActor = { kind: 'agent', name: input.agent.name };
     const fingerprint = requestFingerprint({

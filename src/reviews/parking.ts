@@ -2,6 +2,7 @@
  * Requests held open in this process while their review is undecided. A waiter wakes when its review moves
  * past the version it last saw: immediately for decisions taken in this process, by polling for the others.
  */
+import type { CancelSignal } from '../lib/cancellation.js';
 
 export type WaitOutcome = 'changed' | 'timeout' | 'aborted';
 
@@ -13,7 +14,7 @@ interface Waiter {
 export class ParkingLot {
   private readonly waiters = new Map<string, Set<Waiter>>();
 
-  wait(reviewId: string, seenVersion: number, ms: number, signal: AbortSignal): Promise<WaitOutcome> {
+  wait(reviewId: string, seenVersion: number, ms: number, signal: CancelSignal): Promise<WaitOutcome> {
     if (signal.aborted) return Promise.resolve('aborted');
     return new Promise((resolve) => {
       const waiter: Waiter = {
