@@ -74,6 +74,20 @@ function credentialReader({ resolved, authorize }: KubeconfigResolution): () => 
   };
 }
 
+/**
+ * A pool for one cluster. Node keys an HTTPS agent's sockets by a name it builds for every request from the host, the
+ * port and each TLS option's full text (CA, client certificate and key PEMs: kilobytes, hashed afresh on each of the
+ * several lookups a request makes, ~2 µs each). Every request through this agent goes to the same server with the
+ * same TLS options, so the name is computed once.
+ */
+class ClusterAgent extends https.Agent {
+  private name: string | undefined;
+
+  override getName(options?: https.AgentOptions): string {
+    return (this.name ??= super.getName(options));
+  }
+}
+
 async function toUpstream(settings: ClusterSettings, env: NodeJS.ProcessEnv): Promise<UpstreamCluster> {
   let resolution: KubeconfigResolution;
   try {
@@ -93,7 +107,7 @@ async function toUpstream(settings: ClusterSettings, env: NodeJS.ProcessEnv): Pr
   };
   const pool = (maxSockets: number) =>
     server.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, noDelay: true, maxSockets, ...tls })
+      ? new ClusterAgent({ keepAlive: true, noDelay: true, maxSockets, ...tls })
       : new http.Agent({ keepAlive: true, noDelay: true, maxSockets });
   const agent = pool(512);
   const longRunningAgent = pool(Infinity);

@@ -50,6 +50,8 @@ export interface FakeApiServer {
   token: string;
   /** Every request received, in order; clear with `requests.length = 0`. */
   requests: RecordedRequest[];
+  /** TLS connections accepted so far (a client's keep-alive pool shows as few). */
+  connections(): number;
   addFault(rule: FaultRule): void;
   /** Stores an object as if created (or replaces it); its namespace is created when missing. */
   seed(obj: KubeObject): KubeObject;
@@ -115,7 +117,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   server.on('upgrade', createUpgradeListener(deps));
   // Hung requests and upgraded sockets are not closed by server.close(); close() destroys them.
   const sockets = new Set<Socket>();
+  let connections = 0;
   server.on('secureConnection', (socket: Socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -134,6 +138,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     caPem,
     token,
     requests,
+    connections: () => connections,
     addFault: (rule) => faults.add(rule),
     seed: (obj) => seedObject(registry, store, obj),
     getObject: ({ group, version, resource, namespace, name }) => {
