@@ -17,7 +17,7 @@ export interface OutboundRequest {
   /** Rebuilt from the classified parts, appended to the cluster's server path. */
   path: string;
   query?: URLSearchParams;
-  /** Every header to send except `host` and `content-length`, which are set here. */
+  /** Every header to send (lower-case names) except `host` and `content-length`, which are set here. */
   headers: OutgoingHttpHeaders;
   body?: Buffer;
   /** Opens a dedicated connection and resolves with the upgraded socket when the cluster answers 101. */
@@ -87,15 +87,31 @@ function failureOf(
   return new UpstreamError(cluster, 'unreachable', code ?? (err as Error).message);
 }
 
+/**
+ * The request's headers as Node's flat `[name, value, …]` list, which it writes as given (validating each) instead of
+ * storing them one `setHeader` at a time (~3 µs of every request). `host` and the length are set here; `expect` is
+ * never sent. An explicit length (also 0) means Node never chooses chunked framing or waits for a 100-continue.
+ */
+const SET_HERE = new Set(['host', 'content-length', 'expect']);
+
+function headerList(request: OutboundRequest, host: string): string[] {
+  const list: string[] = [];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || SET_HERE.has(name.toLowerCase())) continue;
+    if (Array.isArray(value)) for (const each of value) list.push(name, each);
+    else list.push(name, String(value));
+  }
+  list.push('host', host);
+  if (!request.upgrade) list.push('content-length', String(request.body?.length ?? 0));
+  return list;
+}
+
 export function sendUpstream(cluster: UpstreamCluster, request: OutboundRequest): Promise<UpstreamReply> {
   const { signal } = request;
   const base = cluster.server;
   const path = `${base.pathname.replace(/\/$/, '')}${request.path}`;
   const query = request.query?.toString() ?? '';
-  const headers: OutgoingHttpHeaders = { ...request.headers, host: base.host };
-  // An explicit length (also 0) so Node never chooses chunked framing or waits for a 100-continue.
-  if (!request.upgrade) headers['content-length'] = String(request.body?.length ?? 0);
-  delete headers.expect;
+  const headers = headerList(request, base.host);
   const transport = base.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(failureOf(cluster.name, signal.reason, signal));

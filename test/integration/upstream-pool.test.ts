@@ -1,8 +1,10 @@
 /**
- * A cluster's keep-alive pool: short requests reuse its TLS connections, sequentially and under concurrency, and the
- * pool stays one pool for every request (its name is computed once, see ClusterAgent in upstream.ts).
+ * The connection to a cluster: short requests reuse the keep-alive pool's TLS connections, sequentially and under
+ * concurrency (the pool's name is computed once, see ClusterAgent in upstream.ts); and what goes on the wire is
+ * exactly the headers built for it (the transport hands Node a header list).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -51,4 +53,61 @@ it('reuses one connection for sequential requests and at most one per concurrent
     expect(statuses.every((s) => s === 200)).toBe(true);
   }
   expect(fake.connections() - before).toBeLessThanOrEqual(8);
+});
+
+it('writes one Host, an explicit length, no Expect and a line per value, whatever case the caller used', async () => {
+  const received: string[] = [];
+  const wire = createServer((socket) =>
+    socket.on('data', (bytes) => {
+      received.push(bytes.toString('latin1'));
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
+    }),
+  );
+  await new Promise<void>((resolve) => wire.listen(0, '127.0.0.1', resolve));
+  const { port } = wire.address() as AddressInfo;
+  const kubeconfig = join(dir, 'plain.kubeconfig');
+  await writeFile(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: c, context: {cluster: c, user: u}}]',
+      'current-context: c',
+    ].join('\n'),
+  );
+  const [plain] = (await loadClusters(
+    [{ name: 'plain', kubeconfig, inCluster: false, impersonate: false, default: false }],
+    {},
+  )) as [UpstreamCluster];
+  try {
+    const reply = await sendUpstream(plain, {
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      headers: {
+        Host: 'evil.example',
+        Expect: '100-continue',
+        'Content-Length': '999',
+        'impersonate-group': ['team-a', 'team-b'],
+        accept: 'application/json',
+      },
+      body: Buffer.from('{}'),
+    });
+    if (reply.kind !== 'response') throw new Error('unexpected upgrade');
+    await text(reply.response);
+    const head = received.join('').split('\r\n\r\n')[0]!.split('\r\n');
+    expect(head[0]).toBe('POST /api/v1/namespaces HTTP/1.1');
+    const lines = head.slice(1).map((line) => line.toLowerCase());
+    expect(lines.filter((l) => l.startsWith('host:'))).toEqual([`host: 127.0.0.1:${port}`]);
+    expect(lines.filter((l) => l.startsWith('content-length:'))).toEqual(['content-length: 2']);
+    expect(lines.filter((l) => l.startsWith('expect:'))).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('impersonate-group:'))).toEqual([
+      'impersonate-group: team-a',
+      'impersonate-group: team-b',
+    ]);
+  } finally {
+    await plain.close();
+    wire.close();
+  }
 });
