@@ -170,6 +170,73 @@ describe.each(dialects)('recording on %s', (dialect, open) => {
       ]);
       expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 18 });
     });
+    it('stores every value as given, whether bound or written into the statement (NULLs, integers)', async () => {
+      const inputs = [
+        recordInput({ requestId: 'plain', time: at(0), bytesOut: 5_000_000_000, latencyMs: 0 }),
+        recordInput({
+          requestId: 'reviewed',
+          time: at(1),
+          reviewId: 'rv-1',
+          grantId: 'gr-1',
+          status: 599,
+          bytesIn: 17,
+          requestBody: { kind: 'ConfigMap', data: { a: '1' } },
+          summary: { note: 'x' },
+        }),
+        recordInput({ requestId: 'plain-again', time: at(2), status: 0, latencyMs: 86_400_000 }),
+      ];
+      await recordAll(t.db, inputs);
+      const rows: Record<string, unknown>[] = await t.db('events').orderBy('seq');
+      // Postgres returns bigint columns as text; a NULL must stay NULL, not become 0.
+      const num = (value: unknown) => (value === null ? null : Number(value));
+      const pick = (row: Record<string, unknown>) => ({
+        request_id: row.request_id,
+        review_id: row.review_id,
+        grant_id: row.grant_id,
+        status: num(row.status),
+        latency_ms: num(row.latency_ms),
+        bytes_in: num(row.bytes_in),
+        bytes_out: num(row.bytes_out),
+        has_request_body: row.request_body !== null,
+        summary: row.summary,
+      });
+      expect(rows.map(pick)).toEqual([
+        {
+          request_id: 'plain',
+          review_id: null,
+          grant_id: null,
+          status: 200,
+          latency_ms: 0,
+          bytes_in: 0,
+          bytes_out: 5_000_000_000,
+          has_request_body: false,
+          summary: null,
+        },
+        {
+          request_id: 'reviewed',
+          review_id: 'rv-1',
+          grant_id: 'gr-1',
+          status: 599,
+          latency_ms: 12,
+          bytes_in: 17,
+          bytes_out: 345,
+          has_request_body: true,
+          summary: expect.stringContaining('"note":"x"'),
+        },
+        {
+          request_id: 'plain-again',
+          review_id: null,
+          grant_id: null,
+          status: 0,
+          latency_ms: 86_400_000,
+          bytes_in: 0,
+          bytes_out: 345,
+          has_request_body: false,
+          summary: null,
+        },
+      ]);
+      expect(await verifyAuditChain(t.db)).toEqual({ ok: true, events: 3 });
+    });
   });
 
   describe('a row the database refuses', () => {
