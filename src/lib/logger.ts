@@ -12,7 +12,7 @@ const WRITE_BYTES = 8192;
  * the code never logs headers or bodies on purpose.
  */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  const out = destination ? undefined : bufferedStdout();
+  const out = destination ? { stream: destination } : bufferedStdout();
   return pino(
     {
       level,
@@ -29,9 +29,9 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         ],
         censor: '<redacted>',
       },
-      ...(out ? { hooks: { streamWrite: out.noteLine } } : {}),
+      ...('noteLine' in out ? { hooks: { streamWrite: out.noteLine } } : {}),
     },
-    destination ?? out!.stream,
+    out.stream,
   );
 }
 

@@ -2,11 +2,11 @@
  * The review engine: parks risky requests until humans decide, then releases exactly the reviewed request once.
  * Adapters (gateway, terminal, Slack, preview) reach it only through `ReviewEngine` and `ReviewPorts`.
  */
-import type { CancelSignal } from '../lib/cancellation.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { KeptSubscription, listen, REVIEWS_CHANNEL, type Subscribe } from '../db/notify.js';
 import type { Agent } from '../identity/agent.js';
+import type { CancelSignal } from '../lib/cancellation.js';
 import type { ClassifiedRequest } from '../kube/request-info.js';
 import type { ReviewSettings } from '../policy/decision.js';
 import {
