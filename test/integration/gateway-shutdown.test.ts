@@ -14,6 +14,14 @@ it('a graceful stop ends open watches promptly and still records them', async ()
     'the watch to reach the cluster',
     15_000,
   );
+  // Stop only once the watch is being relayed: the cluster having the request does not mean its answer has reached
+  // Airlock, and a stop before that cuts a request, not a stream.
+  h.fake.seed({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'during-watch', namespace: 'default' },
+  });
+  await eventually(() => out.includes('during-watch'), 'the watch to relay an event', 15_000);
   const exited = new Promise<number | null>((r) => watcher.once('exit', r));
 
   const started = Date.now();
