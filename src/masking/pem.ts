@@ -23,11 +23,12 @@ export const PEM_HINT = 'PRIVATE KEY-----';
  * block is a key only when `PRIVATE KEY` follows within the label. Base64 spells those bytes one of three ways,
  * depending on where they fall in a 3-byte group; each of the three is a substring every such block contains, and none
  * occurs in a certificate. The block runs to the end of the base64, over line breaks (`base64` wraps at 76 columns;
- * `\n` when escaped in a JSON log line).
+ * `\n` when escaped in a JSON log line). It may start anywhere, after a `/` too: in a request path, or inside a longer
+ * base64 run that encodes a key among other bytes.
  */
 export const PEM_BASE64_HINTS = ['UFJJVkFURSBLRV', 'BSSVZBVEUgS0VZ', 'QUklWQVRFIEtFW'] as const;
 export const PEM_BASE64_BLOCK = new RegExp(
-  String.raw`(?<![A-Za-z0-9+/])LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:${PEM_BASE64_HINTS.join('|')})` +
+  String.raw`LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:${PEM_BASE64_HINTS.join('|')})` +
     String.raw`[A-Za-z0-9+/]*(?:(?:\r?\n|\\n)[A-Za-z0-9+/]+)*={0,2}`,
   'g',
 );

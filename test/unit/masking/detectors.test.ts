@@ -43,6 +43,8 @@ const positives: [DetectorName, string, string][] = [
   ],
   ['private-key', `{"key":"${pemBase64('PRIVATE KEY')}"}`, `{"key":"${M}"}`],
   ['private-key', `k=${pemBase64('OPENSSH PRIVATE KEY')} rest`, `k=${M} rest`],
+  // Right after a `/` (a request path), which is itself a base64 character.
+  ['private-key', `/configmaps/${pemBase64('RSA PRIVATE KEY')}`, `/configmaps/${M}`],
   ['private-key', `${wrapped(pemBase64('EC PRIVATE KEY'))}\n`, `${M}\n`],
   ['private-key', `"${wrapped(pemBase64('ENCRYPTED PRIVATE KEY')).replace(/\n/g, '\\n')}"`, `"${M}"`],
   ['gcp-key', '{\\"private_key_id\\": \\"' + 'b'.repeat(40) + '\\"}', `{\\"private_key_id\\": \\"${M}\\"}`],

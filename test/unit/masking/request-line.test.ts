@@ -49,6 +49,15 @@ describe('maskRequest: the request as recorded, logged and shown', () => {
     expect(masked.info.name).toBe('db');
   });
 
+  it('masks a base64-encoded private key that starts a path segment', () => {
+    const key = Buffer.from(
+      '-----BEGIN EC PRIVATE KEY-----\nMHcC???canary???AoGB\n-----END EC PRIVATE KEY-----\n',
+    ).toString('base64');
+    const masked = maskRequest(classify(`/api/v1/namespaces/default/services/db/proxy/${key}`));
+    expect(masked.path).toBe(`/api/v1/namespaces/default/services/db/proxy/${MASKED_TEXT}`);
+    expect(JSON.stringify(masked.info)).not.toContain(key.slice(0, 20));
+  });
+
   it('masks a name taken from a field selector with the selector and the query', () => {
     const request = classify(
       `/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3D${SLACK_NAME}`,
