@@ -78,6 +78,20 @@ function completingOnce(pass: GatePass): GatePass {
   };
 }
 
+/** The reason a graceful stop cancels an exchange: the answer and the record say Airlock stopped, not the cluster. */
+class AirlockStopping extends Error {
+  override readonly name = 'AirlockStopping';
+  constructor() {
+    super('Airlock is stopping');
+  }
+
+  toStatusError(): StatusError {
+    return new StatusError('ServiceUnavailable', 'the request was cut short (Airlock is stopping); retry', {
+      retryAfterSeconds: 1,
+    });
+  }
+}
+
 /**
  * One request's lifetime: a single abort signal that fires when the agent goes away, when the deadline passes or on
  * shutdown; whichever comes first is remembered so the outcome can be recorded truthfully.
@@ -274,17 +288,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
   /** The Status for a failure, given why the exchange was aborted (deadline vs. the agent leaving). */
   function statusOf(err: unknown, exchange: Exchange, clusterName: string | undefined): StatusError {
     const reason: unknown = exchange.signal.reason;
-    // Ended with a Status (its session revoked): that is the answer, whatever the cut left behind.
+    // Ended with a Status (its session revoked) or by a stop: that is the answer, whatever the cut left behind (a
+    // cancelled exchange with the cluster is not the cluster's failure).
     if (isStatusError(reason)) return reason;
+    if (reason instanceof AirlockStopping) return reason.toStatusError();
     if (isStatusError(err)) return err;
+    // Not sent (nobody is left to read it); it is what the record says.
+    if (exchange.agentLeft) {
+      return new StatusError(
+        'BadRequest',
+        'the agent closed the connection before the answer',
+        undefined,
+        AGENT_LEFT,
+      );
+    }
     if (err instanceof UpstreamError) return err.toStatusError();
     if (reason instanceof DeadlineExceeded) {
       return new UpstreamError(clusterName ?? 'unknown', 'timeout', reason.message).toStatusError();
-    }
-    if (exchange.signal.aborted) {
-      return new StatusError('ServiceUnavailable', 'the request was cut short (Airlock is stopping); retry', {
-        retryAfterSeconds: 1,
-      });
     }
     return new StatusError('InternalError', 'Airlock failed to handle the request; see its logs');
   }
@@ -292,7 +312,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   /** Logs what nobody expected and counts the failures operators watch (auth, clusters not answering). */
   function noteFailure(err: unknown, exchange: Exchange, partial: PartialAdmission): void {
     if (err instanceof AuthenticationError) deps.metrics.authFailed(err.failure);
-    else if (err instanceof UpstreamError) deps.metrics.upstreamFailed(err.cluster, err.failure);
+    else if (err instanceof UpstreamError && !(exchange.signal.reason instanceof AirlockStopping))
+      deps.metrics.upstreamFailed(err.cluster, err.failure);
     else if (!isStatusError(err) && !exchange.signal.aborted)
       deps.logger.error({ requestId: partial.requestId, err }, 'unexpected error');
   }
@@ -454,7 +475,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     parked: () => parked,
     stop() {
       for (const exchange of exchanges)
-        if (exchange.interruptible) exchange.signal.abort(new Error('Airlock is stopping'));
+        if (exchange.interruptible) exchange.signal.abort(new AirlockStopping());
     },
     endSession(tokenId, why) {
       for (const exchange of exchanges) if (exchange.tokenId === tokenId) exchange.signal.abort(why);
