@@ -27,7 +27,8 @@ import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-api
  *
  * The replicas are child processes forked from this file (`parked.js replica <settings>`): the same startAirlock as
  * `airlock serve`, plus an IPC channel through which the benchmark has them approve reviews in-process and report
- * their RSS after a full GC (so the growth is what parked requests retain, not garbage awaiting collection).
+ * their RSS once settled after full collections (so the growth is what parked requests retain, not garbage awaiting
+ * collection or pages V8 is still giving back).
  * A third child is the floor: a bare Node HTTPS server (Airlock's serving certificate, no other work) that holds the
  * same DELETEs unanswered, measured the same way, so Airlock's own share of each parked request's memory shows
  * beside what Node's TLS connection and HTTP request cost by themselves.
@@ -63,11 +64,21 @@ rules:
 /** Milliseconds on a clock both processes share (wall-clock origin plus the monotonic clock). */
 const now = (): number => performance.timeOrigin + performance.now();
 
-function memoryKiB(): Memory {
+/**
+ * Memory once it has settled: a full collection, a second, and another. V8 returns the pages a collection freed
+ * while its sweeper finishes, after `gc()` has returned (the committed heap fell by 12–33 MB within that second after
+ * a round of 1,000 parked requests), so a sample taken at once counts memory the process is already giving back.
+ */
+async function settledMemoryKiB(): Promise<Memory> {
+  globalThis.gc?.();
+  await new Promise((r) => setTimeout(r, 1000));
   globalThis.gc?.();
   const { rss, heapUsed } = process.memoryUsage();
   return { rss: rss / 1024, heap: heapUsed / 1024 };
 }
+
+const sendMemory = (send: (message: FromReplica) => void): Promise<void> =>
+  settledMemoryKiB().then((memory) => send({ type: 'sampled', memory }));
 
 interface ReplicaSettings {
   dataDir: string;
@@ -90,7 +101,7 @@ type FromReplica =
   | { type: 'counted'; held: number }
   | { type: 'released' };
 
-/** Process memory after a full GC, KiB: resident set and the V8 heap in use (the rest is native: TLS, SQLite, buffers). */
+/** Process memory settled after full collections, KiB: resident set and the V8 heap in use (the rest is native: TLS, SQLite, buffers). */
 interface Memory {
   rss: number;
   heap: number;
@@ -140,7 +151,7 @@ async function serveReplica(settings: ReplicaSettings): Promise<void> {
       case 'approve':
         return void approve(message.ids, message.gapMs);
       case 'sample':
-        return void send({ type: 'sampled', memory: memoryKiB() });
+        return void sendMemory(send);
       case 'stop':
         return void airlock.close().then(() => process.exit(0));
     }
@@ -167,7 +178,7 @@ async function serveFloor(settings: ReplicaSettings): Promise<void> {
         for (const res of held.splice(0)) res.end('{}');
         return void send({ type: 'released' });
       case 'sample':
-        return void send({ type: 'sampled', memory: memoryKiB() });
+        return void sendMemory(send);
       case 'stop':
         return void server.close(() => process.exit(0)).closeAllConnections();
       case 'approve':
@@ -180,7 +191,7 @@ async function serveFloor(settings: ReplicaSettings): Promise<void> {
 
 // ---- the benchmark (parent process) ----
 
-/** A forked child: where it listens, its memory after a full GC, and stopping it. */
+/** A forked child: where it listens, its settled memory, and stopping it. */
 interface Child {
   child: ChildProcess;
   proxyUrl: string;
@@ -409,7 +420,9 @@ async function floorRound(bench: Bench, floor: Floor, count: number): Promise<Me
 
 function report(results: readonly RoundResult[], floor: Memory, database: string): void {
   const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-  console.log(`\nParked requests (${database}; memory of the parking process after a full GC):`);
+  console.log(
+    `\nParked requests (${database}; memory of the parking process, settled after full collections):`,
+  );
   console.log(
     '| decisions | parked | growth per parked: RSS (V8 heap) | decision → upstream p50 / p99 / max ms | errors | target |',
   );
