@@ -4,6 +4,7 @@
  */
 import type { UpstreamCluster } from '../kube/upstream.js';
 import type { Review } from '../reviews/model.js';
+import { shownTarget } from '../reviews/shown.js';
 import { createPreviewUpstream, UpstreamUnavailableError } from './upstream-client.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -31,12 +32,13 @@ export function createInspector(deps: {
     );
     try {
       const answer = await upstream.get(path);
-      if (answer.status === 404) return `${c.resource} "${c.name}" does not exist`;
-      if (answer.status !== 200) return `reading ${c.resource} "${c.name}" answered HTTP ${answer.status}`;
+      const { name } = shownTarget(review); // the reply is shown in Slack
+      if (answer.status === 404) return `${c.resource} "${name}" does not exist`;
+      if (answer.status !== 200) return `reading ${c.resource} "${name}" answered HTTP ${answer.status}`;
       const meta = (answer.body as LiveObject | undefined)?.metadata ?? {};
       const reviewed = review.pin?.resourceVersion ? ` (reviewed at ${review.pin.resourceVersion})` : '';
       const deleting = meta.deletionTimestamp ? ', being deleted' : '';
-      return `${c.resource} "${c.name}" exists at resourceVersion ${String(meta.resourceVersion)}${reviewed}${deleting}`;
+      return `${c.resource} "${name}" exists at resourceVersion ${String(meta.resourceVersion)}${reviewed}${deleting}`;
     } catch (err) {
       if (err instanceof UpstreamUnavailableError) return `the cluster could not be reached (${err.message})`;
       throw err;

@@ -68,6 +68,8 @@ interface PreviewContext {
   request: ClassifiedRequest;
   upstream: PreviewUpstream;
   masker: Masker;
+  /** The request as people may see it (path and query masked): what labels, risks and the summary name. */
+  shown: ClassifiedRequest;
   /** Scrubs secrets of this request's body out of text the cluster sent back. */
   scrub(text: string): string;
 }
@@ -82,7 +84,7 @@ export function createPreviewer(deps: PreviewerDeps): Previewer {
         `Airlock failed to compute it (${err instanceof Error ? err.message : String(err)})`,
       ),
     );
-    return finish(input.request, draft, limits);
+    return finish(input.redacted ?? input.request, draft, limits);
   };
 }
 
@@ -96,6 +98,7 @@ async function computeDraft(deps: PreviewerDeps, input: ParkInput, timeoutMs: nu
     request: input.request,
     upstream: createPreviewUpstream(cluster, input.agent, timeoutMs),
     masker: deps.masker,
+    shown: input.redacted ?? input.request,
     scrub: (text) => scrubText(text, secrets, deps.masker),
   };
   const { verb, subresource, resource } = input.request.info;
@@ -235,8 +238,10 @@ function clientSideResult(input: ParkInput, live: unknown): { result: unknown } 
 }
 
 function objectChange(ctx: PreviewContext, live: unknown, result: unknown): Omit<Draft, 'source'> {
-  const objectName = valueAt(result, ['metadata', 'name']);
-  const label = labelOf(ctx.request.info, typeof objectName === 'string' ? objectName : undefined);
+  const name = valueAt(result, ['metadata', 'name']);
+  // A create's name, from its body: shown (and stored with the preview) as masking leaves it.
+  const objectName = typeof name === 'string' ? ctx.masker.maskText(name) : undefined;
+  const label = labelOf(ctx.shown.info, objectName);
   const keepStatus = ctx.request.info.subresource === 'status';
   const { unifiedDiff, changes, shown } = diffObjects(live, result, {
     masker: ctx.masker,
@@ -246,8 +251,8 @@ function objectChange(ctx: PreviewContext, live: unknown, result: unknown): Omit
   return {
     diff: unifiedDiff || `# no change: ${label} would stay exactly as it is\n`,
     changes,
-    risks: riskFacts(ctx.request, shown.before, shown.after),
-    ...(typeof objectName === 'string' ? { objectName } : {}),
+    risks: riskFacts(ctx.shown, shown.before, shown.after),
+    ...(objectName !== undefined ? { objectName } : {}),
   };
 }
 
@@ -258,17 +263,21 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
   const { live, pin } = read;
   if (live === undefined) {
     // Approving "would fail" must not delete an object created since: the execution is pinned to its absence.
-    const draft = unavailable(ctx.input, `${labelOf(info)} does not exist, so the delete would fail`);
+    const draft = unavailable(
+      ctx.input,
+      `${labelOf(ctx.shown.info)} does not exist, so the delete would fail`,
+    );
     return { ...draft, pin: { absent: true } };
   }
   const uid = pin?.uid;
-  const impact =
+  const found =
     info.resource === 'namespaces' && info.apiGroup === '' && info.subresource === ''
       ? await namespaceContents(ctx.upstream, info.name)
       : info.namespace && uid
         ? await dependentsOf(ctx.upstream, info.namespace, uid)
         : undefined;
-  const label = labelOf(info);
+  const impact = found && shownImpact(found, ctx.masker);
+  const label = labelOf(ctx.shown.info);
   const { unifiedDiff, shown } = diffObjects(live, undefined, {
     masker: ctx.masker,
     keepStatus: false,
@@ -281,9 +290,9 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
     source: 'delete',
     diff: `${header.join('\n')}\n${unifiedDiff}`,
     changes: [],
-    risks: riskFacts(ctx.request, shown.before, undefined, impact),
+    risks: riskFacts(ctx.shown, shown.before, undefined, impact),
     ...(impact ? { dependents: { total: impact.total, sample: impact.sample } } : {}),
-    deleted: deletedObject(shown.before, info),
+    deleted: deletedObject(shown.before, ctx.shown.info),
     ...(pin ? { pin } : {}),
   };
 }
@@ -311,17 +320,22 @@ function deletedObject(live: unknown, info: RequestInfo): DeletedObject {
 }
 
 async function previewDeleteCollection(ctx: PreviewContext): Promise<Draft> {
-  const impact = await selectedObjects(ctx.upstream, ctx.request);
-  const { labelSelector, fieldSelector, resource } = ctx.request.info;
+  const impact = shownImpact(await selectedObjects(ctx.upstream, ctx.request), ctx.masker);
+  const { labelSelector, fieldSelector, resource } = ctx.shown.info;
   const selector = [labelSelector, fieldSelector].filter(Boolean).join(', ') || 'no selector: every one';
   const header = `# deletes ${impact.total} ${resource} (${selector})`;
   return {
     source: 'delete',
     diff: [header, ...impact.sample.map((ref) => `- ${ref}`), ...uncountedLines(impact)].join('\n'),
     changes: [],
-    risks: riskFacts(ctx.request, undefined, undefined, impact),
+    risks: riskFacts(ctx.shown, undefined, undefined, impact),
     dependents: { total: impact.total, sample: impact.sample },
   };
+}
+
+/** The objects a delete takes with it, named as people may see them: their names are the cluster's, any text. */
+function shownImpact(impact: DeleteImpact, masker: Masker): DeleteImpact {
+  return { ...impact, sample: impact.sample.map((ref) => masker.maskText(ref)) };
 }
 
 function impactLines(impact: DeleteImpact | undefined): string[] {
@@ -343,7 +357,7 @@ function uncountedLines(impact: DeleteImpact): string[] {
 
 /** The labelled request itself: what a reviewer sees when no diff can be computed. */
 function unavailable(input: ParkInput, reason: string): Draft {
-  const { request } = input;
+  const request = input.redacted ?? input.request;
   const query = request.query.toString();
   const body =
     input.redactedBody ??

@@ -9,6 +9,11 @@ import { databaseUrl } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
 import { MASKED_TEXT } from '../../src/masking/index.js';
+import { loadClusters } from '../../src/kube/upstream.js';
+import { createInspector } from '../../src/preview/inspect.js';
+import { denyReasonModal, fullDiffModal } from '../../src/slack/blocks/modals.js';
+import { reviewCard } from '../../src/slack/blocks/review-card.js';
+import { ownerNotice } from '../../src/slack/blocks/thread-messages.js';
 import type { Approver, Review } from '../../src/reviews/model.js';
 import { agentHttp } from '../support/agent-http.js';
 import { getSession, querySessions } from '../../src/recording/query.js';
@@ -273,7 +278,7 @@ people:
       expect(read.headers['x-airlock-review']).toBeUndefined();
     });
 
-    it('shows reviewers the request line with a token-shaped name masked; the review still holds the real object', async () => {
+    it('shows reviewers a token-shaped name masked everywhere; the review still holds the real object', async () => {
       // A Slack token is a valid object name: the path the agent typed is text like any other.
       const name = 'xoxb-1234567890-leaked-name';
       h.fake.seed(deployment('staging', name));
@@ -283,6 +288,33 @@ people:
       const [review] = await reviewsOf('staging', name);
       expect(review!.redactedRequest.split('\n')[0]).toBe(`DELETE ${deploymentPath('staging', MASKED_TEXT)}`);
       expect(review!.redactedRequest).not.toContain(name);
+      // What people see: the card (its What field, header, preview summary and diff, grant scopes), the deny
+      // dialog, the owner's notice, and the inspect button's reply.
+      const [cluster] = await loadClusters(
+        [
+          {
+            name: 'default',
+            kubeconfig: join(h.dir, 'upstream.kubeconfig'),
+            inCluster: false,
+            impersonate: false,
+            default: true,
+          },
+        ],
+        {},
+      );
+      const inspected = await createInspector({ clusters: new Map([['default', cluster!]]) })(review!);
+      await cluster!.close();
+      expect(inspected).toMatch(/exists at resourceVersion/);
+      const shown = JSON.stringify([
+        reviewCard(review!),
+        denyReasonModal(review!),
+        fullDiffModal(review!),
+        ownerNotice(review!),
+        inspected,
+      ]);
+      expect(shown).toContain(`deployments.apps/${MASKED_TEXT}`);
+      expect(shown).not.toContain('xoxb-');
+      expect(review!.classification.name).toBe(name); // what the release and grants match on
     });
 
     it('after the hold kubectl prints the pending message; the re-run re-attaches, runs once; a third run is a new review', async () => {

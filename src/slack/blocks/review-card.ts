@@ -5,6 +5,7 @@
 import type { types } from '@slack/bolt';
 import type { AgentPresence, GrantScope, Review } from '../../reviews/model.js';
 import { describeGrant } from '../../reviews/render-text.js';
+import { shownTarget } from '../../reviews/shown.js';
 import { ACTION_IDS, cardBlockId, grantOptionValue } from '../ids.js';
 import { asMutationPreview, type DeletedObject, type MutationPreview } from '../../preview/model.js';
 import { countOf } from '../../preview/kinds.js';
@@ -104,7 +105,7 @@ function ownerText(review: Review, ctx: CardContext): string {
 }
 
 function facts(review: Review, ctx: CardContext): types.SectionBlock {
-  const c = review.classification;
+  const { namespace } = shownTarget(review);
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
   const code = (value: string | undefined) => (value ? inlineCode(value, 150) : '_none_');
   return {
@@ -112,7 +113,7 @@ function facts(review: Review, ctx: CardContext): types.SectionBlock {
     block_id: cardBlockId('facts', review.version),
     fields: [
       field('What', code(operation(review))),
-      field('Namespace', code(c.namespace || '(cluster-scoped)')),
+      field('Namespace', code(namespace || '(cluster-scoped)')),
       field('Cluster', code(review.cluster)),
       field('Agent', code(review.agent.name)),
       field('Owner', ownerText(review, ctx)),
@@ -320,11 +321,12 @@ function actions(review: Review): types.KnownBlock[] {
 /** The scopes a grant from this card may have: this object's name, and any name (when there is a name). */
 function grantScopes(review: Review): { scope: GrantScope; covers: string }[] {
   const c = review.classification;
+  const shown = shownTarget(review);
   // An empty name (a create) reads as "any": a grant bound to no name covers every new object.
-  const covers = (name: string) => describeGrant({ ...c, name });
+  const covers = (name: string) => describeGrant({ ...c, namespace: shown.namespace, name });
   return c.name
     ? [
-        { scope: 'name', covers: covers(c.name) },
+        { scope: 'name', covers: covers(shown.name) },
         { scope: 'any-name', covers: covers('') },
       ]
     : [{ scope: 'name', covers: covers('') }];

@@ -1,6 +1,6 @@
-import { reviewedObjectName } from '../../preview/model.js';
 import { countApprovals } from '../../reviews/decision-rules.js';
 import type { Review, ReviewState } from '../../reviews/model.js';
+import { shownTarget } from '../../reviews/shown.js';
 import { humanDuration } from './text.js';
 
 /** Plain-text facts about a review shared by the card, the thread replies and the owner's DM (not mrkdwn). */
@@ -35,17 +35,20 @@ export function stateLabel(review: Review): { emoji: string; label: string } {
   return STATE_LABELS[review.state];
 }
 
-/** `patch deployments.apps/web`, `patch deployments.apps/web/scale`, `create configmaps/settings` (named in the body). */
+/**
+ * `patch deployments.apps/web`, `patch deployments.apps/web/scale`, `create configmaps/settings` (named in the body);
+ * names as people may see them (`shownTarget`).
+ */
 export function operation(review: Review): string {
   const c = review.classification;
-  const name = reviewedObjectName(review);
+  const { name } = shownTarget(review);
   const path = [`${c.resource}${c.apiGroup ? `.${c.apiGroup}` : ''}`, name, c.subresource].filter(Boolean);
   return `${c.verb} ${path.join('/')}`;
 }
 
 /** `patch deployments.apps/web in prod on cluster default` */
 export function targetLabel(review: Review): string {
-  const ns = review.classification.namespace;
+  const ns = shownTarget(review).namespace;
   return `${operation(review)}${ns ? ` in ${ns}` : ''} on cluster ${review.cluster}`;
 }
 

@@ -38,7 +38,19 @@ function classification(overrides: Partial<ReviewClassification>): ReviewClassif
   };
 }
 
+/**
+ * The stored request as masking left it, naming the object the way a real one would (in the path, or in a create's
+ * body): reviewers see a name only where it survives there (`shownTarget`).
+ */
+function redactedRequestOf(c: ReviewClassification): string {
+  const body = c.path.endsWith(`/${c.name}`)
+    ? '{"spec":{"replicas":0}}'
+    : JSON.stringify({ metadata: { name: c.name, ...(c.namespace ? { namespace: c.namespace } : {}) } });
+  return `${c.method} ${c.path}\nContent-Type: application/merge-patch+json\n\n${body}`;
+}
+
 export function storedReview(overrides: Partial<Review> = {}): Review {
+  const c = overrides.classification ?? classification({});
   return {
     id: 'rv-0123456789abcdef',
     state: 'pending',
@@ -47,13 +59,12 @@ export function storedReview(overrides: Partial<Review> = {}): Review {
     owner: 'dave@example.com',
     sessionId: SESSION_ID,
     cluster: 'prod-eu',
-    classification: classification({}),
+    classification: c,
     rule: 'scale-to-zero',
     settings: settings(),
     reason: 'Traffic is drained; scaling down to save cost.',
     fingerprint: 'f1e2d3c4b5a697887766554433221100ffeeddccbbaa99887766554433221100',
-    redactedRequest:
-      'PATCH /apis/apps/v1/namespaces/prod/deployments/web\nContent-Type: application/merge-patch+json\n\n{"spec":{"replicas":0}}',
+    redactedRequest: redactedRequestOf(c),
     decisions: [],
     createdAt: new Date('2026-11-28T10:00:00Z'),
     expiresAt: new Date('2026-11-28T10:30:00Z'),

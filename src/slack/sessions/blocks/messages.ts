@@ -1,6 +1,7 @@
 /** The short replies: open reviews, help, refusals and problems with what was typed or clicked. */
 import type { types } from '@slack/bolt';
 import type { Review } from '../../../reviews/model.js';
+import { shownTarget } from '../../../reviews/shown.js';
 import { operation, STATE_LABELS } from '../../blocks/review-facts.js';
 import { escapeMrkdwn, inlineCode, slackDate, truncate } from '../../blocks/text.js';
 import { SESSIONS_COMMAND } from '../ids.js';
@@ -8,7 +9,7 @@ import { approvalCardLink, context, header, type RenderedMessage, section } from
 
 function pendingLine(review: Review, workspaceDomain: string): string {
   const link = approvalCardLink(review, workspaceDomain);
-  const ns = review.classification.namespace;
+  const ns = shownTarget(review).namespace;
   return [
     `${STATE_LABELS.pending.emoji} *${escapeMrkdwn(truncate(operation(review), 150))}*${ns ? ` in ${inlineCode(ns, 60)}` : ''} on ${inlineCode(review.cluster, 60)}`,
     `agent ${inlineCode(review.agent.name, 60)}${review.owner ? ` for ${escapeMrkdwn(truncate(review.owner, 120))}` : ''} · requested ${slackDate(review.createdAt)} · expires ${slackDate(review.expiresAt)}`,

@@ -1,0 +1,27 @@
+import { MASKED_TEXT } from '../masking/placeholder.js';
+import { reviewedObjectName } from '../preview/model.js';
+import type { Review } from './model.js';
+
+/** The reviewed object's name and namespace as people may see them (Slack cards and replies). */
+export interface ShownTarget {
+  name: string;
+  namespace: string;
+}
+
+/**
+ * A review keeps the real name and namespace: the release of the parked request and name-scoped grants match on them,
+ * and inspect reads the object. People see each only where it survives masking in the stored request
+ * (`redactedRequest`, masked by the same detectors): a detector-matched name, such as a Slack token (a valid object
+ * name), appears there only as the placeholder, so it is shown as the placeholder too.
+ */
+export function shownTarget(
+  review: Pick<Review, 'classification' | 'preview' | 'redactedRequest'>,
+): ShownTarget {
+  const shown = (value: string) => (!value || review.redactedRequest.includes(value) ? value : MASKED_TEXT);
+  const { name } = review.classification;
+  return {
+    // A create's name comes from its body, read by the preview, which masks what it shows.
+    name: name ? shown(name) : reviewedObjectName(review),
+    namespace: shown(review.classification.namespace),
+  };
+}

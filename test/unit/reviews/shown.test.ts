@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { MASKED_TEXT } from '../../../src/masking/index.js';
+import { shownTarget } from '../../../src/reviews/shown.js';
+import { storedReview } from '../../support/slack/reviews.js';
+
+const TOKEN_NAME = 'xoxb-1234567890-leaked-name';
+
+describe('shownTarget: the reviewed object as people may see it', () => {
+  it('shows the name and namespace the stored request still holds', () => {
+    expect(shownTarget(storedReview())).toEqual({ name: 'web', namespace: 'prod' });
+  });
+
+  it('shows the placeholder for a name masking removed from the stored request, keeping the real one', () => {
+    const review = storedReview({
+      classification: { ...storedReview().classification, name: TOKEN_NAME },
+      redactedRequest: `DELETE /apis/apps/v1/namespaces/prod/deployments/${MASKED_TEXT}`,
+    });
+    expect(shownTarget(review)).toEqual({ name: MASKED_TEXT, namespace: 'prod' });
+    expect(review.classification.name).toBe(TOKEN_NAME);
+  });
+
+  it('masks a namespace the same way', () => {
+    const review = storedReview({
+      classification: { ...storedReview().classification, namespace: TOKEN_NAME },
+      redactedRequest: `PATCH /apis/apps/v1/namespaces/${MASKED_TEXT}/deployments/web`,
+    });
+    expect(shownTarget(review)).toEqual({ name: 'web', namespace: MASKED_TEXT });
+  });
+
+  it("names a create by its preview's name (which the preview masks), and shows nothing when there is none", () => {
+    const create = { ...storedReview().classification, method: 'POST', verb: 'create', name: '' };
+    const preview = {
+      summary: '',
+      diff: '',
+      omittedLines: 0,
+      changes: [],
+      risks: [],
+      objectName: 'settings',
+    };
+    expect(shownTarget(storedReview({ classification: create, preview })).name).toBe('settings');
+    expect(shownTarget(storedReview({ classification: create })).name).toBe('');
+  });
+});
