@@ -25,3 +25,12 @@ export function shownTarget(
     namespace: shown(review.classification.namespace),
   };
 }
+
+/** A grant from a review, named as people may see it: its namespace and (when it binds one) its name are the review's. */
+export function shownGrant<G extends { namespace: string; name?: string }>(
+  grant: G,
+  review: Parameters<typeof shownTarget>[0],
+): G {
+  const shown = shownTarget(review);
+  return { ...grant, namespace: shown.namespace, ...(grant.name ? { name: shown.name } : {}) };
+}

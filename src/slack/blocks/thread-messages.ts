@@ -4,6 +4,7 @@
  */
 import type { Review, ReviewEvent } from '../../reviews/model.js';
 import { describeGrant } from '../../reviews/render-text.js';
+import { shownGrant } from '../../reviews/shown.js';
 import { ACTION_IDS, revokeGrantValue } from '../ids.js';
 import type { RenderedMessage } from './review-card.js';
 import { approvalsSoFar, stateLabel, targetLabel } from './review-facts.js';
@@ -64,7 +65,7 @@ export function threadReply(event: ReviewEvent): string | undefined {
       return `🚫 Cancelled by ${who(event.actor.name)}.`;
     case 'grant-created':
       return event.grant
-        ? `⏱️ Grant ${inlineCode(event.grant.id)}: ${inlineCode(describeGrant(event.grant), 300)} by agent ${inlineCode(event.grant.agent.name)}, where rule ${inlineCode(event.grant.rule)} applies, passes without review until ${slackDate(event.grant.expiresAt)}.`
+        ? `⏱️ Grant ${inlineCode(event.grant.id)}: ${inlineCode(describeGrant(shownGrant(event.grant, event.review)), 300)} by agent ${inlineCode(event.grant.agent.name)}, where rule ${inlineCode(event.grant.rule)} applies, passes without review until ${slackDate(event.grant.expiresAt)}.`
         : undefined;
     case 'grant-revoked':
       return event.grant

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MASKED_TEXT } from '../../../src/masking/index.js';
-import { shownTarget } from '../../../src/reviews/shown.js';
+import { shownGrant, shownTarget } from '../../../src/reviews/shown.js';
 import { storedReview } from '../../support/slack/reviews.js';
 
 const TOKEN_NAME = 'xoxb-1234567890-leaked-name';
@@ -39,5 +39,27 @@ describe('shownTarget: the reviewed object as people may see it', () => {
     };
     expect(shownTarget(storedReview({ classification: create, preview })).name).toBe('settings');
     expect(shownTarget(storedReview({ classification: create })).name).toBe('');
+  });
+});
+
+describe('shownGrant: a grant as people may see it', () => {
+  const review = storedReview({
+    classification: { ...storedReview().classification, name: TOKEN_NAME },
+    redactedRequest: `DELETE /apis/apps/v1/namespaces/prod/deployments/${MASKED_TEXT}`,
+  });
+  const grant = {
+    verb: 'delete',
+    apiGroup: 'apps',
+    resource: 'deployments',
+    subresource: '',
+    namespace: 'prod',
+  };
+
+  it('names the object as the card does when the grant binds a name', () => {
+    expect(shownGrant({ ...grant, name: TOKEN_NAME }, review)).toEqual({ ...grant, name: MASKED_TEXT });
+  });
+
+  it('keeps a grant for any name unbound', () => {
+    expect(shownGrant(grant, review)).toEqual(grant);
   });
 });

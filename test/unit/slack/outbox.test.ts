@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../../src/db/database.js';
+import { MASKED_TEXT } from '../../../src/masking/index.js';
 import type { ReviewEvent } from '../../../src/reviews/model.js';
 import { backoffMs, classifyFailure } from '../../../src/slack/outbox/failures.js';
 import { outboxMessagesFor, REATTACH_REPLY_QUIET_MS } from '../../../src/slack/outbox/messages.js';
@@ -133,6 +134,30 @@ describe('what the thread says after an approval', () => {
         revokeGrantId: 'gr-1',
       },
     ]);
+  });
+
+  it("names a grant's object as the card does: a token-shaped name masked", () => {
+    const token = 'xoxb-1234567890-leaked-name';
+    const review = storedReview({
+      classification: { ...storedReview().classification, name: token },
+      redactedRequest: `PATCH /apis/apps/v1/namespaces/prod/deployments/${MASKED_TEXT}`,
+    });
+    const { verb, apiGroup, resource, subresource, namespace } = review.classification;
+    const grant = {
+      id: 'gr-2',
+      reviewId: review.id,
+      agent: review.agent,
+      cluster: review.cluster,
+      rule: review.rule,
+      ...{ verb, apiGroup, resource, subresource, namespace, name: token },
+      grantedBy: ['Bob'],
+      approvals: 1,
+      createdAt: at,
+      expiresAt: new Date('2026-11-28T10:16:00Z'),
+    };
+    const [reply] = outboxMessagesFor(event('grant-created', { grant, review }));
+    expect(reply).toMatchObject({ text: expect.stringContaining(`deployments.apps "${MASKED_TEXT}"`) });
+    expect(JSON.stringify(reply)).not.toContain(token);
   });
 });
 
