@@ -10,14 +10,22 @@ export interface ShownTarget {
 
 /**
  * A review keeps the real name and namespace: the release of the parked request and name-scoped grants match on them,
- * and inspect reads the object. People see each only where it survives masking in the stored request
- * (`redactedRequest`, masked by the same detectors): a detector-matched name, such as a Slack token (a valid object
- * name), appears there only as the placeholder, so it is shown as the placeholder too.
+ * and inspect reads the object. People see each only where it survives whole as a segment of the masked path in the
+ * stored request line (`redactedRequest`, masked by the same detectors): a detector-matched name, such as a Slack
+ * token (a valid object name), appears there only as the placeholder, so it is shown as the placeholder too. Only the
+ * path counts: text the agent chose elsewhere (a body, a query) cannot vouch for a name.
  */
 export function shownTarget(
   review: Pick<Review, 'classification' | 'preview' | 'redactedRequest'>,
 ): ShownTarget {
-  const shown = (value: string) => (!value || review.redactedRequest.includes(value) ? value : MASKED_TEXT);
+  const line = review.redactedRequest.split('\n', 1)[0] ?? '';
+  const segments = new Set(
+    line
+      .slice(line.indexOf(' ') + 1)
+      .split('?', 1)[0]!
+      .split('/'),
+  );
+  const shown = (value: string) => (!value || segments.has(value) ? value : MASKED_TEXT);
   const { name } = review.classification;
   return {
     // A create's name comes from its body, read by the preview, which masks what it shows.

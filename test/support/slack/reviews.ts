@@ -38,15 +38,10 @@ function classification(overrides: Partial<ReviewClassification>): ReviewClassif
   };
 }
 
-/**
- * The stored request as masking left it, naming the object the way a real one would (in the path, or in a create's
- * body): reviewers see a name only where it survives there (`shownTarget`).
- */
+/** The stored request as masking left it, its path naming the object: reviewers see a name only where it survives there. */
 function redactedRequestOf(c: ReviewClassification): string {
-  const body = c.path.endsWith(`/${c.name}`)
-    ? '{"spec":{"replicas":0}}'
-    : JSON.stringify({ metadata: { name: c.name, ...(c.namespace ? { namespace: c.namespace } : {}) } });
-  return `${c.method} ${c.path}\nContent-Type: application/merge-patch+json\n\n${body}`;
+  const path = !c.name || c.path.endsWith(`/${c.name}`) ? c.path : `${c.path}/${c.name}`;
+  return `${c.method} ${path}\nContent-Type: application/merge-patch+json\n\n{"spec":{"replicas":0}}`;
 }
 
 export function storedReview(overrides: Partial<Review> = {}): Review {

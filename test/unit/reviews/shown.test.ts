@@ -63,3 +63,16 @@ describe('shownGrant: a grant as people may see it', () => {
     expect(shownGrant(grant, review)).toEqual(grant);
   });
 });
+
+describe('shownTarget does not take text the agent chose elsewhere as the name', () => {
+  it('ignores a body or query that holds the name where a detector does not match it', () => {
+    // `axoxb-…` is not a token to the detector (a word character precedes it), so it survives in the body and query.
+    const review = storedReview({
+      classification: { ...storedReview().classification, name: TOKEN_NAME },
+      redactedRequest:
+        `DELETE /apis/apps/v1/namespaces/prod/deployments/${MASKED_TEXT}?x=a${TOKEN_NAME}\n` +
+        `Content-Type: application/json\n\n{"note":"a${TOKEN_NAME}"}`,
+    });
+    expect(shownTarget(review).name).toBe(MASKED_TEXT);
+  });
+});
