@@ -19,12 +19,8 @@ export function shownTarget(
   review: Pick<Review, 'classification' | 'preview' | 'redactedRequest'>,
 ): ShownTarget {
   const line = review.redactedRequest.split('\n', 1)[0] ?? '';
-  const segments = new Set(
-    line
-      .slice(line.indexOf(' ') + 1)
-      .split('?', 1)[0]!
-      .split('/'),
-  );
+  const path = line.slice(line.indexOf(' ') + 1).split('?', 1)[0] ?? '';
+  const segments = new Set(path.split('/'));
   const shown = (value: string) => (!value || segments.has(value) ? value : MASKED_TEXT);
   const { name } = review.classification;
   return {
