@@ -21,13 +21,12 @@ export function maskRequestLine(
   if (path === request.path && query === request.query) return request;
 
   const { info } = request;
-  const segments = new Set(path.split('/'));
+  const kept = keptWholeIn(path);
   const fieldSelector = info.fieldSelector === undefined ? undefined : maskText(info.fieldSelector);
   const labelSelector = info.labelSelector === undefined ? undefined : maskText(info.labelSelector);
-  const part = (value: string) =>
-    value === '' || segments.has(value) ? value : maskedAlone(value, maskText);
+  const part = (value: string) => (kept(value) ? value : maskedAlone(value, maskText));
   const name =
-    info.name === '' || segments.has(info.name) || fieldSelector?.includes(`=${info.name}`)
+    kept(info.name) || fieldSelector?.includes(`=${info.name}`)
       ? info.name
       : maskedAlone(info.name, maskText);
   const masked: RequestInfo = {
@@ -41,6 +40,12 @@ export function maskRequestLine(
     ...(labelSelector === undefined ? {} : { labelSelector }),
   };
   return { ...request, path, query, info: masked };
+}
+
+/** Whether a part of a request (a name, a namespace, …) survives whole in its masked path: empty, or one of its segments. */
+export function keptWholeIn(maskedPath: string): (part: string) => boolean {
+  const segments = new Set(maskedPath.split('/'));
+  return (part) => part === '' || segments.has(part);
 }
 
 function maskedAlone(value: string, maskText: (text: string) => string): string {

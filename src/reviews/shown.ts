@@ -1,4 +1,5 @@
 import { MASKED_TEXT } from '../masking/placeholder.js';
+import { keptWholeIn } from '../masking/request-line.js';
 import { reviewedObjectName } from '../preview/model.js';
 import type { Review } from './model.js';
 
@@ -19,9 +20,8 @@ export function shownTarget(
   review: Pick<Review, 'classification' | 'preview' | 'redactedRequest'>,
 ): ShownTarget {
   const line = review.redactedRequest.split('\n', 1)[0] ?? '';
-  const path = line.slice(line.indexOf(' ') + 1).split('?', 1)[0] ?? '';
-  const segments = new Set(path.split('/'));
-  const shown = (value: string) => (!value || segments.has(value) ? value : MASKED_TEXT);
+  const kept = keptWholeIn(line.slice(line.indexOf(' ') + 1).split('?', 1)[0] ?? '');
+  const shown = (value: string) => (kept(value) ? value : MASKED_TEXT);
   const { name } = review.classification;
   return {
     // A create's name comes from its body, read by the preview, which masks what it shows.
