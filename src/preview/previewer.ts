@@ -69,7 +69,7 @@ interface PreviewContext {
   upstream: PreviewUpstream;
   masker: Masker;
   /** The request as people may see it (path and query masked): what labels, risks and the summary name. */
-  shown: ClassifiedRequest;
+  redacted: ClassifiedRequest;
   /** Scrubs secrets of this request's body out of text the cluster sent back. */
   scrub(text: string): string;
 }
@@ -84,7 +84,7 @@ export function createPreviewer(deps: PreviewerDeps): Previewer {
         `Airlock failed to compute it (${err instanceof Error ? err.message : String(err)})`,
       ),
     );
-    return finish(input.redacted ?? input.request, draft, limits);
+    return finish(input.redacted, draft, limits);
   };
 }
 
@@ -98,7 +98,7 @@ async function computeDraft(deps: PreviewerDeps, input: ParkInput, timeoutMs: nu
     request: input.request,
     upstream: createPreviewUpstream(cluster, input.agent, timeoutMs),
     masker: deps.masker,
-    shown: input.redacted ?? input.request,
+    redacted: input.redacted,
     scrub: (text) => scrubText(text, secrets, deps.masker),
   };
   const { verb, subresource, resource } = input.request.info;
@@ -241,7 +241,7 @@ function objectChange(ctx: PreviewContext, live: unknown, result: unknown): Omit
   const name = valueAt(result, ['metadata', 'name']);
   // A create's name, from its body: shown (and stored with the preview) as masking leaves it.
   const objectName = typeof name === 'string' ? ctx.masker.maskText(name) : undefined;
-  const label = labelOf(ctx.shown.info, objectName);
+  const label = labelOf(ctx.redacted.info, objectName);
   const keepStatus = ctx.request.info.subresource === 'status';
   const { unifiedDiff, changes, shown } = diffObjects(live, result, {
     masker: ctx.masker,
@@ -251,7 +251,7 @@ function objectChange(ctx: PreviewContext, live: unknown, result: unknown): Omit
   return {
     diff: unifiedDiff || `# no change: ${label} would stay exactly as it is\n`,
     changes,
-    risks: riskFacts(ctx.shown, shown.before, shown.after),
+    risks: riskFacts(ctx.redacted, shown.before, shown.after),
     ...(objectName !== undefined ? { objectName } : {}),
   };
 }
@@ -265,7 +265,7 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
     // Approving "would fail" must not delete an object created since: the execution is pinned to its absence.
     const draft = unavailable(
       ctx.input,
-      `${labelOf(ctx.shown.info)} does not exist, so the delete would fail`,
+      `${labelOf(ctx.redacted.info)} does not exist, so the delete would fail`,
     );
     return { ...draft, pin: { absent: true } };
   }
@@ -277,7 +277,7 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
         ? await dependentsOf(ctx.upstream, info.namespace, uid)
         : undefined;
   const impact = found && shownImpact(found, ctx.masker);
-  const label = labelOf(ctx.shown.info);
+  const label = labelOf(ctx.redacted.info);
   const { unifiedDiff, shown } = diffObjects(live, undefined, {
     masker: ctx.masker,
     keepStatus: false,
@@ -290,9 +290,9 @@ async function previewDelete(ctx: PreviewContext): Promise<Draft> {
     source: 'delete',
     diff: `${header.join('\n')}\n${unifiedDiff}`,
     changes: [],
-    risks: riskFacts(ctx.shown, shown.before, undefined, impact),
+    risks: riskFacts(ctx.redacted, shown.before, undefined, impact),
     ...(impact ? { dependents: { total: impact.total, sample: impact.sample } } : {}),
-    deleted: deletedObject(shown.before, ctx.shown.info),
+    deleted: deletedObject(shown.before, ctx.redacted.info),
     ...(pin ? { pin } : {}),
   };
 }
@@ -321,14 +321,14 @@ function deletedObject(live: unknown, info: RequestInfo): DeletedObject {
 
 async function previewDeleteCollection(ctx: PreviewContext): Promise<Draft> {
   const impact = shownImpact(await selectedObjects(ctx.upstream, ctx.request), ctx.masker);
-  const { labelSelector, fieldSelector, resource } = ctx.shown.info;
+  const { labelSelector, fieldSelector, resource } = ctx.redacted.info;
   const selector = [labelSelector, fieldSelector].filter(Boolean).join(', ') || 'no selector: every one';
   const header = `# deletes ${impact.total} ${resource} (${selector})`;
   return {
     source: 'delete',
     diff: [header, ...impact.sample.map((ref) => `- ${ref}`), ...uncountedLines(impact)].join('\n'),
     changes: [],
-    risks: riskFacts(ctx.shown, undefined, undefined, impact),
+    risks: riskFacts(ctx.redacted, undefined, undefined, impact),
     dependents: { total: impact.total, sample: impact.sample },
   };
 }
@@ -357,7 +357,7 @@ function uncountedLines(impact: DeleteImpact): string[] {
 
 /** The labelled request itself: what a reviewer sees when no diff can be computed. */
 function unavailable(input: ParkInput, reason: string): Draft {
-  const request = input.redacted ?? input.request;
+  const { redacted: request } = input;
   const query = request.query.toString();
   const body =
     input.redactedBody ??

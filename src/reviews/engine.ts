@@ -45,8 +45,8 @@ export interface ParkInput {
   /** The body with secrets masked: the only form that is stored and shown. */
   redactedBody?: string;
   /** The request with detectors run on its path and query (a proxy subpath or an exec `command` may carry a token):
-   *  the request line stored and shown. */
-  redacted?: ClassifiedRequest;
+   *  the request line stored and shown. Required: nothing falls back to showing the request as sent. */
+  redacted: ClassifiedRequest;
   rule: string;
   settings: ReviewSettings;
   /** The agent's stated reason (`X-Airlock-Reason`, `airlock.io/reason`). */
@@ -744,7 +744,7 @@ function newId(prefix: string): string {
 
 /** What humans see of the request: the request line, its content type and the redacted body (never the original). */
 function redactedRequest(input: ParkInput): string {
-  const { method, path, query } = input.redacted ?? input.request;
+  const { method, path, query } = input.redacted;
   const line = `${method} ${path}${query.size ? `?${query.toString()}` : ''}`;
   const body =
     input.redactedBody ??

@@ -38,9 +38,10 @@ function parkInput(method: string, target: string, contentType: string, body?: u
     agent,
     cluster: 'fake',
     request,
+    redacted: masker.maskRequest(request),
     contentType,
     body: bytes,
-    // What the gateway's review gate passes: the body with secrets masked.
+    // What the gateway's review gate passes: the request line and the body with secrets masked.
     ...(body !== undefined ? { redactedBody: JSON.stringify(masker.maskDocument(body), null, 2) } : {}),
     rule: 'test',
     settings: {

@@ -11,6 +11,7 @@ import knex from 'knex';
 import { type Database, migrate, openDatabase } from '../../src/db/database.js';
 import type { Agent } from '../../src/identity/agent.js';
 import type { ClassifiedRequest } from '../../src/kube/request-info.js';
+import { createMasker, defaultMaskingConfig } from '../../src/masking/index.js';
 import type { ReviewSettings } from '../../src/policy/decision.js';
 import {
   type ReviewEngineOptions,
@@ -161,11 +162,16 @@ export function deleteDeployment(name = 'web', namespace = 'prod'): ClassifiedRe
   };
 }
 
+const masker = createMasker(defaultMaskingConfig());
+
+/** What the review gate parks; `redacted` is the request masked as the gate masks it, unless given. */
 export function parkInput(overrides: Partial<ParkInput> = {}): ParkInput {
+  const request = overrides.request ?? deleteDeployment();
   return {
     agent: testAgent(),
     cluster: 'main',
-    request: deleteDeployment(),
+    request,
+    redacted: masker.maskRequest(request),
     contentType: 'application/json',
     body: Buffer.from('{"propagationPolicy":"Background"}'),
     redactedBody: '{"propagationPolicy":"Background"}',

@@ -12,6 +12,7 @@ import nock from 'nock';
 import { configSchema } from '../../../src/config/schema.js';
 import { type Database, openDatabase } from '../../../src/db/database.js';
 import { createLogger } from '../../../src/lib/logger.js';
+import { createMasker, defaultMaskingConfig } from '../../../src/masking/index.js';
 import type { ReviewSettings } from '../../../src/policy/decision.js';
 import type { Approver } from '../../../src/reviews/model.js';
 import {
@@ -76,9 +77,12 @@ export function reviewSettings(overrides: Partial<ReviewSettings> = {}): ReviewS
   };
 }
 
+const masker = createMasker(defaultMaskingConfig());
+
+/** What the review gate parks; `redacted` is the request masked as the gate masks it, unless given. */
 export function parkInput(overrides: Partial<ParkInput> = {}): ParkInput {
   const body = '{"spec":{"replicas":0}}';
-  return {
+  const input: Omit<ParkInput, 'redacted'> = {
     agent: {
       name: 'ci-bot',
       subject: 'agent-ci-bot',
@@ -115,6 +119,7 @@ export function parkInput(overrides: Partial<ParkInput> = {}): ParkInput {
     reason: 'Scaling down to save cost.',
     ...overrides,
   };
+  return { ...input, redacted: overrides.redacted ?? masker.maskRequest(input.request) };
 }
 
 export interface SlackEnv {
