@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from '../../src/identity/agent.js';
 import { classifyRequest } from '../../src/kube/classify.js';
-import { loadClusters, type UpstreamCluster } from '../../src/kube/upstream.js';
+import type { UpstreamCluster } from '../../src/kube/upstream.js';
 import { createMasker, defaultMaskingConfig } from '../../src/masking/index.js';
 import { createPreviewer, type Previewer } from '../../src/preview/previewer.js';
 import type { ParkInput } from '../../src/reviews/engine.js';
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../support/fake-apiserver/index.js';
+import { loadTestCluster } from '../support/upstream-cluster.js';
 
 const masker = createMasker(defaultMaskingConfig());
 const agent: Agent = {
@@ -81,10 +82,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-preview-'));
   const kubeconfig = join(dir, 'fake.kubeconfig');
   await writeFile(kubeconfig, fake.kubeconfig());
-  [cluster] = (await loadClusters(
-    [{ name: 'fake', kubeconfig, inCluster: false, impersonate: false, default: false }],
-    {},
-  )) as [UpstreamCluster];
+  cluster = await loadTestCluster('fake', kubeconfig);
   preview = createPreviewer({ clusters: new Map([['fake', cluster]]), masker, timeoutMs: 2_000 });
 });
 

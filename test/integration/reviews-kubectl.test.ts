@@ -9,7 +9,6 @@ import { databaseUrl } from '../../src/config/load.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createReviewEngine, type DecideResult } from '../../src/reviews/engine.js';
 import { MASKED_TEXT } from '../../src/masking/index.js';
-import { loadClusters } from '../../src/kube/upstream.js';
 import { createInspector } from '../../src/preview/inspect.js';
 import { denyReasonModal, fullDiffModal } from '../../src/slack/blocks/modals.js';
 import { reviewCard } from '../../src/slack/blocks/review-card.js';
@@ -21,6 +20,7 @@ import { DEFAULT_AGENT, startHarness, type Harness } from '../support/airlock-ha
 import { TEST_STORES } from '../support/postgres.js';
 import { eventually } from '../support/eventually.js';
 import type { KubeObject, RecordedRequest } from '../support/fake-apiserver/index.js';
+import { loadTestCluster } from '../support/upstream-cluster.js';
 
 /** Holds are long where a test approves through the CLI (a cold start takes seconds on a busy machine). */
 const POLICY = `
@@ -290,20 +290,9 @@ people:
       expect(review!.redactedRequest).not.toContain(name);
       // What people see: the card (its What field, header, preview summary and diff, grant scopes), the deny
       // dialog, the owner's notice, and the inspect button's reply.
-      const [cluster] = await loadClusters(
-        [
-          {
-            name: 'default',
-            kubeconfig: join(h.dir, 'upstream.kubeconfig'),
-            inCluster: false,
-            impersonate: false,
-            default: true,
-          },
-        ],
-        {},
-      );
-      const inspected = await createInspector({ clusters: new Map([['default', cluster!]]) })(review!);
-      await cluster!.close();
+      const cluster = await loadTestCluster('default', join(h.dir, 'upstream.kubeconfig'));
+      const inspected = await createInspector({ clusters: new Map([['default', cluster]]) })(review!);
+      await cluster.close();
       expect(inspected).toMatch(/exists at resourceVersion/);
       const shown = JSON.stringify([
         reviewCard(review!),

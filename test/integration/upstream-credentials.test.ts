@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { sendUpstream } from '../../src/kube/transport.js';
-import { loadClusters, type UpstreamCluster } from '../../src/kube/upstream.js';
+import type { UpstreamCluster } from '../../src/kube/upstream.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+import { loadTestCluster } from '../support/upstream-cluster.js';
 
 type KubeconfigDoc = { users: { name: string; user: Record<string, unknown> }[] };
 
@@ -41,21 +42,9 @@ async function kubeconfigWithUser(name: string, user: Record<string, unknown>): 
 }
 
 async function load(kubeconfig: string, context?: string): Promise<UpstreamCluster> {
-  const [cluster] = await loadClusters(
-    [
-      {
-        name: 'c',
-        kubeconfig,
-        inCluster: false,
-        impersonate: false,
-        default: false,
-        ...(context ? { context } : {}),
-      },
-    ],
-    {},
-  );
-  opened.push(cluster!);
-  return cluster!;
+  const cluster = await loadTestCluster('c', kubeconfig, context);
+  opened.push(cluster);
+  return cluster;
 }
 
 /** What the fake answers to a namespace list sent with the cluster's current credential. */

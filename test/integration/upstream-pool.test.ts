@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sendUpstream } from '../../src/kube/transport.js';
-import { loadClusters, type UpstreamCluster } from '../../src/kube/upstream.js';
+import type { UpstreamCluster } from '../../src/kube/upstream.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+import { loadTestCluster } from '../support/upstream-cluster.js';
 
 let fake: FakeApiServer;
 let dir: string;
@@ -22,10 +23,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'airlock-pool-'));
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, fake.kubeconfig());
-  [cluster] = (await loadClusters(
-    [{ name: 'pool', kubeconfig, inCluster: false, impersonate: false, default: false }],
-    {},
-  )) as [UpstreamCluster];
+  cluster = await loadTestCluster('pool', kubeconfig);
 });
 afterAll(async () => {
   await cluster.close();
@@ -77,10 +75,7 @@ it('writes one Host, an explicit length, no Expect and a line per value, whateve
       'current-context: c',
     ].join('\n'),
   );
-  const [plain] = (await loadClusters(
-    [{ name: 'plain', kubeconfig, inCluster: false, impersonate: false, default: false }],
-    {},
-  )) as [UpstreamCluster];
+  const plain = await loadTestCluster('plain', kubeconfig);
   try {
     const reply = await sendUpstream(plain, {
       method: 'POST',
